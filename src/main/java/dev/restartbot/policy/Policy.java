@@ -1,0 +1,203 @@
+package dev.restartbot.policy;
+
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Decides, from the allowlist alone, who may ask for a restart of what and from where, whether it
+ * needs approval, and who may approve it. Deny by default: a target no rule admits refuses the
+ * whole request.
+ */
+public final class Policy {
+
+  private static final String GUESTS_MUST_BE_NAMED =
+      "guest and external accounts must be named in the policy to %s restarts";
+
+  private final List<Rule> rules;
+  private final boolean defaultApprovalRequired;
+  private final boolean allowSelfApproval;
+
+  /**
+   * @throws PolicyException when a rule cannot work as written; the message names the setting
+   */
+  public Policy(List<Rule> rules, boolean defaultApprovalRequired, boolean allowSelfApproval) {
+    this.rules = List.copyOf(rules);
+    this.defaultApprovalRequired = defaultApprovalRequired;
+    this.allowSelfApproval = allowSelfApproval;
+    for (int i = 0; i < this.rules.size(); i++) {
+      validate(this.rules.get(i), "restart.rules[" + i + "]");
+    }
+  }
+
+  public static Policy from(PolicyConfig config) {
+    return new Policy(
+        config.rules().stream().map(Rule::from).toList(),
+        config.approval().required(),
+        config.approval().allowSelfApproval());
+  }
+
+  public List<Rule> rules() {
+    return rules;
+  }
+
+  public boolean defaultApprovalRequired() {
+    return defaultApprovalRequired;
+  }
+
+  public boolean allowSelfApproval() {
+    return allowSelfApproval;
+  }
+
+  /** Whether {@code requester} may ask, in {@code channelId}, for a restart of every target. */
+  public RequestDecision evaluateRequest(
+      Actor requester, String channelId, List<Target> targets, GroupMembership groups) {
+    checkArguments(channelId, targets);
+    boolean approvalRequired = false;
+    for (Target target : targets) {
+      List<Rule> admitting = admitting(target, requester, channelId, groups);
+      if (admitting.isEmpty()) {
+        return new RequestDecision.Refused(target, whyRefused(target, requester, groups));
+      }
+      approvalRequired |= admitting.stream().anyMatch(this::requiresApproval);
+    }
+    return new RequestDecision.Allowed(approvalRequired);
+  }
+
+  /**
+   * Whether {@code approver} may decide the request {@code requester} made in {@code channelId}:
+   * they must be an approver of an admitting rule of every target.
+   */
+  public ApprovalDecision evaluateApproval(
+      Actor approver,
+      Actor requester,
+      String channelId,
+      List<Target> targets,
+      GroupMembership groups) {
+    checkArguments(channelId, targets);
+    if (approver.userId().equals(requester.userId()) && !allowSelfApproval) {
+      return new ApprovalDecision.Refused(
+          "you requested this restart; someone else must approve it");
+    }
+    for (Target target : targets) {
+      List<Rule> admitting = admitting(target, requester, channelId, groups);
+      if (admitting.isEmpty()) {
+        // The policy changed after the request was made.
+        return new ApprovalDecision.Refused(notOnAllowlist(target));
+      }
+      Set<String> approvers = new LinkedHashSet<>();
+      admitting.forEach(rule -> approvers.addAll(rule.approvers()));
+      if (!listed(approvers, approver, groups)) {
+        return new ApprovalDecision.Refused(
+            approver.needsExplicitMention() && listed(approvers, asMember(approver), groups)
+                ? GUESTS_MUST_BE_NAMED.formatted("approve")
+                : "you are not an approver for " + describe(target));
+      }
+    }
+    return new ApprovalDecision.Admitted();
+  }
+
+  private List<Rule> admitting(
+      Target target, Actor requester, String channelId, GroupMembership groups) {
+    return rules.stream()
+        .filter(rule -> rule.covers(target))
+        .filter(rule -> admitsRequester(rule, requester, groups))
+        .filter(rule -> rule.allowsChannel(channelId))
+        .toList();
+  }
+
+  /** The most specific reason that is true, without telling what the other rules would allow. */
+  private String whyRefused(Target target, Actor requester, GroupMembership groups) {
+    List<Rule> covering = rules.stream().filter(rule -> rule.covers(target)).toList();
+    if (covering.isEmpty()) {
+      return notOnAllowlist(target);
+    }
+    if (covering.stream().anyMatch(rule -> admitsRequester(rule, requester, groups))) {
+      return "restarts of " + describe(target) + " are not allowed from this channel";
+    }
+    if (requester.needsExplicitMention()
+        && covering.stream().anyMatch(rule -> admitsRequester(rule, asMember(requester), groups))) {
+      return GUESTS_MUST_BE_NAMED.formatted("request");
+    }
+    return "you are not allowed to request restarts of " + describe(target);
+  }
+
+  private static boolean admitsRequester(Rule rule, Actor requester, GroupMembership groups) {
+    return (rule.requesters().isEmpty() && !requester.needsExplicitMention())
+        || listed(rule.requesters(), requester, groups);
+  }
+
+  /** Guests and external users count only when named by user id, never through a group. */
+  private static boolean listed(Collection<String> entries, Actor actor, GroupMembership groups) {
+    if (entries.contains(actor.userId())) {
+      return true;
+    }
+    return !actor.needsExplicitMention()
+        && entries.stream()
+            .filter(Policy::isGroup)
+            .anyMatch(group -> groups.isMember(group, actor.userId()));
+  }
+
+  private static boolean isGroup(String entry) {
+    return entry.startsWith("S");
+  }
+
+  /** The same person as a full member: tells "a guest" apart from "not listed at all". */
+  private static Actor asMember(Actor actor) {
+    return Actor.member(actor.userId());
+  }
+
+  private boolean requiresApproval(Rule rule) {
+    return rule.approvalRequired().orElse(defaultApprovalRequired);
+  }
+
+  private static String describe(Target target) {
+    return target.ref() + " in " + target.namespace();
+  }
+
+  private static String notOnAllowlist(Target target) {
+    return target.ref()
+        + " in namespace "
+        + target.namespace()
+        + " is not on the restart allowlist";
+  }
+
+  private static void checkArguments(String channelId, List<Target> targets) {
+    Objects.requireNonNull(channelId, "channelId");
+    if (targets.isEmpty()) {
+      throw new IllegalArgumentException("a request names at least one target");
+    }
+  }
+
+  private void validate(Rule rule, String key) {
+    if (rule.namespace() == null || rule.namespace().isBlank()) {
+      throw new PolicyException(
+          key + ": no namespace; set " + key + ".namespace to a namespace or a glob");
+    }
+    if (rule.names().values().stream().allMatch(List::isEmpty)) {
+      throw new PolicyException(
+          key + ": names no workloads; add " + key + ".deployments, .statefulsets or .daemonsets");
+    }
+    rule.names().forEach((kind, names) -> requireNoBlank(key + "." + kind.plural(), names));
+    requireNoBlank(key + ".requesters", rule.requesters());
+    requireNoBlank(key + ".approvers", rule.approvers());
+    requireNoBlank(key + ".channels", rule.channels());
+    if (requiresApproval(rule) && rule.approvers().isEmpty()) {
+      throw new PolicyException(
+          key
+              + ": approval is required but no approvers are named; add "
+              + key
+              + ".approvers or set approval-required: false");
+    }
+  }
+
+  private static void requireNoBlank(String key, List<String> entries) {
+    for (int i = 0; i < entries.size(); i++) {
+      if (entries.get(i).isBlank()) {
+        throw new PolicyException(key + "[" + i + "]: empty entry; remove it or write a name");
+      }
+    }
+  }
+}

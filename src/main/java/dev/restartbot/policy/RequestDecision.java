@@ -1,0 +1,11 @@
+package dev.restartbot.policy;
+
+/** Whether the policy lets a requester ask for a restart of all the targets of one command. */
+public sealed interface RequestDecision {
+
+  /** Every target is admitted; the request waits for an approver when {@code approvalRequired}. */
+  record Allowed(boolean approvalRequired) implements RequestDecision {}
+
+  /** The first target that is not admitted, and why, in words safe to show the requester. */
+  record Refused(Target target, String reason) implements RequestDecision {}
+}

@@ -1,0 +1,65 @@
+package dev.restartbot.policy;
+
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One allowlist entry: which workloads it covers, who may ask, who may approve and from where.
+ *
+ * @param namespace the namespace, or a glob over namespaces
+ * @param names per kind, the workload names or globs the rule covers; a kind left out covers none
+ * @param requesters user ids ({@code U…}, {@code W…}) or user-group ids ({@code S…}); empty means
+ *     any member of the workspace, but never a guest or an external user
+ * @param approvers user ids or user-group ids
+ * @param channels channel ids; empty means any channel
+ * @param approvalRequired overrides the policy's default when present
+ */
+public record Rule(
+    String namespace,
+    Map<WorkloadKind, List<String>> names,
+    List<String> requesters,
+    List<String> approvers,
+    List<String> channels,
+    Optional<Boolean> approvalRequired) {
+
+  public Rule {
+    Map<WorkloadKind, List<String>> copy = new EnumMap<>(WorkloadKind.class);
+    names.forEach((kind, list) -> copy.put(kind, List.copyOf(list)));
+    names = Collections.unmodifiableMap(copy);
+    requesters = List.copyOf(requesters);
+    approvers = List.copyOf(approvers);
+    channels = List.copyOf(channels);
+  }
+
+  public static Rule from(PolicyConfig.RuleConfig config) {
+    Map<WorkloadKind, List<String>> names = new EnumMap<>(WorkloadKind.class);
+    config.deployments().ifPresent(list -> names.put(WorkloadKind.DEPLOYMENT, list));
+    config.statefulsets().ifPresent(list -> names.put(WorkloadKind.STATEFULSET, list));
+    config.daemonsets().ifPresent(list -> names.put(WorkloadKind.DAEMONSET, list));
+    return new Rule(
+        config.namespace(),
+        names,
+        config.requesters().orElse(List.of()),
+        config.approvers().orElse(List.of()),
+        config.channels().orElse(List.of()),
+        config.approvalRequired());
+  }
+
+  /** The names or globs this rule lists for a kind; empty when it lists none. */
+  public List<String> names(WorkloadKind kind) {
+    return names.getOrDefault(kind, List.of());
+  }
+
+  /** Whether the target's namespace, kind and name are covered, regardless of who asks. */
+  boolean covers(Target target) {
+    return Glob.matches(namespace, target.namespace())
+        && names(target.kind()).stream().anyMatch(glob -> Glob.matches(glob, target.name()));
+  }
+
+  boolean allowsChannel(String channelId) {
+    return channels.isEmpty() || channels.contains(channelId);
+  }
+}

@@ -1,0 +1,671 @@
+package dev.restartbot.policy;
+
+import static dev.restartbot.policy.WorkloadKind.DEPLOYMENT;
+import static dev.restartbot.policy.WorkloadKind.STATEFULSET;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+class PolicyTest {
+
+  static final String OPS = "C0OPS";
+  static final String RANDOM = "C0RANDOM";
+  static final String LEAD = "U0LEAD";
+  static final String PLATFORM = "S0PLATFORM";
+
+  static final Actor ALICE = Actor.member("U0ALICE");
+  static final Actor BOB = Actor.member("U0BOB");
+  static final Actor GUEST = new Actor("U0GUEST", true, false);
+  static final Actor EXTERNAL = new Actor("W0EXTERNAL", false, true);
+
+  /** Everyone is in the platform group, so only the guest rule can keep a guest out. */
+  static final GroupMembership EVERYONE_IN_PLATFORM = (group, user) -> group.equals(PLATFORM);
+
+  static Target deployment(String namespace, String name) {
+    return new Target(DEPLOYMENT, namespace, name);
+  }
+
+  static RuleBuilder rule(String namespace) {
+    return new RuleBuilder(namespace);
+  }
+
+  static Policy policy(RuleBuilder... rules) {
+    return new Policy(Stream.of(rules).map(RuleBuilder::build).toList(), true, false);
+  }
+
+  static RequestDecision request(Policy policy, Actor requester, Target... targets) {
+    return policy.evaluateRequest(requester, OPS, List.of(targets), GroupMembership.NONE);
+  }
+
+  static ApprovalDecision approval(Policy policy, Actor approver, Target... targets) {
+    return policy.evaluateApproval(approver, ALICE, OPS, List.of(targets), GroupMembership.NONE);
+  }
+
+  @Nested
+  class Requests {
+
+    @Test
+    void targetNoRuleCoversIsRefusedAsNotOnTheAllowlist() {
+      Policy policy = policy(rule("payments").deployments("payments-api"));
+
+      assertThat(request(policy, ALICE, deployment("payments", "checkout")))
+          .isEqualTo(
+              new RequestDecision.Refused(
+                  deployment("payments", "checkout"),
+                  "deployment/checkout in namespace payments is not on the restart allowlist"));
+    }
+
+    @Test
+    void policyWithoutRulesRefusesEverything() {
+      Policy policy = new Policy(List.of(), false, false);
+
+      assertThat(request(policy, ALICE, deployment("default", "web")))
+          .isInstanceOf(RequestDecision.Refused.class);
+    }
+
+    @Test
+    void nameGlobMatchesAnyRunOfCharacters() {
+      Policy policy = policy(rule("payments").deployments("payments-*"));
+
+      assertThat(request(policy, ALICE, deployment("payments", "payments-api")))
+          .isInstanceOf(RequestDecision.Allowed.class);
+      assertThat(request(policy, ALICE, deployment("payments", "payments-")))
+          .isInstanceOf(RequestDecision.Allowed.class);
+      assertThat(request(policy, ALICE, deployment("payments", "paymentsapi")))
+          .isInstanceOf(RequestDecision.Refused.class);
+      assertThat(request(policy, ALICE, deployment("payments", "old-payments-api")))
+          .isInstanceOf(RequestDecision.Refused.class);
+    }
+
+    @Test
+    void questionMarkMatchesExactlyOneCharacter() {
+      Policy policy = policy(rule("payments").deployments("worker-?"));
+
+      assertThat(request(policy, ALICE, deployment("payments", "worker-1")))
+          .isInstanceOf(RequestDecision.Allowed.class);
+      assertThat(request(policy, ALICE, deployment("payments", "worker-10")))
+          .isInstanceOf(RequestDecision.Refused.class);
+      assertThat(request(policy, ALICE, deployment("payments", "worker-")))
+          .isInstanceOf(RequestDecision.Refused.class);
+    }
+
+    @Test
+    void dotInAGlobIsLiteral() {
+      Policy policy = policy(rule("payments").deployments("api.v1"));
+
+      assertThat(request(policy, ALICE, deployment("payments", "api-v1")))
+          .isInstanceOf(RequestDecision.Refused.class);
+    }
+
+    @Test
+    void namespaceMayBeAGlob() {
+      Policy policy = policy(rule("team-*").deployments("web"));
+
+      assertThat(request(policy, ALICE, deployment("team-a", "web")))
+          .isInstanceOf(RequestDecision.Allowed.class);
+      assertThat(request(policy, ALICE, deployment("default", "web")))
+          .isInstanceOf(RequestDecision.Refused.class);
+    }
+
+    @Test
+    void ruleCoversOnlyTheKindsItLists() {
+      Policy policy = policy(rule("payments").deployments("payments-db"));
+
+      assertThat(request(policy, ALICE, new Target(STATEFULSET, "payments", "payments-db")))
+          .isInstanceOf(RequestDecision.Refused.class);
+    }
+
+    @Test
+    void requesterNamedByIdIsAllowed() {
+      Policy policy = policy(rule("payments").deployments("api").requesters(ALICE.userId()));
+
+      assertThat(request(policy, ALICE, deployment("payments", "api")))
+          .isInstanceOf(RequestDecision.Allowed.class);
+    }
+
+    @Test
+    void requesterInANamedGroupIsAllowed() {
+      Policy policy = policy(rule("payments").deployments("api").requesters(PLATFORM));
+      GroupMembership aliceInPlatform =
+          (group, user) -> group.equals(PLATFORM) && user.equals(ALICE.userId());
+
+      assertThat(
+              policy.evaluateRequest(
+                  ALICE, OPS, List.of(deployment("payments", "api")), aliceInPlatform))
+          .isInstanceOf(RequestDecision.Allowed.class);
+      assertThat(
+              policy.evaluateRequest(
+                  BOB, OPS, List.of(deployment("payments", "api")), aliceInPlatform))
+          .isInstanceOf(RequestDecision.Refused.class);
+    }
+
+    @Test
+    void requesterOutsideTheRuleIsRefused() {
+      Policy policy = policy(rule("payments").deployments("api").requesters(ALICE.userId()));
+
+      assertThat(request(policy, BOB, deployment("payments", "api")))
+          .isEqualTo(
+              new RequestDecision.Refused(
+                  deployment("payments", "api"),
+                  "you are not allowed to request restarts of deployment/api in payments"));
+    }
+
+    @Test
+    void emptyRequestersAdmitAnyMember() {
+      Policy policy = policy(rule("payments").deployments("api"));
+
+      assertThat(request(policy, BOB, deployment("payments", "api")))
+          .isInstanceOf(RequestDecision.Allowed.class);
+    }
+
+    @Test
+    void requestFromAChannelOutsideTheRuleIsRefused() {
+      Policy policy = policy(rule("payments").deployments("api").channels(OPS));
+
+      assertThat(request(policy, ALICE, deployment("payments", "api")))
+          .isInstanceOf(RequestDecision.Allowed.class);
+      assertThat(
+              policy.evaluateRequest(
+                  ALICE, RANDOM, List.of(deployment("payments", "api")), GroupMembership.NONE))
+          .isEqualTo(
+              new RequestDecision.Refused(
+                  deployment("payments", "api"),
+                  "restarts of deployment/api in payments are not allowed from this channel"));
+    }
+
+    @Test
+    void channelReasonNeedsARuleThatAdmitsTheRequester() {
+      Policy policy =
+          policy(rule("payments").deployments("api").requesters(ALICE.userId()).channels(OPS));
+
+      assertThat(
+              policy.evaluateRequest(
+                  BOB, RANDOM, List.of(deployment("payments", "api")), GroupMembership.NONE))
+          .extracting(decision -> ((RequestDecision.Refused) decision).reason())
+          .isEqualTo("you are not allowed to request restarts of deployment/api in payments");
+    }
+
+    @Test
+    void guestIsRefusedByARuleWithoutRequesters() {
+      Policy policy = policy(rule("payments").deployments("api"));
+
+      assertThat(request(policy, GUEST, deployment("payments", "api")))
+          .isEqualTo(
+              new RequestDecision.Refused(
+                  deployment("payments", "api"),
+                  "guest and external accounts must be named in the policy to request restarts"));
+    }
+
+    @Test
+    void guestIsNotAdmittedThroughAGroup() {
+      Policy policy = policy(rule("payments").deployments("api").requesters(PLATFORM));
+
+      assertThat(
+              policy.evaluateRequest(
+                  GUEST, OPS, List.of(deployment("payments", "api")), EVERYONE_IN_PLATFORM))
+          .extracting(decision -> ((RequestDecision.Refused) decision).reason())
+          .isEqualTo("guest and external accounts must be named in the policy to request restarts");
+    }
+
+    @Test
+    void guestNamedByIdIsAllowed() {
+      Policy policy = policy(rule("payments").deployments("api").requesters(GUEST.userId()));
+
+      assertThat(request(policy, GUEST, deployment("payments", "api")))
+          .isInstanceOf(RequestDecision.Allowed.class);
+    }
+
+    @Test
+    void externalUserIsAdmittedOnlyWhenNamedById() {
+      Target api = deployment("payments", "api");
+
+      assertThat(request(policy(rule("payments").deployments("api")), EXTERNAL, api))
+          .isInstanceOf(RequestDecision.Refused.class);
+      assertThat(
+              policy(rule("payments").deployments("api").requesters(PLATFORM))
+                  .evaluateRequest(EXTERNAL, OPS, List.of(api), EVERYONE_IN_PLATFORM))
+          .isInstanceOf(RequestDecision.Refused.class);
+      assertThat(
+              request(
+                  policy(rule("payments").deployments("api").requesters(EXTERNAL.userId())),
+                  EXTERNAL,
+                  api))
+          .isInstanceOf(RequestDecision.Allowed.class);
+    }
+
+    @Test
+    void approvalFollowsTheDefaultWhenTheRuleDoesNotSay() {
+      List<Rule> rules = List.of(rule("payments").deployments("api").build());
+      Target api = deployment("payments", "api");
+
+      assertThat(
+              new Policy(rules, true, false)
+                  .evaluateRequest(ALICE, OPS, List.of(api), GroupMembership.NONE))
+          .isEqualTo(new RequestDecision.Allowed(true));
+      assertThat(
+              new Policy(rules, false, false)
+                  .evaluateRequest(ALICE, OPS, List.of(api), GroupMembership.NONE))
+          .isEqualTo(new RequestDecision.Allowed(false));
+    }
+
+    @Test
+    void ruleOverridesTheDefaultApproval() {
+      Target api = deployment("payments", "api");
+      List<Rule> relaxed = List.of(rule("payments").deployments("api").approval(false).build());
+      List<Rule> strict = List.of(rule("payments").deployments("api").approval(true).build());
+
+      assertThat(
+              new Policy(relaxed, true, false)
+                  .evaluateRequest(ALICE, OPS, List.of(api), GroupMembership.NONE))
+          .isEqualTo(new RequestDecision.Allowed(false));
+      assertThat(
+              new Policy(strict, false, false)
+                  .evaluateRequest(ALICE, OPS, List.of(api), GroupMembership.NONE))
+          .isEqualTo(new RequestDecision.Allowed(true));
+    }
+
+    @Test
+    void approvalIsRequiredWhenAnyOverlappingRuleRequiresIt() {
+      Policy policy =
+          policy(
+              rule("payments").deployments("*").approval(false),
+              rule("payments").deployments("api").approval(true));
+
+      assertThat(request(policy, ALICE, deployment("payments", "api")))
+          .isEqualTo(new RequestDecision.Allowed(true));
+      assertThat(request(policy, ALICE, deployment("payments", "worker")))
+          .isEqualTo(new RequestDecision.Allowed(false));
+    }
+
+    @Test
+    void ruleThatDoesNotAdmitTheRequesterDoesNotDemandApproval() {
+      Policy policy =
+          policy(
+              rule("payments").deployments("*").approval(false),
+              rule("payments").deployments("api").requesters(BOB.userId()).approval(true));
+
+      assertThat(request(policy, ALICE, deployment("payments", "api")))
+          .isEqualTo(new RequestDecision.Allowed(false));
+    }
+
+    @Test
+    void requestWaitsForApprovalWhenAnyTargetNeedsIt() {
+      Policy policy =
+          policy(
+              rule("payments").deployments("worker").approval(false),
+              rule("payments").deployments("api").approval(true));
+
+      assertThat(
+              request(
+                  policy, ALICE, deployment("payments", "worker"), deployment("payments", "api")))
+          .isEqualTo(new RequestDecision.Allowed(true));
+    }
+
+    @Test
+    void oneTargetOffTheAllowlistRefusesTheWholeRequest() {
+      Policy policy = policy(rule("payments").deployments("api"));
+
+      assertThat(
+              request(policy, ALICE, deployment("payments", "api"), deployment("payments", "db")))
+          .extracting(decision -> ((RequestDecision.Refused) decision).target())
+          .isEqualTo(deployment("payments", "db"));
+    }
+  }
+
+  @Nested
+  class Approvals {
+
+    @Test
+    void approverOfTheAdmittingRuleIsAdmitted() {
+      Policy policy = policy(rule("payments").deployments("api").approvers(LEAD));
+
+      assertThat(approval(policy, Actor.member(LEAD), deployment("payments", "api")))
+          .isEqualTo(new ApprovalDecision.Admitted());
+    }
+
+    @Test
+    void approverInANamedGroupIsAdmitted() {
+      Policy policy = policy(rule("payments").deployments("api").approvers(PLATFORM));
+
+      assertThat(
+              policy.evaluateApproval(
+                  BOB, ALICE, OPS, List.of(deployment("payments", "api")), EVERYONE_IN_PLATFORM))
+          .isEqualTo(new ApprovalDecision.Admitted());
+    }
+
+    @Test
+    void someoneWhoIsNotAnApproverIsRefused() {
+      Policy policy = policy(rule("payments").deployments("api").approvers(LEAD));
+
+      assertThat(approval(policy, BOB, deployment("payments", "api")))
+          .isEqualTo(
+              new ApprovalDecision.Refused(
+                  "you are not an approver for deployment/api in payments"));
+    }
+
+    @Test
+    void approversOfOverlappingRulesAreUnited() {
+      Policy policy =
+          policy(
+              rule("payments").deployments("*").approvers(LEAD),
+              rule("payments").deployments("api").approvers(BOB.userId()));
+
+      assertThat(approval(policy, BOB, deployment("payments", "api")))
+          .isEqualTo(new ApprovalDecision.Admitted());
+      assertThat(approval(policy, Actor.member(LEAD), deployment("payments", "api")))
+          .isEqualTo(new ApprovalDecision.Admitted());
+      assertThat(approval(policy, BOB, deployment("payments", "worker")))
+          .isInstanceOf(ApprovalDecision.Refused.class);
+    }
+
+    @Test
+    void approverOfARuleThatDoesNotAdmitTheRequestIsNotAnApprover() {
+      Policy policy =
+          policy(
+              rule("payments").deployments("api").approvers(LEAD),
+              rule("payments").deployments("api").channels(RANDOM).approvers(BOB.userId()));
+
+      assertThat(approval(policy, BOB, deployment("payments", "api")))
+          .isInstanceOf(ApprovalDecision.Refused.class);
+    }
+
+    @Test
+    void approverMustBeAdmittedForEveryTarget() {
+      Policy policy =
+          policy(
+              rule("payments").deployments("api").approvers(LEAD, BOB.userId()),
+              rule("payments").deployments("db").approvers(LEAD));
+
+      assertThat(
+              approval(
+                  policy,
+                  Actor.member(LEAD),
+                  deployment("payments", "api"),
+                  deployment("payments", "db")))
+          .isEqualTo(new ApprovalDecision.Admitted());
+      assertThat(approval(policy, BOB, deployment("payments", "api"), deployment("payments", "db")))
+          .isEqualTo(
+              new ApprovalDecision.Refused(
+                  "you are not an approver for deployment/db in payments"));
+    }
+
+    @Test
+    void requesterCannotApproveOwnRequest() {
+      Policy policy = policy(rule("payments").deployments("api").approvers(ALICE.userId()));
+
+      assertThat(approval(policy, ALICE, deployment("payments", "api")))
+          .isEqualTo(
+              new ApprovalDecision.Refused(
+                  "you requested this restart; someone else must approve it"));
+    }
+
+    @Test
+    void requesterMayApproveOwnRequestWhenSelfApprovalIsAllowed() {
+      List<Rule> rules =
+          List.of(rule("payments").deployments("api").approvers(ALICE.userId()).build());
+      Policy policy = new Policy(rules, true, true);
+
+      assertThat(approval(policy, ALICE, deployment("payments", "api")))
+          .isEqualTo(new ApprovalDecision.Admitted());
+    }
+
+    @Test
+    void selfApprovalStillNeedsTheRequesterToBeAnApprover() {
+      List<Rule> rules = List.of(rule("payments").deployments("api").approvers(LEAD).build());
+      Policy policy = new Policy(rules, true, true);
+
+      assertThat(approval(policy, ALICE, deployment("payments", "api")))
+          .isInstanceOf(ApprovalDecision.Refused.class);
+    }
+
+    @Test
+    void guestApproverCountsOnlyWhenNamedById() {
+      Target api = deployment("payments", "api");
+      Policy byGroup = policy(rule("payments").deployments("api").approvers(PLATFORM));
+      Policy byId = policy(rule("payments").deployments("api").approvers(GUEST.userId()));
+
+      assertThat(byGroup.evaluateApproval(GUEST, ALICE, OPS, List.of(api), EVERYONE_IN_PLATFORM))
+          .isEqualTo(
+              new ApprovalDecision.Refused(
+                  "guest and external accounts must be named in the policy to approve restarts"));
+      assertThat(byGroup.evaluateApproval(EXTERNAL, ALICE, OPS, List.of(api), EVERYONE_IN_PLATFORM))
+          .isInstanceOf(ApprovalDecision.Refused.class);
+      assertThat(byId.evaluateApproval(GUEST, ALICE, OPS, List.of(api), EVERYONE_IN_PLATFORM))
+          .isEqualTo(new ApprovalDecision.Admitted());
+    }
+
+    @Test
+    void targetThatLeftTheAllowlistCannotBeApproved() {
+      Policy policy = policy(rule("payments").deployments("api").approvers(LEAD));
+
+      assertThat(approval(policy, Actor.member(LEAD), deployment("payments", "worker")))
+          .isEqualTo(
+              new ApprovalDecision.Refused(
+                  "deployment/worker in namespace payments is not on the restart allowlist"));
+    }
+  }
+
+  @Nested
+  class Validation {
+
+    @Test
+    void ruleNeedingApprovalByDefaultWithoutApproversStopsStartup() {
+      List<Rule> rules =
+          List.of(
+              rule("payments").deployments("api").build(),
+              rule("payments").deployments("db").approvers().build());
+
+      assertThatThrownBy(() -> new Policy(rules, true, false))
+          .isInstanceOf(PolicyException.class)
+          .hasMessage(
+              "restart.rules[1]: approval is required but no approvers are named; add"
+                  + " restart.rules[1].approvers or set approval-required: false");
+    }
+
+    @Test
+    void ruleNeedingApprovalExplicitlyWithoutApproversStopsStartup() {
+      List<Rule> rules =
+          List.of(rule("payments").deployments("api").approvers().approval(true).build());
+
+      assertThatThrownBy(() -> new Policy(rules, false, false))
+          .isInstanceOf(PolicyException.class)
+          .hasMessageStartingWith("restart.rules[0]: approval is required but no approvers");
+    }
+
+    @Test
+    void ruleWithoutApprovalNeedsNoApprovers() {
+      List<Rule> rules =
+          List.of(rule("payments").deployments("api").approvers().approval(false).build());
+
+      assertThat(new Policy(rules, true, false).rules()).isEqualTo(rules);
+    }
+
+    @Test
+    void ruleWithoutNamespaceStopsStartup() {
+      List<Rule> rules = List.of(rule(" ").deployments("api").build());
+
+      assertThatThrownBy(() -> new Policy(rules, true, false))
+          .isInstanceOf(PolicyException.class)
+          .hasMessage(
+              "restart.rules[0]: no namespace; set restart.rules[0].namespace to a namespace or a"
+                  + " glob");
+      assertThatThrownBy(
+              () -> new Policy(List.of(rule(null).deployments("api").build()), true, false))
+          .hasMessageStartingWith("restart.rules[0]: no namespace");
+    }
+
+    @Test
+    void ruleNamingNoWorkloadsStopsStartup() {
+      List<Rule> rules =
+          List.of(rule("payments").deployments("api").build(), rule("payments").build());
+
+      assertThatThrownBy(() -> new Policy(rules, true, false))
+          .isInstanceOf(PolicyException.class)
+          .hasMessage(
+              "restart.rules[1]: names no workloads; add restart.rules[1].deployments,"
+                  + " .statefulsets or .daemonsets");
+      assertThatThrownBy(
+              () -> new Policy(List.of(rule("payments").deployments().build()), true, false))
+          .hasMessageStartingWith("restart.rules[0]: names no workloads");
+    }
+
+    @Test
+    void emptyNameStopsStartup() {
+      List<Rule> rules = List.of(rule("payments").deployments("api", "").build());
+
+      assertThatThrownBy(() -> new Policy(rules, true, false))
+          .isInstanceOf(PolicyException.class)
+          .hasMessage("restart.rules[0].deployments[1]: empty entry; remove it or write a name");
+    }
+
+    @Test
+    void emptyApproverStopsStartup() {
+      List<Rule> rules = List.of(rule("payments").deployments("api").approvers(LEAD, " ").build());
+
+      assertThatThrownBy(() -> new Policy(rules, true, false))
+          .hasMessage("restart.rules[0].approvers[1]: empty entry; remove it or write a name");
+    }
+  }
+
+  @Nested
+  class Configuration {
+
+    PolicyConfig load(Map<String, String> properties) {
+      return new SmallRyeConfigBuilder()
+          // The app reads "15m" through Quarkus's converter; plain SmallRye only knows ISO-8601.
+          .withConverter(Duration.class, 100, new DurationConverter())
+          .withMapping(PolicyConfig.class)
+          .withSources(new PropertiesConfigSource(properties, "test", 100))
+          .build()
+          .getConfigMapping(PolicyConfig.class);
+    }
+
+    @Test
+    void noRulesConfiguredGivesTheDefaultsAndAPolicyThatRefusesEverything() {
+      PolicyConfig config = load(Map.of());
+
+      assertThat(config.defaultNamespace()).isEqualTo("default");
+      assertThat(config.maxTargets()).isEqualTo(20);
+      assertThat(config.approval().required()).isTrue();
+      assertThat(config.approval().ttl()).isEqualTo(Duration.ofMinutes(15));
+      assertThat(config.approval().allowSelfApproval()).isFalse();
+      assertThat(config.rules()).isEmpty();
+
+      Policy policy = Policy.from(config);
+      assertThat(policy.rules()).isEmpty();
+      assertThat(request(policy, ALICE, deployment("default", "web")))
+          .isInstanceOf(RequestDecision.Refused.class);
+    }
+
+    @Test
+    void indexedRuleKeysMapToRules() {
+      PolicyConfig config =
+          load(
+              Map.ofEntries(
+                  Map.entry("restart.approval.required", "false"),
+                  Map.entry("restart.approval.allow-self-approval", "true"),
+                  Map.entry("restart.rules[0].namespace", "payments"),
+                  Map.entry("restart.rules[0].deployments[0]", "payments-api"),
+                  Map.entry("restart.rules[0].deployments[1]", "payments-*"),
+                  Map.entry("restart.rules[0].statefulsets[0]", "payments-db"),
+                  Map.entry("restart.rules[0].requesters[0]", "U0REQUESTER"),
+                  Map.entry("restart.rules[0].requesters[1]", PLATFORM),
+                  Map.entry("restart.rules[0].approvers[0]", LEAD),
+                  Map.entry("restart.rules[0].channels[0]", OPS),
+                  Map.entry("restart.rules[0].approval-required", "true"),
+                  Map.entry("restart.rules[1].namespace", "batch"),
+                  Map.entry("restart.rules[1].daemonsets", "log-agent,node-*")));
+
+      Policy policy = Policy.from(config);
+
+      assertThat(policy.defaultApprovalRequired()).isFalse();
+      assertThat(policy.allowSelfApproval()).isTrue();
+      assertThat(policy.rules())
+          .containsExactly(
+              new Rule(
+                  "payments",
+                  Map.of(
+                      DEPLOYMENT, List.of("payments-api", "payments-*"),
+                      STATEFULSET, List.of("payments-db")),
+                  List.of("U0REQUESTER", PLATFORM),
+                  List.of(LEAD),
+                  List.of(OPS),
+                  Optional.of(true)),
+              new Rule(
+                  "batch",
+                  Map.of(WorkloadKind.DAEMONSET, List.of("log-agent", "node-*")),
+                  List.of(),
+                  List.of(),
+                  List.of(),
+                  Optional.empty()));
+    }
+
+    @Test
+    void misconfiguredRuleStopsPolicyCreation() {
+      PolicyConfig config =
+          load(
+              Map.of(
+                  "restart.rules[0].namespace", "payments",
+                  "restart.rules[0].deployments[0]", "api"));
+
+      assertThatThrownBy(() -> Policy.from(config))
+          .isInstanceOf(PolicyException.class)
+          .hasMessageStartingWith("restart.rules[0]: approval is required but no approvers");
+    }
+  }
+
+  /** Rules as tests write them; approvers default to the lead so the rule is valid as written. */
+  static final class RuleBuilder {
+    private final String namespace;
+    private final Map<WorkloadKind, List<String>> names = new EnumMap<>(WorkloadKind.class);
+    private List<String> requesters = List.of();
+    private List<String> approvers = List.of(LEAD);
+    private List<String> channels = List.of();
+    private Optional<Boolean> approvalRequired = Optional.empty();
+
+    RuleBuilder(String namespace) {
+      this.namespace = namespace;
+    }
+
+    RuleBuilder deployments(String... globs) {
+      names.put(DEPLOYMENT, new ArrayList<>(List.of(globs)));
+      return this;
+    }
+
+    RuleBuilder requesters(String... ids) {
+      requesters = List.of(ids);
+      return this;
+    }
+
+    RuleBuilder approvers(String... ids) {
+      approvers = List.of(ids);
+      return this;
+    }
+
+    RuleBuilder channels(String... ids) {
+      channels = List.of(ids);
+      return this;
+    }
+
+    RuleBuilder approval(boolean required) {
+      approvalRequired = Optional.of(required);
+      return this;
+    }
+
+    Rule build() {
+      return new Rule(namespace, names, requesters, approvers, channels, approvalRequired);
+    }
+  }
+}
