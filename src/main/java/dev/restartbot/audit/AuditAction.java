@@ -1,0 +1,22 @@
+package dev.restartbot.audit;
+
+import java.util.Locale;
+
+/** The steps of a request that the audit trail records. */
+public enum AuditAction {
+  REQUESTED,
+  REFUSED,
+  APPROVED,
+  DENIED,
+  WITHDRAWN,
+  EXPIRED,
+  CLICK_REFUSED,
+  STARTED,
+  RESULT,
+  FINISHED,
+  DELIVERY_FAILED;
+
+  public String label() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+}
