@@ -1,0 +1,19 @@
+package dev.restartbot.restart;
+
+import dev.restartbot.policy.Actor;
+import dev.restartbot.policy.Target;
+import java.util.List;
+import java.util.Optional;
+
+/** A parsed {@code /restart} command and who sent it from where. */
+public record Submission(
+    Actor requester,
+    String requesterName,
+    String channelId,
+    List<Target> targets,
+    Optional<String> reason) {
+
+  public Submission {
+    targets = List.copyOf(targets);
+  }
+}

@@ -1,0 +1,176 @@
+package dev.restartbot.restart;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.restartbot.policy.Target;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.net.HttpURLConnection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reads and restarts workloads through the Kubernetes API, exactly as {@code kubectl rollout
+ * restart} does: one patch of the pod template's {@code restartedAt} annotation.
+ */
+@ApplicationScoped
+public class Workloads {
+
+  public static final String RESTARTED_AT = "kubectl.kubernetes.io/restartedAt";
+  public static final String CHANGE_CAUSE = "kubernetes.io/change-cause";
+  public static final String FIELD_MANAGER = "restart-bot";
+
+  private static final int UNSUPPORTED_MEDIA_TYPE = 415;
+
+  private final KubernetesClient client;
+  private final ObjectMapper json;
+
+  public Workloads(KubernetesClient client, ObjectMapper json) {
+    this.client = client;
+    this.json = json;
+  }
+
+  /** Reads a target for the approval message, or says why it cannot. */
+  public Inspection inspect(Target target) {
+    try {
+      HasMetadata workload = resource(target).get();
+      if (workload == null) {
+        return new Inspection.Missing();
+      }
+      return new Inspection.Found(snapshot(target, workload));
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+        return new Inspection.Missing();
+      }
+      return new Inspection.Unreadable(apiMessage(e));
+    }
+  }
+
+  /**
+   * Patches one target. The same {@code restartedAt} may be sent again harmlessly; a new value is a
+   * new restart, so callers never retry with a fresh timestamp.
+   */
+  public Outcome restart(Target target, String restartedAt, String changeCause) {
+    Resource<? extends HasMetadata> resource = resource(target);
+    try {
+      HasMetadata workload = resource.get();
+      if (workload == null) {
+        return new Outcome.NotFound();
+      }
+      if (workload instanceof Deployment d && Boolean.TRUE.equals(d.getSpec().getPaused())) {
+        return new Outcome.Paused();
+      }
+      String body = patchBody(restartedAt, changeCause);
+      try {
+        resource.patch(patchContext(PatchType.STRATEGIC_MERGE), body);
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != UNSUPPORTED_MEDIA_TYPE) {
+          throw e;
+        }
+        // For maps a JSON merge patch is identical; some API servers only speak that.
+        resource.patch(patchContext(PatchType.JSON_MERGE), body);
+      }
+      return new Outcome.Restarted(restartedAt);
+    } catch (KubernetesClientException e) {
+      return switch (e.getCode()) {
+        case HttpURLConnection.HTTP_NOT_FOUND -> new Outcome.NotFound();
+        case HttpURLConnection.HTTP_FORBIDDEN -> new Outcome.Forbidden(apiMessage(e));
+        default -> new Outcome.Error(apiMessage(e));
+      };
+    }
+  }
+
+  /** The restart patch as a JSON object, so no name or reason can inject JSON. */
+  String patchBody(String restartedAt, String changeCause) {
+    ObjectNode patch = json.createObjectNode();
+    patch.putObject("metadata").putObject("annotations").put(CHANGE_CAUSE, changeCause);
+    patch
+        .putObject("spec")
+        .putObject("template")
+        .putObject("metadata")
+        .putObject("annotations")
+        .put(RESTARTED_AT, restartedAt);
+    return patch.toString();
+  }
+
+  private static PatchContext patchContext(PatchType type) {
+    PatchContext context = PatchContext.of(type);
+    context.setFieldManager(FIELD_MANAGER);
+    return context;
+  }
+
+  private Resource<? extends HasMetadata> resource(Target target) {
+    return switch (target.kind()) {
+      case DEPLOYMENT ->
+          client.apps().deployments().inNamespace(target.namespace()).withName(target.name());
+      case STATEFULSET ->
+          client.apps().statefulSets().inNamespace(target.namespace()).withName(target.name());
+      case DAEMONSET ->
+          client.apps().daemonSets().inNamespace(target.namespace()).withName(target.name());
+    };
+  }
+
+  private static WorkloadSnapshot snapshot(Target target, HasMetadata workload) {
+    if (workload instanceof Deployment d) {
+      return snapshot(
+          target,
+          orZero(d.getSpec().getReplicas(), 1),
+          d.getStatus() == null ? 0 : orZero(d.getStatus().getReadyReplicas(), 0),
+          d.getSpec().getTemplate(),
+          Boolean.TRUE.equals(d.getSpec().getPaused()));
+    }
+    if (workload instanceof StatefulSet s) {
+      return snapshot(
+          target,
+          orZero(s.getSpec().getReplicas(), 1),
+          s.getStatus() == null ? 0 : orZero(s.getStatus().getReadyReplicas(), 0),
+          s.getSpec().getTemplate(),
+          false);
+    }
+    DaemonSet ds = (DaemonSet) workload;
+    return snapshot(
+        target,
+        ds.getStatus() == null ? 0 : orZero(ds.getStatus().getDesiredNumberScheduled(), 0),
+        ds.getStatus() == null ? 0 : orZero(ds.getStatus().getNumberReady(), 0),
+        ds.getSpec().getTemplate(),
+        false);
+  }
+
+  private static WorkloadSnapshot snapshot(
+      Target target, int desired, int ready, PodTemplateSpec template, boolean paused) {
+    List<String> images =
+        template == null || template.getSpec() == null
+            ? List.of()
+            : template.getSpec().getContainers().stream().map(Container::getImage).toList();
+    Map<String, String> annotations =
+        template == null || template.getMetadata() == null
+            ? null
+            : template.getMetadata().getAnnotations();
+    Optional<String> restartedAt = Optional.ofNullable(annotations).map(a -> a.get(RESTARTED_AT));
+    return new WorkloadSnapshot(target, desired, ready, images, restartedAt, paused);
+  }
+
+  private static int orZero(Integer value, int fallback) {
+    return value == null ? fallback : value;
+  }
+
+  /** The API server's own message (a Status), without the client's request dump. */
+  static String apiMessage(KubernetesClientException e) {
+    if (e.getStatus() != null && e.getStatus().getMessage() != null) {
+      return e.getStatus().getMessage();
+    }
+    Throwable cause = e.getCause() == null ? e : e.getCause();
+    return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+  }
+}

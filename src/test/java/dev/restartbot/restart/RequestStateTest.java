@@ -1,0 +1,68 @@
+package dev.restartbot.restart;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.EnumSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class RequestStateTest {
+
+  @Test
+  void pendingMayOnlyBeDecidedOrExpire() {
+    assertThat(movesFrom(RequestState.PENDING))
+        .containsExactlyInAnyOrder(
+            RequestState.APPROVED,
+            RequestState.DENIED,
+            RequestState.WITHDRAWN,
+            RequestState.EXPIRED);
+  }
+
+  @Test
+  void approvedMayOnlyStartOrBeGivenUp() {
+    assertThat(movesFrom(RequestState.APPROVED))
+        .containsExactlyInAnyOrder(RequestState.RUNNING, RequestState.WITHDRAWN);
+  }
+
+  @Test
+  void runningEndsDoneOrInterrupted() {
+    assertThat(movesFrom(RequestState.RUNNING))
+        .containsExactlyInAnyOrder(RequestState.DONE, RequestState.INTERRUPTED);
+  }
+
+  @Test
+  void finalStatesGoNowhere() {
+    for (RequestState state :
+        EnumSet.of(
+            RequestState.DENIED,
+            RequestState.WITHDRAWN,
+            RequestState.EXPIRED,
+            RequestState.DONE,
+            RequestState.INTERRUPTED)) {
+      assertThat(movesFrom(state)).as(state.name()).isEmpty();
+      assertThat(state.isFinal()).isTrue();
+    }
+  }
+
+  @Test
+  void onlyPendingApprovedAndRunningHoldTheirTargets() {
+    assertThat(EnumSet.allOf(RequestState.class).stream().filter(RequestState::isActive))
+        .containsExactlyInAnyOrder(
+            RequestState.PENDING, RequestState.APPROVED, RequestState.RUNNING);
+  }
+
+  @Test
+  void labelsAreTheStateInLowerCase() {
+    assertThat(RequestState.INTERRUPTED.label()).isEqualTo("interrupted");
+  }
+
+  private static Set<RequestState> movesFrom(RequestState from) {
+    Set<RequestState> moves = EnumSet.noneOf(RequestState.class);
+    for (RequestState to : RequestState.values()) {
+      if (from.canMoveTo(to)) {
+        moves.add(to);
+      }
+    }
+    return moves;
+  }
+}

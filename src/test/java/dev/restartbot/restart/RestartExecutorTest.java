@@ -1,0 +1,157 @@
+package dev.restartbot.restart;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.restartbot.audit.AuditLog;
+import dev.restartbot.policy.Actor;
+import dev.restartbot.policy.Target;
+import dev.restartbot.policy.WorkloadKind;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class RestartExecutorTest {
+
+  private final Workloads workloads = mock(Workloads.class);
+  private final InMemoryRequestStore store = new InMemoryRequestStore();
+  private final AuditLog audit = new AuditLog(new ObjectMapper());
+  private final Clock clock =
+      Clock.fixed(Instant.parse("2026-11-26T10:00:00.123Z"), ZoneOffset.UTC);
+
+  private static final Target A = new Target(WorkloadKind.DEPLOYMENT, "ns", "a");
+  private static final Target B = new Target(WorkloadKind.STATEFULSET, "ns", "b");
+  private static final Target C = new Target(WorkloadKind.DAEMONSET, "ns", "c");
+
+  private RestartExecutor executor(boolean stopOnFailure) {
+    return new RestartExecutor(workloads, store, audit, () -> stopOnFailure, clock);
+  }
+
+  private RestartRequest running() {
+    Instant now = clock.instant();
+    RestartRequest r =
+        new RestartRequest(
+            "req1",
+            RequestState.RUNNING,
+            Actor.member("U1"),
+            "alice",
+            "C1",
+            List.of(A, B, C),
+            Optional.empty(),
+            true,
+            now,
+            now.plusSeconds(900),
+            Optional.of("U2"),
+            Optional.of("bob"),
+            Optional.of(now),
+            Optional.of("1.1"),
+            List.of(),
+            Optional.empty());
+    store.create(r);
+    return r;
+  }
+
+  @Test
+  void failureStopsTheSequenceAndSkipsTheRest() {
+    when(workloads.restart(eq(A), anyString(), anyString())).thenReturn(new Outcome.Restarted("t"));
+    when(workloads.restart(eq(B), anyString(), anyString()))
+        .thenReturn(new Outcome.Forbidden("nope"));
+
+    RestartRequest done = executor(true).run(running(), ExecutionListener.NONE);
+
+    assertThat(done.results())
+        .extracting(r -> r.outcome().code())
+        .containsExactly("restarted", "forbidden", "skipped");
+    assertThat(done.results().get(2).outcome().detail()).contains("statefulset/b");
+    verify(workloads, never()).restart(eq(C), anyString(), anyString());
+  }
+
+  @Test
+  void withoutStopOnFailureTheRestStillRun() {
+    when(workloads.restart(eq(A), anyString(), anyString())).thenReturn(new Outcome.NotFound());
+    when(workloads.restart(eq(B), anyString(), anyString())).thenReturn(new Outcome.Restarted("t"));
+    when(workloads.restart(eq(C), anyString(), anyString())).thenReturn(new Outcome.Restarted("t"));
+
+    RestartRequest done = executor(false).run(running(), ExecutionListener.NONE);
+
+    assertThat(done.results())
+        .extracting(r -> r.outcome().code())
+        .containsExactly("not_found", "restarted", "restarted");
+  }
+
+  @Test
+  void targetsRunInOrderAndEachIsReportedBeforeTheNextStarts() {
+    when(workloads.restart(any(), anyString(), anyString())).thenReturn(new Outcome.Restarted("t"));
+    List<String> events = new ArrayList<>();
+
+    executor(true)
+        .run(
+            running(),
+            new ExecutionListener() {
+              @Override
+              public void targetStarted(RestartRequest request, Target target, int index) {
+                events.add("start " + target.name());
+              }
+
+              @Override
+              public void targetFinished(RestartRequest request, TargetResult result, int index) {
+                events.add("done " + result.target().name());
+              }
+            });
+
+    assertThat(events)
+        .containsExactly("start a", "done a", "start b", "done b", "start c", "done c");
+  }
+
+  @Test
+  void unexpectedExceptionBecomesAnErrorOutcomeNotACrash() {
+    when(workloads.restart(eq(A), anyString(), anyString()))
+        .thenThrow(new IllegalStateException("boom"));
+
+    RestartRequest done = executor(true).run(running(), ExecutionListener.NONE);
+
+    assertThat(done.results())
+        .extracting(r -> r.outcome().code())
+        .containsExactly("error", "skipped", "skipped");
+  }
+
+  @Test
+  void patchCarriesAnRfc3339UtcTimestampAndTheChangeCause() {
+    when(workloads.restart(any(), anyString(), anyString())).thenReturn(new Outcome.Restarted("t"));
+
+    executor(true).run(running(), ExecutionListener.NONE);
+
+    verify(workloads)
+        .restart(
+            A,
+            "2026-11-26T10:00:00Z",
+            "restarted via Slack by alice (U1), approved by bob (U2) (request req1)");
+  }
+
+  @Test
+  void patchBodyIsBuiltAsJsonSoNamesCannotInjectIt() throws Exception {
+    Workloads real = new Workloads(null, new ObjectMapper());
+
+    String body = real.patchBody("2026-11-26T10:00:00Z", "by \"x\"}},{\"spec\":1");
+
+    var tree = new ObjectMapper().readTree(body);
+    assertThat(tree.at("/metadata/annotations/kubernetes.io~1change-cause").asText())
+        .isEqualTo("by \"x\"}},{\"spec\":1");
+    assertThat(
+            tree.at("/spec/template/metadata/annotations/kubectl.kubernetes.io~1restartedAt")
+                .asText())
+        .isEqualTo("2026-11-26T10:00:00Z");
+    assertThat(tree.size()).isEqualTo(2);
+  }
+}
