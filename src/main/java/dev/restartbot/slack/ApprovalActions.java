@@ -1,0 +1,107 @@
+package dev.restartbot.slack;
+
+import com.slack.api.app_backend.interactive_components.payload.BlockActionPayload;
+import com.slack.api.bolt.context.builtin.ActionContext;
+import com.slack.api.bolt.request.builtin.BlockActionRequest;
+import com.slack.api.bolt.response.Response;
+import dev.restartbot.restart.Decision;
+import dev.restartbot.restart.RequestLifecycle;
+import dev.restartbot.restart.RequestState;
+import dev.restartbot.restart.RestartRequest;
+import jakarta.inject.Singleton;
+import org.eclipse.microprofile.context.ManagedExecutor;
+import org.jboss.logging.Logger;
+
+/**
+ * The Approve and Deny buttons. Each click is acknowledged at once; the decision, the message
+ * update and the restarts happen on the managed executor.
+ */
+@Singleton
+public class ApprovalActions {
+
+  private static final Logger LOG = Logger.getLogger(ApprovalActions.class);
+
+  /** One click, reduced to what the lifecycle needs. */
+  private record Click(String requestId, String userId, String channelId, ActionContext ctx) {}
+
+  private final RequestLifecycle lifecycle;
+  private final SlackDirectory directory;
+  private final RequestThread thread;
+  private final SlackClient slack;
+  private final ManagedExecutor executor;
+
+  ApprovalActions(
+      RequestLifecycle lifecycle,
+      SlackDirectory directory,
+      RequestThread thread,
+      SlackClient slack,
+      ManagedExecutor executor) {
+    this.lifecycle = lifecycle;
+    this.directory = directory;
+    this.thread = thread;
+    this.slack = slack;
+    this.executor = executor;
+  }
+
+  Response approve(BlockActionRequest req, ActionContext ctx) {
+    Click click = click(req, ctx);
+    executor.runAsync(() -> handle(click, true));
+    return ctx.ack();
+  }
+
+  Response deny(BlockActionRequest req, ActionContext ctx) {
+    Click click = click(req, ctx);
+    executor.runAsync(() -> handle(click, false));
+    return ctx.ack();
+  }
+
+  private void handle(Click click, boolean approve) {
+    try {
+      SlackDirectory.Person person = directory.person(click.userId());
+      Decision decision =
+          approve
+              ? lifecycle.approve(click.requestId(), person.actor(), person.name(), directory)
+              : lifecycle.deny(click.requestId(), person.actor(), person.name(), directory);
+      if (decision instanceof Decision.Refused refused) {
+        tell(click, ":no_entry: " + refused.reason());
+        return;
+      }
+      RestartRequest decided = ((Decision.Accepted) decision).request();
+      thread.showState(decided);
+      if (decided.state() == RequestState.APPROVED) {
+        thread.run(decided);
+      }
+    } catch (SlackDeliveryException e) {
+      LOG.warnf("could not handle a click on request %s: %s", click.requestId(), e.getMessage());
+      tell(click, "I could not check your click just now (" + e.error() + "); please try again.");
+    } catch (RuntimeException e) {
+      LOG.errorf(e, "a click on request %s failed", click.requestId());
+      tell(click, "Sorry, something went wrong on my side; the details are in the bot's logs.");
+    }
+  }
+
+  private void tell(Click click, String text) {
+    try {
+      slack.ephemeral(click.channelId(), click.userId(), text);
+      return;
+    } catch (SlackDeliveryException e) {
+      LOG.debugf("chat.postEphemeral to %s failed: %s", click.userId(), e.error());
+    }
+    // Outside the bot's channels only the click's own response URL reaches the user.
+    try {
+      click.ctx().respond(r -> r.responseType("ephemeral").replaceOriginal(false).text(text));
+    } catch (Exception e) {
+      LOG.warnf("could not tell %s: %s", click.userId(), e.getMessage());
+    }
+  }
+
+  private static Click click(BlockActionRequest req, ActionContext ctx) {
+    BlockActionPayload payload = req.getPayload();
+    String value =
+        payload.getActions() == null || payload.getActions().isEmpty()
+            ? ""
+            : String.valueOf(payload.getActions().get(0).getValue());
+    String channel = payload.getChannel() == null ? null : payload.getChannel().getId();
+    return new Click(value, payload.getUser().getId(), channel, ctx);
+  }
+}

@@ -1,0 +1,310 @@
+package dev.restartbot.slack;
+
+import static com.slack.api.model.block.Blocks.actions;
+import static com.slack.api.model.block.Blocks.context;
+import static com.slack.api.model.block.Blocks.section;
+import static com.slack.api.model.block.composition.BlockCompositions.confirmationDialog;
+import static com.slack.api.model.block.composition.BlockCompositions.markdownText;
+import static com.slack.api.model.block.composition.BlockCompositions.plainText;
+import static com.slack.api.model.block.element.BlockElements.button;
+
+import com.slack.api.model.block.ContextBlockElement;
+import com.slack.api.model.block.LayoutBlock;
+import dev.restartbot.policy.Target;
+import dev.restartbot.restart.Outcome;
+import dev.restartbot.restart.RequestState;
+import dev.restartbot.restart.RestartRequest;
+import dev.restartbot.restart.TargetResult;
+import dev.restartbot.restart.WorkloadSnapshot;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/** Renders requests and results as Slack text and Block Kit; the only place that knows how. */
+final class Messages {
+
+  static final String ACTIONS_BLOCK = "approval_actions";
+  private static final int CONFIRM_TEXT_LIMIT = 300;
+
+  private Messages() {}
+
+  /** The approval message while it waits: targets as they are now, and the two buttons. */
+  static List<LayoutBlock> pending(RestartRequest request, List<WorkloadSnapshot> snapshots) {
+    List<LayoutBlock> blocks = new ArrayList<>(header(request, snapshots));
+    blocks.add(
+        context(
+            List.<ContextBlockElement>of(
+                markdownText(
+                    "Expires "
+                        + slackDate(request.expiresAt().getEpochSecond())
+                        + " · request `"
+                        + request.id()
+                        + "`"))));
+    blocks.add(
+        actions(
+            ACTIONS_BLOCK,
+            List.of(
+                button(
+                    b ->
+                        b.actionId(SlackApp.APPROVE)
+                            .text(plainText("Approve"))
+                            .style("primary")
+                            .value(request.id())
+                            .confirm(
+                                confirmationDialog(
+                                    c ->
+                                        c.title(plainText("Restart now?"))
+                                            .text(plainText(confirmText(request.targets())))
+                                            .confirm(plainText("Restart"))
+                                            .deny(plainText("Cancel"))))),
+                button(
+                    b ->
+                        b.actionId(SlackApp.DENY)
+                            .text(plainText("Deny"))
+                            .style("danger")
+                            .value(request.id())))));
+    return blocks;
+  }
+
+  /** The approval message after a decision or at the end: the buttons give way to the state. */
+  static List<LayoutBlock> decided(RestartRequest request) {
+    List<LayoutBlock> blocks = new ArrayList<>(header(request, List.of()));
+    blocks.add(context(List.<ContextBlockElement>of(markdownText(stateLine(request)))));
+    return blocks;
+  }
+
+  static String pendingText(RestartRequest request) {
+    return "<@" + request.requesterId() + "> asks to restart " + targetList(request.targets());
+  }
+
+  static String stateLine(RestartRequest request) {
+    String by = request.decidedBy().map(Messages::who).orElse("someone");
+    String state =
+        switch (request.state()) {
+          case PENDING -> ":hourglass_flowing_sand: Waiting for approval";
+          case APPROVED ->
+              isPolicy(request)
+                  ? ":white_check_mark: No approval needed by the policy"
+                  : ":white_check_mark: Approved by " + by;
+          case RUNNING ->
+              (isPolicy(request)
+                      ? ":arrows_counterclockwise: No approval needed"
+                      : ":arrows_counterclockwise: Approved by " + by)
+                  + " · restarting…";
+          case DENIED -> ":no_entry_sign: Denied by " + by;
+          case WITHDRAWN -> ":leftwards_arrow_with_hook: Withdrawn by the requester";
+          case EXPIRED -> ":hourglass: Expired: nobody approved it in time";
+          case DONE ->
+              (isPolicy(request) ? "No approval needed" : "Approved by " + by)
+                  + " · "
+                  + summaryCounts(request.results());
+          case INTERRUPTED -> ":warning: Interrupted before it finished";
+        };
+    return state + " · request `" + request.id() + "`";
+  }
+
+  /** The thread reply of a target while its restart runs. */
+  static String started(Target target) {
+    return ":hourglass_flowing_sand: Restarting " + target(target) + "…";
+  }
+
+  /** The thread reply of a target once it has an outcome. */
+  static String result(TargetResult result) {
+    Outcome o = result.outcome();
+    String t = target(result.target());
+    if (o instanceof Outcome.Restarted r) {
+      return ":white_check_mark: "
+          + t
+          + " restarted (restartedAt `"
+          + r.restartedAt()
+          + "`, patch accepted in "
+          + duration(result.took())
+          + ")";
+    }
+    if (o instanceof Outcome.NotFound) {
+      return ":x: " + t + " was not found";
+    }
+    if (o instanceof Outcome.Forbidden f) {
+      return ":no_entry: " + t + " could not be restarted: forbidden (" + escape(f.message()) + ")";
+    }
+    if (o instanceof Outcome.Paused) {
+      return ":double_vertical_bar: "
+          + t
+          + " is paused and was not restarted; resume it with `kubectl rollout resume "
+          + result.target().ref()
+          + " -n "
+          + result.target().namespace()
+          + "`";
+    }
+    if (o instanceof Outcome.Skipped s) {
+      return ":fast_forward: " + t + " skipped: " + escape(s.reason());
+    }
+    return ":x: " + t + " failed: " + escape(o.detail());
+  }
+
+  /** The closing thread reply. */
+  static String summary(RestartRequest request) {
+    Duration took =
+        request.decidedAt().isPresent() && request.finishedAt().isPresent()
+            ? Duration.between(request.decidedAt().get(), request.finishedAt().get())
+            : request.results().stream()
+                .map(TargetResult::took)
+                .reduce(Duration.ZERO, Duration::plus);
+    boolean allGood = request.results().stream().allMatch(r -> r.outcome().succeeded());
+    return (allGood ? ":checkered_flag: Done: " : ":warning: Finished with failures: ")
+        + summaryCounts(request.results())
+        + " in "
+        + duration(took)
+        + ".";
+  }
+
+  static String summaryCounts(List<TargetResult> results) {
+    Map<String, Long> counts =
+        results.stream()
+            .collect(
+                Collectors.groupingBy(
+                    r -> r.outcome().code().replace('_', ' '),
+                    java.util.LinkedHashMap::new,
+                    Collectors.counting()));
+    return counts.entrySet().stream()
+        .map(e -> e.getValue() + " " + e.getKey())
+        .collect(Collectors.joining(", "));
+  }
+
+  static String history(List<RestartRequest> requests, Function<RestartRequest, String> link) {
+    if (requests.isEmpty()) {
+      return "No restart requests here yet.";
+    }
+    StringBuilder out = new StringBuilder("*Recent restart requests*\n");
+    for (RestartRequest r : requests) {
+      out.append("• ")
+          .append(slackDate(r.createdAt().getEpochSecond()))
+          .append(" <@")
+          .append(r.requesterId())
+          .append("> ")
+          .append(targetList(r.targets()))
+          .append(": ")
+          .append(r.state().label());
+      r.decidedBy().ifPresent(d -> out.append(" (").append(who(d)).append(")"));
+      if (!r.results().isEmpty()) {
+        out.append(", ").append(summaryCounts(r.results()));
+      }
+      String url = link.apply(r);
+      if (url != null) {
+        out.append(" <").append(url).append("|thread>");
+      }
+      out.append('\n');
+    }
+    return out.toString();
+  }
+
+  private static List<LayoutBlock> header(
+      RestartRequest request, List<WorkloadSnapshot> snapshots) {
+    List<LayoutBlock> blocks = new ArrayList<>();
+    int n = request.targets().size();
+    blocks.add(
+        section(
+            s ->
+                s.text(
+                    markdownText(
+                        ":arrows_counterclockwise: <@"
+                            + request.requesterId()
+                            + "> asks to restart "
+                            + (n == 1 ? "1 workload" : n + " workloads")
+                            + (n > 1 ? ", one after another" : "")
+                            + ":"))));
+    for (int i = 0; i < n; i++) {
+      Target t = request.targets().get(i);
+      WorkloadSnapshot snap = i < snapshots.size() ? snapshots.get(i) : null;
+      String line = "*" + t.ref() + "* in `" + t.namespace() + "`";
+      if (snap != null) {
+        line +=
+            "\n"
+                + snap.ready()
+                + "/"
+                + snap.desired()
+                + " ready"
+                + (snap.images().isEmpty()
+                    ? ""
+                    : " · "
+                        + snap.images().stream()
+                            .map(im -> "`" + escape(im) + "`")
+                            .collect(Collectors.joining(", ")))
+                + " · last restarted "
+                + snap.lastRestartedAt().map(a -> "`" + escape(a) + "`").orElse("never");
+      }
+      String text = line;
+      blocks.add(section(s -> s.text(markdownText(text))));
+    }
+    request
+        .reason()
+        .ifPresent(
+            reason ->
+                blocks.add(
+                    context(
+                        List.<ContextBlockElement>of(
+                            markdownText("*Reason:* " + escape(reason))))));
+    return blocks;
+  }
+
+  static String confirmText(List<Target> targets) {
+    StringBuilder text = new StringBuilder("This restarts, one after another: ");
+    for (int i = 0; i < targets.size(); i++) {
+      String next =
+          (i == 0 ? "" : ", ") + targets.get(i).ref() + " in " + targets.get(i).namespace();
+      String rest = " and " + (targets.size() - i) + " more.";
+      if (text.length() + next.length() + rest.length() + 1 > CONFIRM_TEXT_LIMIT) {
+        return text + rest;
+      }
+      text.append(next);
+    }
+    return text.append('.').toString();
+  }
+
+  static String targetList(List<Target> targets) {
+    return targets.stream().map(Messages::target).collect(Collectors.joining(", "));
+  }
+
+  static String target(Target t) {
+    return "`" + t.ref() + "` in `" + t.namespace() + "`";
+  }
+
+  private static boolean isPolicy(RestartRequest r) {
+    return r.decidedBy().map(RestartRequest.POLICY::equals).orElse(false);
+  }
+
+  private static String who(String userId) {
+    return RestartRequest.POLICY.equals(userId) ? "the policy" : "<@" + userId + ">";
+  }
+
+  static String duration(Duration d) {
+    long ms = d.toMillis();
+    if (ms < 1000) {
+      return ms + " ms";
+    }
+    if (ms < 60_000) {
+      return String.format(java.util.Locale.ROOT, "%.1f s", ms / 1000.0);
+    }
+    return (ms / 60_000) + " min " + (ms / 1000 % 60) + " s";
+  }
+
+  private static String slackDate(long epochSecond) {
+    return "<!date^"
+        + epochSecond
+        + "^{date_short_pretty} at {time}|"
+        + java.time.Instant.ofEpochSecond(epochSecond)
+        + ">";
+  }
+
+  /** Slack mrkdwn needs only these three escaped; user text and API messages pass through it. */
+  static String escape(String text) {
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+  }
+
+  static boolean isFinal(RequestState state) {
+    return state.isFinal();
+  }
+}

@@ -1,0 +1,135 @@
+package dev.restartbot.slack;
+
+import dev.restartbot.policy.Target;
+import dev.restartbot.restart.ExecutionListener;
+import dev.restartbot.restart.RequestLifecycle;
+import dev.restartbot.restart.RestartRequest;
+import dev.restartbot.restart.TargetResult;
+import dev.restartbot.restart.WorkloadSnapshot;
+import jakarta.inject.Singleton;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jboss.logging.Logger;
+
+/**
+ * A request's presence in the channel: the approval message, updated in place as the request moves,
+ * and the thread beneath it with one reply per target and a closing summary.
+ */
+@Singleton
+public class RequestThread {
+
+  private static final Logger LOG = Logger.getLogger(RequestThread.class);
+
+  private final SlackClient slack;
+  private final RequestLifecycle lifecycle;
+
+  RequestThread(SlackClient slack, RequestLifecycle lifecycle) {
+    this.slack = slack;
+    this.lifecycle = lifecycle;
+  }
+
+  /**
+   * Posts the approval message of a new request (and runs it at once when no approval is needed).
+   * Answers Slack's error when the message could not be posted; the request is then given up.
+   */
+  public Optional<SlackDeliveryException> open(
+      RestartRequest request, List<WorkloadSnapshot> snapshots) {
+    String ts;
+    try {
+      ts =
+          request.approvalRequired()
+              ? slack.post(
+                  request.channelId(),
+                  null,
+                  Messages.pendingText(request),
+                  Messages.pending(request, snapshots))
+              : slack.post(
+                  request.channelId(),
+                  null,
+                  Messages.pendingText(request),
+                  Messages.decided(request));
+    } catch (SlackDeliveryException e) {
+      LOG.warnf("could not post the approval message of request %s: %s", request.id(), e.error());
+      lifecycle.abandon(request.id(), "approval message not posted: " + e.error());
+      return Optional.of(e);
+    }
+    RestartRequest placed = lifecycle.attachMessage(request.id(), ts).orElse(request);
+    if (!request.approvalRequired()) {
+      run(placed);
+    }
+    return Optional.empty();
+  }
+
+  /** Shows a decision (approved, denied, withdrawn, expired) on the approval message. */
+  public void showState(RestartRequest request) {
+    request
+        .messageTs()
+        .ifPresent(
+            ts -> {
+              try {
+                slack.update(
+                    request.channelId(),
+                    ts,
+                    Messages.stateLine(request),
+                    Messages.decided(request));
+              } catch (SlackDeliveryException e) {
+                LOG.warnf(
+                    "could not update the message of request %s: %s", request.id(), e.error());
+              }
+            });
+  }
+
+  /** Runs an approved request, reporting each target in the thread; a lost race runs nothing. */
+  public void run(RestartRequest approved) {
+    Reporter reporter = new Reporter();
+    Optional<RestartRequest> done = lifecycle.execute(approved.id(), reporter);
+    if (done.isEmpty()) {
+      return;
+    }
+    RestartRequest finished = done.get();
+    reply(finished, Messages.summary(finished));
+    showState(finished);
+  }
+
+  private String reply(RestartRequest request, String text) {
+    try {
+      return slack.post(request.channelId(), request.messageTs().orElse(null), text, null);
+    } catch (SlackDeliveryException e) {
+      LOG.warnf("could not post to the thread of request %s: %s", request.id(), e.error());
+      return null;
+    }
+  }
+
+  /** Posts a reply when a target starts and turns it into the result when it ends. */
+  private final class Reporter implements ExecutionListener {
+    private final Map<Integer, String> replies = new ConcurrentHashMap<>();
+
+    @Override
+    public void targetStarted(RestartRequest request, Target target, int index) {
+      if (replies.isEmpty()) {
+        showState(request);
+      }
+      String ts = reply(request, Messages.started(target));
+      if (ts != null) {
+        replies.put(index, ts);
+      }
+    }
+
+    @Override
+    public void targetFinished(RestartRequest request, TargetResult result, int index) {
+      String text = Messages.result(result);
+      String ts = replies.get(index);
+      if (ts == null) {
+        reply(request, text);
+        return;
+      }
+      try {
+        slack.update(request.channelId(), ts, text, null);
+      } catch (SlackDeliveryException e) {
+        reply(request, text);
+      }
+    }
+  }
+}

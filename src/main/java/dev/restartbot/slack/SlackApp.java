@@ -1,0 +1,99 @@
+package dev.restartbot.slack;
+
+import com.slack.api.Slack;
+import com.slack.api.SlackConfig;
+import com.slack.api.bolt.App;
+import com.slack.api.bolt.AppConfig;
+import com.slack.api.bolt.middleware.Middleware;
+import com.slack.api.bolt.middleware.builtin.RequestVerification;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.util.List;
+import org.jboss.logging.Logger;
+
+/**
+ * Builds the one Bolt app and the Slack client it shares with the rest of the edge, from Quarkus
+ * config only (Bolt's own defaults would read the environment behind our back).
+ */
+@ApplicationScoped
+public class SlackApp {
+
+  static final String COMMAND = "/restart";
+  public static final String APPROVE = "restart_approve";
+  public static final String DENY = "restart_deny";
+
+  private static final Logger LOG = Logger.getLogger(SlackApp.class);
+
+  @Produces
+  @Singleton
+  Slack slack(SlackSettings settings) {
+    SlackConfig config = new SlackConfig();
+    config.setMethodsEndpointUrlPrefix(settings.apiUrl());
+    // Stats would call auth.test per token in the background; the app does it once at start.
+    config.setStatsEnabled(false);
+    config.setPrettyResponseLoggingEnabled(false);
+    return Slack.getInstance(config);
+  }
+
+  @Produces
+  @Singleton
+  App app(
+      Slack slack,
+      SlackSettings settings,
+      SignatureVerification verification,
+      RestartCommand command,
+      ApprovalActions actions) {
+    String token = required(settings.botToken(), "SLACK_BOT_TOKEN", "the bot token (xoxb-…)");
+    required(settings.signingSecret(), "SLACK_SIGNING_SECRET", "the app's signing secret");
+    AppConfig config =
+        AppConfig.builder()
+            .slack(slack)
+            .singleTeamBotToken(token)
+            .signingSecret(settings.signingSecret().get())
+            .verificationToken(null)
+            .build();
+    App app =
+        new App(config) {
+          @Override
+          protected List<Middleware> buildDefaultMiddlewareList(AppConfig appConfig) {
+            List<Middleware> chain = super.buildDefaultMiddlewareList(appConfig);
+            // Ours takes Bolt's place, so that nothing runs on an unverified request.
+            chain.replaceAll(m -> m instanceof RequestVerification ? verification : m);
+            return chain;
+          }
+        };
+    app.command(COMMAND, command);
+    app.blockAction(APPROVE, actions::approve);
+    app.blockAction(DENY, actions::deny);
+    return app;
+  }
+
+  /** Starts the app at boot, so a bad token stops the bot now instead of failing every request. */
+  void onStart(@Observes StartupEvent event, App app) {
+    try {
+      app.start();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException(
+          "Slack refused SLACK_BOT_TOKEN at start (" + e.getMessage() + "): check the token.", e);
+    }
+    LOG.info("Slack app started");
+  }
+
+  private static String required(
+      java.util.Optional<String> value, String variable, String meaning) {
+    return value
+        .filter(v -> !v.isBlank())
+        .orElseThrow(
+            () ->
+                new IllegalStateException(
+                    variable
+                        + " is not set: restart-bot needs "
+                        + meaning
+                        + ". Set "
+                        + variable
+                        + " in the environment or in .env (see .env.example)."));
+  }
+}

@@ -1,0 +1,36 @@
+package dev.restartbot.slack;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The Slack edge's settings. Keys under {@code slack.*}, so the environment variables are {@code
+ * SLACK_BOT_TOKEN}, {@code SLACK_SIGNING_SECRET}, {@code SLACK_APP_TOKEN} and {@code
+ * SLACK_API_URL}.
+ */
+@ConfigMapping(prefix = "slack")
+public interface SlackSettings {
+
+  /** The bot token, {@code xoxb-…}. */
+  Optional<String> botToken();
+
+  /** The signing secret that every HTTP request is verified with. */
+  Optional<String> signingSecret();
+
+  /** The app-level token, {@code xapp-…}; when set, Socket Mode is used (a later feature). */
+  Optional<String> appToken();
+
+  /** The Web API base; tests and proxies point it elsewhere. Must end in {@code /api/}. */
+  @WithDefault("https://slack.com/api/")
+  String apiUrl();
+
+  /** How long user-group members and user profiles are cached. */
+  @WithDefault("5m")
+  Duration directoryTtl();
+
+  /** How long the slash command waits for its checks before it answers "working on it". */
+  @WithDefault("2s")
+  Duration ackBudget();
+}

@@ -1,0 +1,125 @@
+package dev.restartbot.slack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.slack.api.model.block.ActionsBlock;
+import com.slack.api.model.block.LayoutBlock;
+import com.slack.api.model.block.element.ButtonElement;
+import dev.restartbot.policy.Target;
+import dev.restartbot.policy.WorkloadKind;
+import dev.restartbot.restart.Outcome;
+import dev.restartbot.restart.RequestState;
+import dev.restartbot.restart.RestartRequest;
+import dev.restartbot.restart.TargetResult;
+import dev.restartbot.restart.WorkloadSnapshot;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+class MessagesTest {
+
+  private static RestartRequest request(List<Target> targets, Optional<String> reason) {
+    Instant now = Instant.parse("2026-11-26T10:00:00Z");
+    return new RestartRequest(
+        "abc123",
+        RequestState.PENDING,
+        dev.restartbot.policy.Actor.member("U0REQ"),
+        "alice",
+        "C0OPS",
+        targets,
+        reason,
+        true,
+        now,
+        now.plusSeconds(900),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        List.of(),
+        Optional.empty());
+  }
+
+  private static Target deploy(String name) {
+    return new Target(WorkloadKind.DEPLOYMENT, "payments", name);
+  }
+
+  @Test
+  void approvalMessageHasApproveWithConfirmAndDenyCarryingTheRequestId() {
+    RestartRequest r = request(List.of(deploy("payments-api")), Optional.empty());
+
+    List<LayoutBlock> blocks =
+        Messages.pending(
+            r,
+            List.of(
+                new WorkloadSnapshot(
+                    deploy("payments-api"), 3, 2, List.of("img:1"), Optional.empty(), false)));
+
+    ActionsBlock actions =
+        blocks.stream()
+            .filter(ActionsBlock.class::isInstance)
+            .map(ActionsBlock.class::cast)
+            .findFirst()
+            .orElseThrow();
+    ButtonElement approve = (ButtonElement) actions.getElements().get(0);
+    ButtonElement deny = (ButtonElement) actions.getElements().get(1);
+    assertThat(approve.getActionId()).isEqualTo("restart_approve");
+    assertThat(approve.getValue()).isEqualTo("abc123");
+    assertThat(approve.getStyle()).isEqualTo("primary");
+    assertThat(approve.getConfirm().getText().getText()).contains("deployment/payments-api");
+    assertThat(deny.getActionId()).isEqualTo("restart_deny");
+    assertThat(deny.getValue()).isEqualTo("abc123");
+    assertThat(deny.getStyle()).isEqualTo("danger");
+  }
+
+  @Test
+  void confirmDialogStaysWithinSlacksLimitForManyTargets() {
+    List<Target> many =
+        IntStream.range(0, 20).mapToObj(i -> deploy("a-rather-long-service-name-" + i)).toList();
+
+    String text = Messages.confirmText(many);
+
+    assertThat(text.length()).isLessThanOrEqualTo(300);
+    assertThat(text).endsWith("more.");
+  }
+
+  @Test
+  void userTextCannotInjectMentionsOrLinks() {
+    assertThat(Messages.escape("<!channel> & <https://evil|x>"))
+        .isEqualTo("&lt;!channel&gt; &amp; &lt;https://evil|x&gt;");
+  }
+
+  @Test
+  void decidedMessageHasNoButtons() {
+    RestartRequest r =
+        request(List.of(deploy("payments-api")), Optional.of("why"))
+            .withDecision(RequestState.APPROVED, "U0LEAD", "bob", Instant.now());
+
+    assertThat(Messages.decided(r)).noneMatch(ActionsBlock.class::isInstance);
+    assertThat(Messages.stateLine(r)).contains("Approved by <@U0LEAD>");
+  }
+
+  @Test
+  void eachOutcomeRendersItsOwnSentence() {
+    Target t = deploy("api");
+    assertThat(
+            Messages.result(
+                new TargetResult(
+                    t, new Outcome.Restarted("2026-11-26T10:00:00Z"), Duration.ofMillis(40))))
+        .contains("restarted", "2026-11-26T10:00:00Z");
+    assertThat(Messages.result(new TargetResult(t, new Outcome.NotFound(), Duration.ZERO)))
+        .contains("not found");
+    assertThat(
+            Messages.result(
+                new TargetResult(t, new Outcome.Forbidden("cannot patch <x>"), Duration.ZERO)))
+        .contains("forbidden", "cannot patch &lt;x&gt;");
+    assertThat(Messages.result(new TargetResult(t, new Outcome.Paused(), Duration.ZERO)))
+        .contains("paused", "kubectl rollout resume deployment/api -n payments");
+    assertThat(Messages.result(new TargetResult(t, new Outcome.Error("boom"), Duration.ZERO)))
+        .contains("failed", "boom");
+    assertThat(Messages.result(new TargetResult(t, new Outcome.Skipped("x failed"), Duration.ZERO)))
+        .contains("skipped", "x failed");
+  }
+}
