@@ -1,0 +1,494 @@
+package dev.restartbot.e2e;
+
+import static dev.restartbot.e2e.SlackFlowHarness.LEAD;
+import static dev.restartbot.e2e.SlackFlowHarness.LEAD2;
+import static dev.restartbot.e2e.SlackFlowHarness.OPS;
+import static dev.restartbot.e2e.SlackFlowHarness.REQUESTER;
+import static dev.restartbot.e2e.SlackFlowHarness.WAIT;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.restartbot.restart.RequestState;
+import dev.restartbot.restart.RequestStore;
+import dev.restartbot.restart.RestartRequest;
+import dev.restartbot.slack.ExpirySweep;
+import dev.restartbot.testing.FakeSlackApi;
+import dev.restartbot.testing.FakeSlackResource;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
+import io.quarkus.test.kubernetes.client.KubernetesTestServer;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole path, driven like Slack drives it: signed HTTP requests into the real app, the fabric8
+ * mock server as the cluster, and a fake Slack Web API that records what the bot says.
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+@QuarkusTestResource(FakeSlackResource.class)
+class RestartFlowTest {
+
+  @KubernetesTestServer KubernetesServer server;
+  @Inject RequestStore store;
+  @Inject ExpirySweep sweep;
+
+  private SlackFlowHarness flow;
+  private FakeSlackApi slack;
+  private KubeRequests kube;
+  private final ObjectMapper json = new ObjectMapper();
+
+  @BeforeEach
+  void setUp() throws InterruptedException {
+    flow = new SlackFlowHarness(server.getClient(), store);
+    slack = flow.slack;
+    slack.reset();
+    kube = new KubeRequests(server);
+    kube.reset();
+  }
+
+  @Test
+  void approvedRequestRestartsTheDeploymentAndReportsInTheThread() throws Exception {
+    flow.seedDeployment("payments-api");
+
+    var ack = flow.command(REQUESTER, OPS, "payments-api --reason \"memory leak <b>\"");
+    SlackFlowHarness.assertAckSaysSubmitted(ack);
+
+    RestartRequest request = flow.posted("payments-api");
+    FakeSlackApi.Call approval =
+        slack.awaitCall("chat.postMessage", c -> OPS.equals(c.params().get("channel")), WAIT);
+    // Gson escapes <, > and & as \u003c…; compare the decoded text.
+    String blocks = json.readTree(approval.params().get("blocks")).toString();
+    assertThat(blocks)
+        .contains("restart_approve", "restart_deny", request.id(), "payments-api")
+        .contains("registry.example/payments-api:1.0")
+        .contains("memory leak &lt;b&gt;")
+        .contains("\"confirm\"");
+    assertThat(flow.restartedAt("payments-api")).isNull();
+
+    flow.click(LEAD, request, "restart_approve").then().statusCode(200);
+
+    await().atMost(WAIT).until(() -> flow.restartedAt("payments-api") != null);
+    var done = flow.awaitState(request.id(), RequestState.DONE);
+    assertThat(done.decidedBy()).contains(LEAD);
+
+    var workload = flow.deployment("payments-api");
+    assertThat(flow.restartedAt("payments-api"))
+        .matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ");
+    assertThat(workload.getMetadata().getAnnotations().get("kubernetes.io/change-cause"))
+        .contains("restarted via Slack by", REQUESTER, "approved by", LEAD, request.id());
+
+    String ts = request.messageTs().orElseThrow();
+    slack.awaitCall(
+        "chat.update",
+        c ->
+            ts.equals(c.params().get("ts"))
+                && c.params().get("text").contains("Approved by <@" + LEAD + ">"),
+        WAIT);
+    slack.awaitCall(
+        "chat.update",
+        c ->
+            ts.equals(c.params().get("ts"))
+                && !c.params().getOrDefault("blocks", "").contains("restart_approve")
+                && c.params().get("text").contains("1 restarted"),
+        WAIT);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              List<String> thread =
+                  slack.calls().stream()
+                      .filter(
+                          c ->
+                              ts.equals(c.params().get("thread_ts"))
+                                  || isUpdateOfThreadReply(c, ts))
+                      .map(c -> c.params().get("text"))
+                      .toList();
+              assertThat(String.join("\n", thread))
+                  .contains("`deployment/payments-api` in `test` restarted")
+                  .contains("Done: 1 restarted");
+            });
+    assertThat(kube.patches("deployments", "payments-api")).isNotEmpty();
+  }
+
+  @Test
+  void requestThatNeedsNoApprovalRunsAtOnceAndSaysSo() throws Exception {
+    flow.seedDeployment("batch-report");
+
+    var ack = flow.command(REQUESTER, OPS, "batch-report");
+    assertThat(ack.asString()).contains("needs no approval");
+
+    await().atMost(WAIT).until(() -> flow.restartedAt("batch-report") != null);
+    assertThat(
+            flow.deployment("batch-report")
+                .getMetadata()
+                .getAnnotations()
+                .get("kubernetes.io/change-cause"))
+        .contains("approved by policy");
+    RestartRequest request = flow.requestsFor("batch-report").get(0);
+    flow.awaitState(request.id(), RequestState.DONE);
+  }
+
+  @Test
+  void requesterCannotApproveTheirOwnRequest() throws Exception {
+    flow.seedDeployment("payments-self");
+    SlackFlowHarness.assertAckSaysSubmitted(flow.command(LEAD, OPS, "payments-self"));
+    RestartRequest request = flow.posted("payments-self");
+
+    flow.click(LEAD, request, "restart_approve").then().statusCode(200);
+
+    var refusal = flow.awaitEphemeral(LEAD);
+    assertThat(refusal.params().get("text")).contains("someone else must approve");
+    assertThat(store.find(request.id()).orElseThrow().state()).isEqualTo(RequestState.PENDING);
+    assertThat(kube.allPatches()).isEmpty();
+    assertThat(flow.restartedAt("payments-self")).isNull();
+  }
+
+  @Test
+  void someoneWhoIsNotAnApproverIsRefused() throws Exception {
+    flow.seedDeployment("payments-outsider");
+    SlackFlowHarness.assertAckSaysSubmitted(flow.command(REQUESTER, OPS, "payments-outsider"));
+    RestartRequest request = flow.posted("payments-outsider");
+
+    flow.click("U0STRANGER", request, "restart_approve").then().statusCode(200);
+
+    assertThat(flow.awaitEphemeral("U0STRANGER").params().get("text")).contains("not an approver");
+    assertThat(store.find(request.id()).orElseThrow().state()).isEqualTo(RequestState.PENDING);
+    assertThat(kube.allPatches()).isEmpty();
+  }
+
+  @Test
+  void unauthorisedRequesterIsRefusedAndNothingIsPosted() throws Exception {
+    flow.seedDeployment("payments-unauth");
+
+    var ack = flow.command("U0STRANGER", OPS, "payments-unauth");
+
+    assertThat(ack.statusCode()).isEqualTo(200);
+    assertThat(ack.asString()).contains("not allowed");
+    assertNothingHappened("payments-unauth");
+  }
+
+  @Test
+  void requesterInAnAllowedUserGroupMayAsk() throws Exception {
+    flow.seedDeployment("payments-group");
+    slack.setGroupMembers("S0PLATFORM", "U0GROUPIE");
+
+    SlackFlowHarness.assertAckSaysSubmitted(flow.command("U0GROUPIE", OPS, "payments-group"));
+    assertThat(flow.posted("payments-group").requesterId()).isEqualTo("U0GROUPIE");
+  }
+
+  @Test
+  void guestIsRefusedEvenWhenTheirGroupIsAllowed() throws Exception {
+    flow.seedDeployment("payments-guest");
+    slack.setGroupMembers("S0PLATFORM", "U0GUEST");
+    slack.addUser("U0GUEST", "guest", "T0TEAM", true, false);
+
+    var ack = flow.command("U0GUEST", OPS, "payments-guest");
+
+    assertThat(ack.asString()).contains("guest");
+    assertNothingHappened("payments-guest");
+  }
+
+  @Test
+  void commandFromAChannelOutsideThePolicyIsRefused() throws Exception {
+    flow.seedDeployment("payments-chan");
+
+    var ack = flow.command(REQUESTER, "C0RANDOM", "payments-chan");
+
+    assertThat(ack.asString()).contains("channel");
+    assertNothingHappened("payments-chan");
+  }
+
+  @Test
+  void targetOutsideTheAllowlistIsRefused() throws Exception {
+    flow.seedDeployment("billing-api");
+
+    var ack = flow.command(REQUESTER, OPS, "billing-api");
+
+    assertThat(ack.asString()).contains("allowlist");
+    assertNothingHappened("billing-api");
+  }
+
+  @Test
+  void targetThatDoesNotExistIsRefusedBeforeAnyRequestIsMade() throws Exception {
+    var ack = flow.command(REQUESTER, OPS, "payments-ghost");
+
+    assertThat(ack.asString()).contains("not found");
+    assertNothingHappened("payments-ghost");
+  }
+
+  @Test
+  void secondRequestForABusyTargetIsRefusedWithALink() throws Exception {
+    flow.seedDeployment("payments-busy");
+    SlackFlowHarness.assertAckSaysSubmitted(flow.command(REQUESTER, OPS, "payments-busy"));
+    RestartRequest first = flow.posted("payments-busy");
+
+    var ack = flow.command(LEAD, OPS, "payments-busy");
+
+    assertThat(ack.asString()).contains("already has a pending request", first.id());
+    assertThat(flow.requestsFor("payments-busy")).hasSize(1);
+  }
+
+  @Test
+  void approverCanDenyAndTheDeploymentIsLeftAlone() throws Exception {
+    flow.seedDeployment("payments-deny");
+    SlackFlowHarness.assertAckSaysSubmitted(flow.command(REQUESTER, OPS, "payments-deny"));
+    RestartRequest request = flow.posted("payments-deny");
+
+    flow.click(LEAD2, request, "restart_deny").then().statusCode(200);
+
+    flow.awaitState(request.id(), RequestState.DENIED);
+    String ts = request.messageTs().orElseThrow();
+    slack.awaitCall(
+        "chat.update",
+        c ->
+            ts.equals(c.params().get("ts"))
+                && c.params().get("text").contains("Denied by <@" + LEAD2 + ">"),
+        WAIT);
+
+    flow.click(LEAD, request, "restart_approve").then().statusCode(200);
+    assertThat(flow.awaitEphemeral(LEAD).params().get("text")).contains("already denied");
+    assertThat(kube.allPatches()).isEmpty();
+    assertThat(flow.restartedAt("payments-deny")).isNull();
+  }
+
+  @Test
+  void requesterCanWithdrawWithTheDenyButton() throws Exception {
+    flow.seedDeployment("payments-withdraw");
+    SlackFlowHarness.assertAckSaysSubmitted(flow.command(REQUESTER, OPS, "payments-withdraw"));
+    RestartRequest request = flow.posted("payments-withdraw");
+
+    flow.click(REQUESTER, request, "restart_deny").then().statusCode(200);
+
+    flow.awaitState(request.id(), RequestState.WITHDRAWN);
+    String ts = request.messageTs().orElseThrow();
+    slack.awaitCall(
+        "chat.update",
+        c ->
+            ts.equals(c.params().get("ts"))
+                && c.params().get("text").contains("Withdrawn by the requester"),
+        WAIT);
+  }
+
+  @Test
+  void expiredRequestIsSweptAndCanNoLongerBeApproved() throws Exception {
+    flow.seedDeployment("payments-expire");
+    SlackFlowHarness.assertAckSaysSubmitted(flow.command(REQUESTER, OPS, "payments-expire"));
+    RestartRequest request = flow.posted("payments-expire");
+    ageOut(request);
+
+    sweep.sweep();
+
+    assertThat(store.find(request.id()).orElseThrow().state()).isEqualTo(RequestState.EXPIRED);
+    String ts = request.messageTs().orElseThrow();
+    slack.awaitCall(
+        "chat.update",
+        c -> ts.equals(c.params().get("ts")) && c.params().get("text").contains("Expired"),
+        WAIT);
+    flow.click(LEAD, request, "restart_approve").then().statusCode(200);
+    assertThat(flow.awaitEphemeral(LEAD).params().get("text")).contains("expired");
+    assertThat(kube.allPatches()).isEmpty();
+  }
+
+  @Test
+  void clickAfterTheTtlButBeforeTheSweepIsRefusedAsExpired() throws Exception {
+    flow.seedDeployment("payments-late");
+    SlackFlowHarness.assertAckSaysSubmitted(flow.command(REQUESTER, OPS, "payments-late"));
+    RestartRequest request = flow.posted("payments-late");
+    ageOut(request);
+
+    flow.click(LEAD, request, "restart_approve").then().statusCode(200);
+
+    assertThat(flow.awaitEphemeral(LEAD).params().get("text")).contains("expired");
+    assertThat(store.find(request.id()).orElseThrow().state()).isEqualTo(RequestState.EXPIRED);
+    assertThat(kube.allPatches()).isEmpty();
+  }
+
+  @Test
+  void tenConcurrentApproveClicksRestartExactlyOnce() throws Exception {
+    flow.seedDeployment("payments-race");
+    SlackFlowHarness.assertAckSaysSubmitted(flow.command(REQUESTER, OPS, "payments-race"));
+    RestartRequest request = flow.posted("payments-race");
+
+    ExecutorService pool = Executors.newFixedThreadPool(10);
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<Integer>> clicks = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      String approver = i % 2 == 0 ? LEAD : LEAD2;
+      clicks.add(
+          pool.submit(
+              () -> {
+                start.await();
+                return flow.click(approver, request, "restart_approve").statusCode();
+              }));
+    }
+    start.countDown();
+    for (Future<Integer> click : clicks) {
+      assertThat(click.get()).isEqualTo(200);
+    }
+    pool.shutdown();
+
+    flow.awaitState(request.id(), RequestState.DONE);
+    await().atMost(WAIT).until(() -> slack.count("chat.postEphemeral") == 9);
+    List<RecordedRequest> patches = kube.patches("deployments", "payments-race");
+    // One restart: the strategic merge patch, and the mock server's 415 makes it resend as merge.
+    assertThat(patches).hasSize(2);
+    assertThat(patches.get(0).getHeader("Content-Type"))
+        .startsWith("application/strategic-merge-patch+json");
+    assertThat(patches.get(1).getHeader("Content-Type")).startsWith("application/merge-patch+json");
+    assertThat(patches.get(0).getUtf8Body()).isEqualTo(patches.get(1).getUtf8Body());
+    assertThat(store.find(request.id()).orElseThrow().results()).hasSize(1);
+  }
+
+  @Test
+  void middleTargetForbiddenSkipsTheThird() throws Exception {
+    flow.seedDeployment("payments-seq-a");
+    flow.seedDeployment("payments-seq-b");
+    flow.seedDeployment("payments-seq-c");
+    server
+        .expect()
+        .patch()
+        .withPath(
+            "/apis/apps/v1/namespaces/test/deployments/payments-seq-b?fieldManager=restart-bot")
+        .andReturn(
+            403,
+            new StatusBuilder()
+                .withStatus("Failure")
+                .withReason("Forbidden")
+                .withCode(403)
+                .withMessage(
+                    "deployments.apps \"payments-seq-b\" is forbidden: User \"system:serviceaccount:restart-bot:restart-bot\" cannot patch resource")
+                .build())
+        .always();
+
+    SlackFlowHarness.assertAckSaysSubmitted(
+        flow.command(REQUESTER, OPS, "payments-seq-a payments-seq-b payments-seq-c"));
+    RestartRequest request = flow.posted("payments-seq-a");
+    flow.click(LEAD, request, "restart_approve");
+
+    RestartRequest done = flow.awaitState(request.id(), RequestState.DONE);
+    assertThat(done.results())
+        .extracting(r -> r.target().name() + "=" + r.outcome().code())
+        .containsExactly(
+            "payments-seq-a=restarted", "payments-seq-b=forbidden", "payments-seq-c=skipped");
+    assertThat(flow.restartedAt("payments-seq-a")).isNotNull();
+    assertThat(flow.restartedAt("payments-seq-b")).isNull();
+    assertThat(flow.restartedAt("payments-seq-c")).isNull();
+    assertThat(kube.patches("deployments", "payments-seq-c")).isEmpty();
+    String ts = request.messageTs().orElseThrow();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(
+                        slack.calls().stream()
+                            .filter(
+                                c ->
+                                    ts.equals(c.params().get("thread_ts"))
+                                        || isUpdateOfThreadReply(c, ts))
+                            .map(c -> c.params().get("text"))
+                            .toList())
+                    .anyMatch(
+                        t ->
+                            t.contains("payments-seq-b")
+                                && t.contains("forbidden")
+                                && t.contains("cannot patch"))
+                    .anyMatch(t -> t.contains("payments-seq-c") && t.contains("skipped"))
+                    .anyMatch(t -> t.contains("Finished with failures")));
+  }
+
+  @Test
+  void restartIsOneStrategicMergePatchWithTheExactBody() throws Exception {
+    var seeded = flow.seedDeployment("payments-exact");
+    server
+        .expect()
+        .patch()
+        .withPath(
+            "/apis/apps/v1/namespaces/test/deployments/payments-exact?fieldManager=restart-bot")
+        .andReturn(200, seeded)
+        .once();
+    SlackFlowHarness.assertAckSaysSubmitted(flow.command(REQUESTER, OPS, "payments-exact"));
+    RestartRequest request = flow.posted("payments-exact");
+
+    flow.click(LEAD, request, "restart_approve");
+    RestartRequest done = flow.awaitState(request.id(), RequestState.DONE);
+
+    List<RecordedRequest> patches = kube.patches("deployments", "payments-exact");
+    assertThat(patches).hasSize(1);
+    RecordedRequest patch = patches.get(0);
+    assertThat(patch.getMethod()).isEqualTo("PATCH");
+    assertThat(patch.getPath())
+        .isEqualTo(
+            "/apis/apps/v1/namespaces/test/deployments/payments-exact?fieldManager=restart-bot");
+    assertThat(patch.getHeader("Content-Type"))
+        .startsWith("application/strategic-merge-patch+json");
+    String restartedAt =
+        ((dev.restartbot.restart.Outcome.Restarted) done.results().get(0).outcome()).restartedAt();
+    JsonNode expected =
+        json.readTree(
+            "{\"metadata\":{\"annotations\":{\"kubernetes.io/change-cause\":"
+                + json.writeValueAsString(
+                    "restarted via Slack by u0req (U0REQ), approved by u0lead (U0LEAD) (request "
+                        + request.id()
+                        + ")")
+                + "}},\"spec\":{\"template\":{\"metadata\":{\"annotations\":{\"kubectl.kubernetes.io/restartedAt\":\""
+                + restartedAt
+                + "\"}}}}}");
+    assertThat(json.readTree(patch.getUtf8Body())).isEqualTo(expected);
+    assertThat(Instant.parse(restartedAt))
+        .isBetween(request.createdAt().minusSeconds(1), Instant.now());
+  }
+
+  private void ageOut(RestartRequest request) {
+    store.update(
+        request.id(),
+        r -> true,
+        r ->
+            new RestartRequest(
+                r.id(),
+                r.state(),
+                r.requester(),
+                r.requesterName(),
+                r.channelId(),
+                r.targets(),
+                r.reason(),
+                r.approvalRequired(),
+                r.createdAt(),
+                Instant.now().minusSeconds(1),
+                r.decidedBy(),
+                r.decidedByName(),
+                r.decidedAt(),
+                r.messageTs(),
+                r.results(),
+                r.finishedAt()));
+  }
+
+  private void assertNothingHappened(String target) throws InterruptedException {
+    assertThat(flow.requestsFor(target)).isEmpty();
+    assertThat(slack.count("chat.postMessage")).isZero();
+    assertThat(kube.allPatches()).isEmpty();
+  }
+
+  private boolean isUpdateOfThreadReply(FakeSlackApi.Call c, String threadTs) {
+    if (!"chat.update".equals(c.method())) {
+      return false;
+    }
+    String ts = c.params().get("ts");
+    return slack.calls("chat.postMessage").stream()
+        .anyMatch(p -> threadTs.equals(p.params().get("thread_ts")) && ts.equals(slack.tsOf(p)));
+  }
+}

@@ -1,0 +1,128 @@
+package dev.restartbot.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.restartbot.restart.RequestState;
+import dev.restartbot.restart.RequestStore;
+import dev.restartbot.restart.RestartRequest;
+import dev.restartbot.testing.FakeSlackApi;
+import dev.restartbot.testing.SlackRequests;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.restassured.response.Response;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** The moves of the end-to-end tests: seed the cluster, type a command, click a button. */
+final class SlackFlowHarness {
+
+  static final String OPS = "C0OPS";
+  static final String REQUESTER = "U0REQ";
+  static final String LEAD = "U0LEAD";
+  static final String LEAD2 = "U0LEAD2";
+  static final Duration WAIT = Duration.ofSeconds(10);
+
+  private final KubernetesClient kube;
+  private final RequestStore store;
+  final FakeSlackApi slack = FakeSlackApi.get();
+
+  SlackFlowHarness(KubernetesClient kube, RequestStore store) {
+    this.kube = kube;
+    this.store = store;
+  }
+
+  Deployment seedDeployment(String name) {
+    Deployment d =
+        new DeploymentBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace("test")
+            .withLabels(Map.of("app", name))
+            .endMetadata()
+            .withNewSpec()
+            .withReplicas(2)
+            .withNewSelector()
+            .addToMatchLabels("app", name)
+            .endSelector()
+            .withNewTemplate()
+            .withNewMetadata()
+            .addToLabels("app", name)
+            .endMetadata()
+            .withNewSpec()
+            .addNewContainer()
+            .withName("app")
+            .withImage("registry.example/" + name + ":1.0")
+            .endContainer()
+            .endSpec()
+            .endTemplate()
+            .endSpec()
+            .withNewStatus()
+            .withReplicas(2)
+            .withReadyReplicas(2)
+            .withAvailableReplicas(2)
+            .withUpdatedReplicas(2)
+            .endStatus()
+            .build();
+    return kube.apps().deployments().inNamespace("test").resource(d).createOr(r -> r.update());
+  }
+
+  Deployment deployment(String name) {
+    return kube.apps().deployments().inNamespace("test").withName(name).get();
+  }
+
+  String restartedAt(String name) {
+    Map<String, String> a = deployment(name).getSpec().getTemplate().getMetadata().getAnnotations();
+    return a == null ? null : a.get("kubectl.kubernetes.io/restartedAt");
+  }
+
+  Response command(String user, String channel, String text) {
+    return SlackRequests.post(
+        SlackRequests.slashCommandBody(user, channel, text, slack.responseUrl("cmd")));
+  }
+
+  Response click(String user, RestartRequest request, String actionId) {
+    return SlackRequests.post(
+        SlackRequests.blockActionBody(
+            user,
+            request.channelId(),
+            request.messageTs().orElse("0.0"),
+            actionId,
+            request.id(),
+            slack.responseUrl("click")));
+  }
+
+  /** The request holding {@code targetName}, once its approval message is posted. */
+  RestartRequest posted(String targetName) {
+    return await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                store
+                    .list(r -> r.targets().stream().anyMatch(t -> t.name().equals(targetName)))
+                    .stream()
+                    .filter(r -> r.messageTs().isPresent())
+                    .findFirst()
+                    .orElse(null),
+            r -> r != null);
+  }
+
+  List<RestartRequest> requestsFor(String targetName) {
+    return store.list(r -> r.targets().stream().anyMatch(t -> t.name().equals(targetName)));
+  }
+
+  RestartRequest awaitState(String id, RequestState state) {
+    return await().atMost(WAIT).until(() -> store.find(id).orElseThrow(), r -> r.state() == state);
+  }
+
+  FakeSlackApi.Call awaitEphemeral(String user) {
+    return slack.awaitCall("chat.postEphemeral", c -> user.equals(c.params().get("user")), WAIT);
+  }
+
+  static void assertAckSaysSubmitted(Response ack) {
+    assertThat(ack.statusCode()).isEqualTo(200);
+    assertThat(ack.asString()).contains("submitted");
+  }
+}
