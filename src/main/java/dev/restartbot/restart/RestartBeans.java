@@ -2,7 +2,9 @@ package dev.restartbot.restart;
 
 import dev.restartbot.policy.Policy;
 import dev.restartbot.policy.PolicyConfig;
+import dev.restartbot.policy.PolicyException;
 import io.quarkus.runtime.Startup;
+import io.quarkus.runtime.configuration.ConfigurationException;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.time.Clock;
@@ -21,7 +23,12 @@ public class RestartBeans {
   @Singleton
   @Startup
   Policy policy(PolicyConfig config) {
-    return Policy.from(config);
+    try {
+      return Policy.from(config);
+    } catch (PolicyException e) {
+      // Quarkus prints a ConfigurationException's message alone, without a stack trace.
+      throw new ConfigurationException(e.getMessage());
+    }
   }
 
   @Produces

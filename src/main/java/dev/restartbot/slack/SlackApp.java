@@ -7,6 +7,7 @@ import com.slack.api.bolt.AppConfig;
 import com.slack.api.bolt.middleware.Middleware;
 import com.slack.api.bolt.middleware.builtin.RequestVerification;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.runtime.configuration.ConfigurationException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
@@ -76,8 +77,11 @@ public class SlackApp {
     try {
       app.start();
     } catch (IllegalArgumentException e) {
-      throw new IllegalStateException(
-          "Slack refused SLACK_BOT_TOKEN at start (" + e.getMessage() + "): check the token.", e);
+      // No cause attached: Quarkus prints a ConfigurationException's message alone, no trace.
+      throw new ConfigurationException(
+          "Could not verify SLACK_BOT_TOKEN with Slack (auth.test) at start: "
+              + e.getMessage()
+              + ". Check the token and SLACK_API_URL.");
     }
     LOG.info("Slack app started");
   }
@@ -88,7 +92,7 @@ public class SlackApp {
         .filter(v -> !v.isBlank())
         .orElseThrow(
             () ->
-                new IllegalStateException(
+                new ConfigurationException(
                     variable
                         + " is not set: restart-bot needs "
                         + meaning
