@@ -7,6 +7,10 @@ public interface ExecutionListener {
 
   void targetStarted(RestartRequest request, Target target, int index);
 
+  /** The rollout of a patched target moved (called only while waiting for rollouts). */
+  default void targetProgress(
+      RestartRequest request, Target target, int index, RolloutStatus status) {}
+
   void targetFinished(RestartRequest request, TargetResult result, int index);
 
   ExecutionListener NONE =

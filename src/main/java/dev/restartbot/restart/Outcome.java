@@ -14,8 +14,13 @@ public sealed interface Outcome {
   /** A sentence for people: the API's message, or why the target was skipped. */
   String detail();
 
-  /** The API server accepted the restart patch. */
-  record Restarted(String restartedAt) implements Outcome {
+  /**
+   * The API server accepted the restart patch.
+   *
+   * @param generation the workload's generation after the patch, for the rollout check
+   * @param uid the workload's uid, for the Events that name it
+   */
+  record Restarted(String restartedAt, long generation, String uid) implements Outcome {
     @Override
     public boolean succeeded() {
       return true;
@@ -27,6 +32,63 @@ public sealed interface Outcome {
 
     public String detail() {
       return "restartedAt " + restartedAt;
+    }
+  }
+
+  /** The rollout finished as {@code kubectl rollout status} judges it. */
+  record RolledOut(String restartedAt, String status) implements Outcome {
+    @Override
+    public boolean succeeded() {
+      return true;
+    }
+
+    public String code() {
+      return "rolled_out";
+    }
+
+    public String detail() {
+      return status;
+    }
+  }
+
+  /**
+   * Patched, but the strategy is OnDelete: nothing rolls until pods are deleted. Not a failure, and
+   * not something to wait for.
+   */
+  record OnDelete(String restartedAt, String status) implements Outcome {
+    @Override
+    public boolean succeeded() {
+      return true;
+    }
+
+    public String code() {
+      return "on_delete";
+    }
+
+    public String detail() {
+      return status;
+    }
+  }
+
+  /** The controller gave up (progress deadline exceeded), or the workload was deleted. */
+  record RolloutFailed(String message) implements Outcome {
+    public String code() {
+      return "rollout_failed";
+    }
+
+    public String detail() {
+      return message;
+    }
+  }
+
+  /** The rollout did not finish within {@code restart.rollout.timeout}. */
+  record TimedOut(java.time.Duration after, String lastStatus) implements Outcome {
+    public String code() {
+      return "timed_out";
+    }
+
+    public String detail() {
+      return "no rollout within " + after + "; last seen: " + lastStatus;
     }
   }
 

@@ -2,6 +2,8 @@ package dev.restartbot.restart;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import java.time.Duration;
 
 /** The executor's settings under {@code restart.*}; the policy owns the allowlist keys. */
 @ConfigMapping(prefix = "restart")
@@ -10,4 +12,19 @@ public interface RestartConfig {
   /** After a failed target, mark the rest skipped instead of going on. */
   @WithDefault("true")
   boolean stopOnFailure();
+
+  Rollout rollout();
+
+  /** {@code restart.rollout.*}. */
+  interface Rollout {
+
+    /** Follow each rollout to its end before the next target; false: the patch is the end. */
+    @WithName("wait")
+    @WithDefault("true")
+    boolean waitForRollout();
+
+    /** How long one rollout may take before it counts as timed out. */
+    @WithDefault("10m")
+    Duration timeout();
+  }
 }

@@ -12,21 +12,37 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import org.jboss.logging.Logger;
 
-/** Restarts the targets of an approved request one after another, and records each outcome. */
+/**
+ * Restarts the targets of an approved request one after another: patch, follow the rollout to its
+ * end, and only then the next (a health gate between targets).
+ */
 @ApplicationScoped
 public class RestartExecutor {
 
   private static final Logger LOG = Logger.getLogger(RestartExecutor.class);
 
   private final Workloads workloads;
+  private final RolloutWatch rollouts;
+  private final WorkloadEvents events;
+  private final RestartMetrics metrics;
   private final RequestStore store;
   private final AuditLog audit;
   private final RestartConfig config;
   private final Clock clock;
 
   public RestartExecutor(
-      Workloads workloads, RequestStore store, AuditLog audit, RestartConfig config, Clock clock) {
+      Workloads workloads,
+      RolloutWatch rollouts,
+      WorkloadEvents events,
+      RestartMetrics metrics,
+      RequestStore store,
+      AuditLog audit,
+      RestartConfig config,
+      Clock clock) {
     this.workloads = workloads;
+    this.rollouts = rollouts;
+    this.events = events;
+    this.metrics = metrics;
     this.store = store;
     this.audit = audit;
     this.config = config;
@@ -50,11 +66,12 @@ public class RestartExecutor {
                 Duration.ZERO);
       } else {
         safely(() -> listener.targetStarted(running, target, index));
-        result = restartOne(running, target);
+        result = restartOne(running, target, index, listener);
       }
       if (!result.outcome().succeeded() && failed == null) {
         failed = target;
       }
+      metrics.targetFinished(target, result.outcome(), result.took());
       current = store.update(running.id(), r -> true, r -> r.withResult(result)).orElse(current);
       audit.record(
           new AuditRecord(
@@ -70,13 +87,26 @@ public class RestartExecutor {
     return current;
   }
 
-  private TargetResult restartOne(RestartRequest request, Target target) {
+  private TargetResult restartOne(
+      RestartRequest request, Target target, int index, ExecutionListener listener) {
     Instant started = clock.instant();
-    // One timestamp per target and attempt: retries of this patch reuse it, so they are harmless.
+    // One timestamp per target: a retry of this patch reuses it and so changes nothing.
     String restartedAt = started.truncatedTo(ChronoUnit.SECONDS).toString();
     Outcome outcome;
     try {
       outcome = workloads.restart(target, restartedAt, changeCause(request));
+      if (outcome instanceof Outcome.Restarted patched) {
+        events.record(
+            target,
+            patched.uid(),
+            request.id(),
+            WorkloadEvents.REQUESTED,
+            false,
+            "Rollout restart requested by " + who(request) + " (restartedAt " + restartedAt + ")");
+        if (config.rollout().waitForRollout()) {
+          outcome = follow(request, target, index, listener, patched);
+        }
+      }
     } catch (RuntimeException e) {
       LOG.errorf(e, "restart of %s for request %s failed", target, request.id());
       outcome = new Outcome.Error("unexpected error, see the bot's logs");
@@ -84,17 +114,51 @@ public class RestartExecutor {
     return new TargetResult(target, outcome, Duration.between(started, clock.instant()));
   }
 
-  /** What {@code kubectl rollout history} shows for the revision this restart creates. */
-  static String changeCause(RestartRequest request) {
-    String approver =
-        request.decidedBy().map(id -> person(request.decidedByName().orElse(id), id)).orElse("?");
-    return "restarted via Slack by "
-        + person(request.requesterName(), request.requesterId())
+  private Outcome follow(
+      RestartRequest request,
+      Target target,
+      int index,
+      ExecutionListener listener,
+      Outcome.Restarted patched) {
+    Outcome end =
+        rollouts.await(
+            target,
+            patched.restartedAt(),
+            patched.generation(),
+            config.rollout().timeout(),
+            status -> safely(() -> listener.targetProgress(request, target, index, status)));
+    if (end instanceof Outcome.RolledOut || end instanceof Outcome.OnDelete) {
+      events.record(
+          target,
+          patched.uid(),
+          request.id(),
+          WorkloadEvents.COMPLETE,
+          false,
+          "Restart " + end.detail() + "; requested by " + who(request));
+    } else {
+      events.record(
+          target,
+          patched.uid(),
+          request.id(),
+          WorkloadEvents.FAILED,
+          true,
+          "Restart failed: " + end.detail() + "; requested by " + who(request));
+    }
+    return end;
+  }
+
+  private static String who(RestartRequest request) {
+    return person(request.requesterName(), request.requesterId())
         + ", approved by "
-        + approver
+        + request.decidedBy().map(id -> person(request.decidedByName().orElse(id), id)).orElse("?")
         + " (request "
         + request.id()
         + ")";
+  }
+
+  /** What {@code kubectl rollout history} shows for the revision this restart creates. */
+  static String changeCause(RestartRequest request) {
+    return "restarted via Slack by " + who(request);
   }
 
   private static String person(String name, String id) {

@@ -44,7 +44,7 @@ public class Workloads {
   /** Reads a target for the approval message, or says why it cannot. */
   public Inspection inspect(Target target) {
     try {
-      HasMetadata workload = resource(target).get();
+      HasMetadata workload = resource(client, target).get();
       if (workload == null) {
         return new Inspection.Missing();
       }
@@ -62,7 +62,7 @@ public class Workloads {
    * new restart, so callers never retry with a fresh timestamp.
    */
   public Outcome restart(Target target, String restartedAt, String changeCause) {
-    Resource<? extends HasMetadata> resource = resource(target);
+    Resource<? extends HasMetadata> resource = resource(client, target);
     try {
       HasMetadata workload = resource.get();
       if (workload == null) {
@@ -72,16 +72,20 @@ public class Workloads {
         return new Outcome.Paused();
       }
       String body = patchBody(restartedAt, changeCause);
+      HasMetadata patched;
       try {
-        resource.patch(patchContext(PatchType.STRATEGIC_MERGE), body);
+        patched = resource.patch(patchContext(PatchType.STRATEGIC_MERGE), body);
       } catch (KubernetesClientException e) {
         if (e.getCode() != UNSUPPORTED_MEDIA_TYPE) {
           throw e;
         }
         // For maps a JSON merge patch is identical; some API servers only speak that.
-        resource.patch(patchContext(PatchType.JSON_MERGE), body);
+        patched = resource.patch(patchContext(PatchType.JSON_MERGE), body);
       }
-      return new Outcome.Restarted(restartedAt);
+      HasMetadata after = patched == null ? workload : patched;
+      Long generation = after.getMetadata().getGeneration();
+      return new Outcome.Restarted(
+          restartedAt, generation == null ? 0 : generation, after.getMetadata().getUid());
     } catch (KubernetesClientException e) {
       return switch (e.getCode()) {
         case HttpURLConnection.HTTP_NOT_FOUND -> new Outcome.NotFound();
@@ -110,7 +114,7 @@ public class Workloads {
     return context;
   }
 
-  private Resource<? extends HasMetadata> resource(Target target) {
+  static Resource<? extends HasMetadata> resource(KubernetesClient client, Target target) {
     return switch (target.kind()) {
       case DEPLOYMENT ->
           client.apps().deployments().inNamespace(target.namespace()).withName(target.name());

@@ -14,7 +14,9 @@ import dev.restartbot.audit.AuditLog;
 import dev.restartbot.policy.Actor;
 import dev.restartbot.policy.Target;
 import dev.restartbot.policy.WorkloadKind;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -34,8 +36,39 @@ class RestartExecutorTest {
   private static final Target B = new Target(WorkloadKind.STATEFULSET, "ns", "b");
   private static final Target C = new Target(WorkloadKind.DAEMONSET, "ns", "c");
 
+  private final RolloutWatch rollouts = mock(RolloutWatch.class);
+  private final WorkloadEvents events = mock(WorkloadEvents.class);
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+  /** The settings under test, without a config source. */
+  private record Settings(boolean stopOnFailure, boolean waitForRollout) implements RestartConfig {
+    public Rollout rollout() {
+      return new Rollout() {
+        public boolean waitForRollout() {
+          return Settings.this.waitForRollout;
+        }
+
+        public Duration timeout() {
+          return Duration.ofMinutes(10);
+        }
+      };
+    }
+  }
+
   private RestartExecutor executor(boolean stopOnFailure) {
-    return new RestartExecutor(workloads, store, audit, () -> stopOnFailure, clock);
+    return executor(stopOnFailure, false);
+  }
+
+  private RestartExecutor executor(boolean stopOnFailure, boolean waitForRollout) {
+    return new RestartExecutor(
+        workloads,
+        rollouts,
+        events,
+        new RestartMetrics(meters),
+        store,
+        audit,
+        new Settings(stopOnFailure, waitForRollout),
+        clock);
   }
 
   private RestartRequest running() {
@@ -64,7 +97,8 @@ class RestartExecutorTest {
 
   @Test
   void failureStopsTheSequenceAndSkipsTheRest() {
-    when(workloads.restart(eq(A), anyString(), anyString())).thenReturn(new Outcome.Restarted("t"));
+    when(workloads.restart(eq(A), anyString(), anyString()))
+        .thenReturn(new Outcome.Restarted("t", 2, "uid"));
     when(workloads.restart(eq(B), anyString(), anyString()))
         .thenReturn(new Outcome.Forbidden("nope"));
 
@@ -80,8 +114,10 @@ class RestartExecutorTest {
   @Test
   void withoutStopOnFailureTheRestStillRun() {
     when(workloads.restart(eq(A), anyString(), anyString())).thenReturn(new Outcome.NotFound());
-    when(workloads.restart(eq(B), anyString(), anyString())).thenReturn(new Outcome.Restarted("t"));
-    when(workloads.restart(eq(C), anyString(), anyString())).thenReturn(new Outcome.Restarted("t"));
+    when(workloads.restart(eq(B), anyString(), anyString()))
+        .thenReturn(new Outcome.Restarted("t", 2, "uid"));
+    when(workloads.restart(eq(C), anyString(), anyString()))
+        .thenReturn(new Outcome.Restarted("t", 2, "uid"));
 
     RestartRequest done = executor(false).run(running(), ExecutionListener.NONE);
 
@@ -92,7 +128,8 @@ class RestartExecutorTest {
 
   @Test
   void targetsRunInOrderAndEachIsReportedBeforeTheNextStarts() {
-    when(workloads.restart(any(), anyString(), anyString())).thenReturn(new Outcome.Restarted("t"));
+    when(workloads.restart(any(), anyString(), anyString()))
+        .thenReturn(new Outcome.Restarted("t", 2, "uid"));
     List<String> events = new ArrayList<>();
 
     executor(true)
@@ -128,7 +165,8 @@ class RestartExecutorTest {
 
   @Test
   void patchCarriesAnRfc3339UtcTimestampAndTheChangeCause() {
-    when(workloads.restart(any(), anyString(), anyString())).thenReturn(new Outcome.Restarted("t"));
+    when(workloads.restart(any(), anyString(), anyString()))
+        .thenReturn(new Outcome.Restarted("t", 2, "uid"));
 
     executor(true).run(running(), ExecutionListener.NONE);
 
@@ -137,6 +175,53 @@ class RestartExecutorTest {
             A,
             "2026-11-26T10:00:00Z",
             "restarted via Slack by alice (U1), approved by bob (U2) (request req1)");
+  }
+
+  @Test
+  void nextTargetIsPatchedOnlyAfterThePreviousRolloutEnded() {
+    List<String> order = new ArrayList<>();
+    when(workloads.restart(any(), anyString(), anyString()))
+        .thenAnswer(
+            call -> {
+              order.add("patch " + ((Target) call.getArgument(0)).name());
+              return new Outcome.Restarted("t", 2, "uid");
+            });
+    when(rollouts.await(any(), anyString(), eq(2L), any(), any()))
+        .thenAnswer(
+            call -> {
+              order.add("rolled out " + ((Target) call.getArgument(0)).name());
+              return new Outcome.RolledOut("t", "rolled out (2 pods)");
+            });
+
+    RestartRequest done = executor(true, true).run(running(), ExecutionListener.NONE);
+
+    assertThat(order)
+        .containsExactly(
+            "patch a", "rolled out a", "patch b", "rolled out b", "patch c", "rolled out c");
+    assertThat(done.results()).extracting(r -> r.outcome().code()).containsOnly("rolled_out");
+    verify(events)
+        .record(eq(A), eq("uid"), eq("req1"), eq(WorkloadEvents.REQUESTED), eq(false), any());
+    verify(events)
+        .record(eq(A), eq("uid"), eq("req1"), eq(WorkloadEvents.COMPLETE), eq(false), any());
+  }
+
+  @Test
+  void failedRolloutStopsTheSequenceAndRecordsAWarningEvent() {
+    when(workloads.restart(any(), anyString(), anyString()))
+        .thenReturn(new Outcome.Restarted("t", 2, "uid"));
+    when(rollouts.await(eq(A), anyString(), eq(2L), any(), any()))
+        .thenReturn(new Outcome.RolloutFailed("exceeded its progress deadline"));
+
+    RestartRequest done = executor(true, true).run(running(), ExecutionListener.NONE);
+
+    assertThat(done.results())
+        .extracting(r -> r.outcome().code())
+        .containsExactly("rollout_failed", "skipped", "skipped");
+    verify(workloads, never()).restart(eq(B), anyString(), anyString());
+    verify(events).record(eq(A), eq("uid"), eq("req1"), eq(WorkloadEvents.FAILED), eq(true), any());
+    assertThat(meters.get("restartbot.restarts").tag("outcome", "rollout_failed").counter().count())
+        .isEqualTo(1.0);
+    assertThat(meters.get("restartbot.rollout.duration").timer().count()).isEqualTo(1);
   }
 
   @Test
