@@ -111,10 +111,54 @@ final class Messages {
     return ":hourglass_flowing_sand: Restarting " + target(target) + "…";
   }
 
+  /** The thread reply of a target while its rollout moves. */
+  static String progress(Target target, String status) {
+    return ":hourglass_flowing_sand: Rolling out " + target(target) + ": " + escape(status);
+  }
+
   /** The thread reply of a target once it has an outcome. */
   static String result(TargetResult result) {
     Outcome o = result.outcome();
     String t = target(result.target());
+    String ref = result.target().ref() + " -n " + result.target().namespace();
+    if (o instanceof Outcome.RolledOut r) {
+      return ":white_check_mark: "
+          + t
+          + " "
+          + escape(r.status())
+          + " in "
+          + duration(result.took())
+          + " (restartedAt `"
+          + r.restartedAt()
+          + "`)";
+    }
+    if (o instanceof Outcome.OnDelete d) {
+      return ":information_source: " + t + " was restarted, but " + escape(d.status()) + ".";
+    }
+    if (o instanceof Outcome.RolloutFailed f) {
+      return ":x: "
+          + t
+          + " rollout failed after "
+          + duration(result.took())
+          + ": "
+          + escape(f.message())
+          + ". Next step: roll back with `kubectl rollout undo "
+          + ref
+          + "`, or fix the cause and run /restart again.";
+    }
+    if (o instanceof Outcome.TimedOut timedOut) {
+      return ":hourglass: "
+          + t
+          + " did not finish rolling out within "
+          + duration(timedOut.after())
+          + " (last: "
+          + escape(timedOut.lastStatus())
+          + "). Check `kubectl rollout status "
+          + ref
+          + "`; roll back with `kubectl rollout undo "
+          + ref
+          + "` if it is stuck.";
+    }
     if (o instanceof Outcome.Restarted r) {
       return ":white_check_mark: "
           + t

@@ -4,6 +4,7 @@ import dev.restartbot.policy.Target;
 import dev.restartbot.restart.ExecutionListener;
 import dev.restartbot.restart.RequestLifecycle;
 import dev.restartbot.restart.RestartRequest;
+import dev.restartbot.restart.RolloutStatus;
 import dev.restartbot.restart.TargetResult;
 import dev.restartbot.restart.WorkloadSnapshot;
 import jakarta.inject.Singleton;
@@ -24,10 +25,12 @@ public class RequestThread {
 
   private final SlackClient slack;
   private final RequestLifecycle lifecycle;
+  private final ProgressUpdates progress;
 
-  RequestThread(SlackClient slack, RequestLifecycle lifecycle) {
+  RequestThread(SlackClient slack, RequestLifecycle lifecycle, ProgressUpdates progress) {
     this.slack = slack;
     this.lifecycle = lifecycle;
+    this.progress = progress;
   }
 
   /**
@@ -118,6 +121,15 @@ public class RequestThread {
     }
 
     @Override
+    public void targetProgress(
+        RestartRequest request, Target target, int index, RolloutStatus status) {
+      String ts = replies.get(index);
+      if (ts != null) {
+        progress.progress(request.channelId(), ts, Messages.progress(target, status.summary()));
+      }
+    }
+
+    @Override
     public void targetFinished(RestartRequest request, TargetResult result, int index) {
       String text = Messages.result(result);
       String ts = replies.get(index);
@@ -126,7 +138,7 @@ public class RequestThread {
         return;
       }
       try {
-        slack.update(request.channelId(), ts, text, null);
+        progress.finish(request.channelId(), ts, text);
       } catch (SlackDeliveryException e) {
         reply(request, text);
       }

@@ -30,6 +30,14 @@ public interface SlackSettings {
   @WithDefault("5m")
   Duration directoryTtl();
 
+  /** App-wide budget of progress updates (Slack allows about 50 chat.update calls a minute). */
+  @WithDefault("50")
+  int progressUpdatesPerMinute();
+
+  /** The least time between two progress updates of one message. */
+  @WithDefault("1s")
+  Duration progressInterval();
+
   /** How long the slash command waits for its checks before it answers "working on it". */
   @WithDefault("2s")
   Duration ackBudget();

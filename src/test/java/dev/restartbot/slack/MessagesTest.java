@@ -107,7 +107,9 @@ class MessagesTest {
     assertThat(
             Messages.result(
                 new TargetResult(
-                    t, new Outcome.Restarted("2026-11-26T10:00:00Z"), Duration.ofMillis(40))))
+                    t,
+                    new Outcome.Restarted("2026-11-26T10:00:00Z", 2, "uid"),
+                    Duration.ofMillis(40))))
         .contains("restarted", "2026-11-26T10:00:00Z");
     assertThat(Messages.result(new TargetResult(t, new Outcome.NotFound(), Duration.ZERO)))
         .contains("not found");

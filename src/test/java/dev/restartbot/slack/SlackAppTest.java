@@ -31,6 +31,14 @@ class SlackAppTest {
         return Duration.ofMinutes(5);
       }
 
+      public int progressUpdatesPerMinute() {
+        return 50;
+      }
+
+      public Duration progressInterval() {
+        return Duration.ofSeconds(1);
+      }
+
       public Duration ackBudget() {
         return Duration.ofSeconds(2);
       }
