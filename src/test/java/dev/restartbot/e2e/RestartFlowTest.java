@@ -453,28 +453,67 @@ class RestartFlowTest {
         .isBetween(request.createdAt().minusSeconds(1), Instant.now());
   }
 
+  @Test
+  void pausedDeploymentIsRefusedAtRequestTime() throws Exception {
+    var seeded = flow.seedDeployment("payments-paused");
+    server
+        .getClient()
+        .apps()
+        .deployments()
+        .inNamespace("test")
+        .withName("payments-paused")
+        .edit(
+            d ->
+                new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder(d)
+                    .editSpec()
+                    .withPaused(true)
+                    .endSpec()
+                    .build());
+
+    kube.reset(); // the edit above was the test's own PATCH
+
+    var ack = flow.command(REQUESTER, OPS, "payments-paused");
+
+    assertThat(ack.asString())
+        .contains("is paused", "kubectl rollout resume deployment/payments-paused -n test");
+    assertNothingHappened("payments-paused");
+    assertThat(seeded.getMetadata().getName()).isEqualTo("payments-paused");
+  }
+
+  @Test
+  void rateLimitedSlackIsRetriedAndTheRequestStillGoesThrough() throws Exception {
+    flow.seedDeployment("payments-ratelimit");
+    slack.failNext("chat.postMessage", 1, 429, "1", null);
+
+    SlackFlowHarness.assertAckSaysSubmitted(flow.command(REQUESTER, OPS, "payments-ratelimit"));
+    RestartRequest request = flow.posted("payments-ratelimit");
+    flow.click(LEAD, request, "restart_approve");
+
+    flow.awaitState(request.id(), RequestState.DONE);
+    assertThat(slack.calls("chat.postMessage").get(0).params().get("channel")).isEqualTo(OPS);
+    assertThat(flow.restartedAt("payments-ratelimit")).isNotNull();
+  }
+
+  @Test
+  void botNotInTheChannelTellsTheRequesterToInviteIt() throws Exception {
+    flow.seedDeployment("payments-uninvited");
+    slack.failWithError("chat.postMessage", OPS, "not_in_channel");
+
+    SlackFlowHarness.assertAckSaysSubmitted(flow.command(REQUESTER, OPS, "payments-uninvited"));
+
+    var told =
+        slack.awaitCall(
+            "response_url", c -> c.params().getOrDefault("text", "").contains("/invite"), WAIT);
+    assertThat(told.params().get("response_type")).isEqualTo("ephemeral");
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> flow.requestsFor("payments-uninvited").get(0).state() == RequestState.WITHDRAWN);
+    assertThat(kube.allPatches()).isEmpty();
+  }
+
   private void ageOut(RestartRequest request) {
-    store.update(
-        request.id(),
-        r -> true,
-        r ->
-            new RestartRequest(
-                r.id(),
-                r.state(),
-                r.requester(),
-                r.requesterName(),
-                r.channelId(),
-                r.targets(),
-                r.reason(),
-                r.approvalRequired(),
-                r.createdAt(),
-                Instant.now().minusSeconds(1),
-                r.decidedBy(),
-                r.decidedByName(),
-                r.decidedAt(),
-                r.messageTs(),
-                r.results(),
-                r.finishedAt()));
+    store.update(request.id(), r -> true, r -> r.withExpiresAt(Instant.now().minusSeconds(1)));
   }
 
   private void assertNothingHappened(String target) throws InterruptedException {

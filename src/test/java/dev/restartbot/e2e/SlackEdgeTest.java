@@ -169,6 +169,13 @@ class SlackEdgeTest {
     assertThat(ack.asString()).contains("/restart [kind/]name");
   }
 
+  @Test
+  void healthAndMetricsAreServed() {
+    io.restassured.RestAssured.given().get("/q/health/live").then().statusCode(200);
+    io.restassured.RestAssured.given().get("/q/health/ready").then().statusCode(200);
+    io.restassured.RestAssured.given().get("/q/metrics").then().statusCode(200);
+  }
+
   private void assertUntouched() throws InterruptedException {
     assertThat(
             store.list(
