@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * One {@code /restart} request and everything that happened to it: the unit the store keeps.
@@ -53,105 +54,115 @@ public record RestartRequest(
   }
 
   public RestartRequest withState(RequestState next) {
-    return new RestartRequest(
-        id,
-        next,
-        requester,
-        requesterName,
-        channelId,
-        targets,
-        reason,
-        approvalRequired,
-        createdAt,
-        expiresAt,
-        decidedBy,
-        decidedByName,
-        decidedAt,
-        messageTs,
-        results,
-        finishedAt);
+    return edit(c -> c.state = next);
   }
 
   public RestartRequest withDecision(
       RequestState next, String deciderId, String deciderName, Instant at) {
-    return new RestartRequest(
-        id,
-        next,
-        requester,
-        requesterName,
-        channelId,
-        targets,
-        reason,
-        approvalRequired,
-        createdAt,
-        expiresAt,
-        Optional.of(deciderId),
-        Optional.of(deciderName),
-        Optional.of(at),
-        messageTs,
-        results,
-        finishedAt);
+    return edit(
+        c -> {
+          c.state = next;
+          c.decidedBy = Optional.of(deciderId);
+          c.decidedByName = Optional.of(deciderName);
+          c.decidedAt = Optional.of(at);
+        });
   }
 
   public RestartRequest withMessageTs(String ts) {
-    return new RestartRequest(
-        id,
-        state,
-        requester,
-        requesterName,
-        channelId,
-        targets,
-        reason,
-        approvalRequired,
-        createdAt,
-        expiresAt,
-        decidedBy,
-        decidedByName,
-        decidedAt,
-        Optional.of(ts),
-        results,
-        finishedAt);
+    return edit(c -> c.messageTs = Optional.of(ts));
+  }
+
+  public RestartRequest withExpiresAt(Instant at) {
+    return edit(c -> c.expiresAt = at);
+  }
+
+  public RestartRequest withCreatedAt(Instant at) {
+    return edit(c -> c.createdAt = at);
+  }
+
+  public RestartRequest withTargets(List<Target> replacement) {
+    return edit(c -> c.targets = replacement);
   }
 
   public RestartRequest withResult(TargetResult result) {
-    List<TargetResult> more = new ArrayList<>(results);
-    more.add(result);
-    return new RestartRequest(
-        id,
-        state,
-        requester,
-        requesterName,
-        channelId,
-        targets,
-        reason,
-        approvalRequired,
-        createdAt,
-        expiresAt,
-        decidedBy,
-        decidedByName,
-        decidedAt,
-        messageTs,
-        more,
-        finishedAt);
+    return edit(
+        c -> {
+          List<TargetResult> more = new ArrayList<>(c.results);
+          more.add(result);
+          c.results = more;
+        });
   }
 
   public RestartRequest finished(RequestState next, Instant at) {
-    return new RestartRequest(
-        id,
-        next,
-        requester,
-        requesterName,
-        channelId,
-        targets,
-        reason,
-        approvalRequired,
-        createdAt,
-        expiresAt,
-        decidedBy,
-        decidedByName,
-        decidedAt,
-        messageTs,
-        results,
-        Optional.of(at));
+    return edit(
+        c -> {
+          c.state = next;
+          c.finishedAt = Optional.of(at);
+        });
+  }
+
+  private RestartRequest edit(Consumer<Copy> change) {
+    Copy copy = new Copy(this);
+    change.accept(copy);
+    return copy.build();
+  }
+
+  /** A mutable copy, so that each {@code with…} names only the fields it changes. */
+  private static final class Copy {
+    private final String id;
+    private RequestState state;
+    private final Actor requester;
+    private final String requesterName;
+    private final String channelId;
+    private List<Target> targets;
+    private final Optional<String> reason;
+    private final boolean approvalRequired;
+    private Instant createdAt;
+    private Instant expiresAt;
+    private Optional<String> decidedBy;
+    private Optional<String> decidedByName;
+    private Optional<Instant> decidedAt;
+    private Optional<String> messageTs;
+    private List<TargetResult> results;
+    private Optional<Instant> finishedAt;
+
+    Copy(RestartRequest r) {
+      id = r.id;
+      state = r.state;
+      requester = r.requester;
+      requesterName = r.requesterName;
+      channelId = r.channelId;
+      targets = r.targets;
+      reason = r.reason;
+      approvalRequired = r.approvalRequired;
+      createdAt = r.createdAt;
+      expiresAt = r.expiresAt;
+      decidedBy = r.decidedBy;
+      decidedByName = r.decidedByName;
+      decidedAt = r.decidedAt;
+      messageTs = r.messageTs;
+      results = r.results;
+      finishedAt = r.finishedAt;
+    }
+
+    RestartRequest build() {
+      return new RestartRequest(
+          id,
+          state,
+          requester,
+          requesterName,
+          channelId,
+          targets,
+          reason,
+          approvalRequired,
+          createdAt,
+          expiresAt,
+          decidedBy,
+          decidedByName,
+          decidedAt,
+          messageTs,
+          results,
+          finishedAt);
+    }
   }
 }

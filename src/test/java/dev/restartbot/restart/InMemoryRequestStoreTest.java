@@ -67,25 +67,9 @@ class InMemoryRequestStoreTest {
   @Test
   void sameNameInAnotherNamespaceIsAnotherTarget() {
     store.create(pending("a", "api"));
-    RestartRequest other = pending("b", "api");
-    other =
-        new RestartRequest(
-            other.id(),
-            other.state(),
-            other.requester(),
-            other.requesterName(),
-            other.channelId(),
-            List.of(new Target(WorkloadKind.DEPLOYMENT, "other", "api")),
-            other.reason(),
-            other.approvalRequired(),
-            other.createdAt(),
-            other.expiresAt(),
-            other.decidedBy(),
-            other.decidedByName(),
-            other.decidedAt(),
-            other.messageTs(),
-            other.results(),
-            other.finishedAt());
+    RestartRequest other =
+        pending("b", "api")
+            .withTargets(List.of(new Target(WorkloadKind.DEPLOYMENT, "other", "api")));
 
     assertThat(store.create(other)).isInstanceOf(RequestStore.CreateResult.Created.class);
   }
@@ -146,24 +130,7 @@ class InMemoryRequestStoreTest {
   void listIsNewestFirst() {
     RestartRequest older = pending("old", "a");
     RestartRequest newer = pending("new", "b");
-    newer =
-        new RestartRequest(
-            newer.id(),
-            newer.state(),
-            newer.requester(),
-            newer.requesterName(),
-            newer.channelId(),
-            newer.targets(),
-            newer.reason(),
-            newer.approvalRequired(),
-            newer.createdAt().plusSeconds(5),
-            newer.expiresAt(),
-            newer.decidedBy(),
-            newer.decidedByName(),
-            newer.decidedAt(),
-            newer.messageTs(),
-            newer.results(),
-            newer.finishedAt());
+    newer = newer.withCreatedAt(newer.createdAt().plusSeconds(5));
     store.create(older);
     store.create(newer);
 
