@@ -14,6 +14,7 @@ public enum AuditAction {
   STARTED,
   RESULT,
   FINISHED,
+  INTERRUPTED,
   DELIVERY_FAILED;
 
   public String label() {

@@ -34,6 +34,7 @@ public class RequestLifecycle {
   private final Workloads workloads;
   private final RestartExecutor executor;
   private final AuditLog audit;
+  private final RunOwnership ownership;
   private final Clock clock;
 
   public RequestLifecycle(
@@ -43,6 +44,7 @@ public class RequestLifecycle {
       Workloads workloads,
       RestartExecutor executor,
       AuditLog audit,
+      RunOwnership ownership,
       Clock clock) {
     this.store = store;
     this.policy = policy;
@@ -50,6 +52,7 @@ public class RequestLifecycle {
     this.workloads = workloads;
     this.executor = executor;
     this.audit = audit;
+    this.ownership = ownership;
     this.clock = clock;
   }
 
@@ -264,7 +267,14 @@ public class RequestLifecycle {
             keys(request.targets()),
             "running",
             ""));
-    RestartRequest ran = executor.run(request, listener);
+    RestartRequest ran;
+    try (RunOwnership.Claim claim = ownership.claim(request)) {
+      ran = executor.run(request, listener);
+    }
+    if (store.find(requestId).map(r -> r.state() == RequestState.INTERRUPTED).orElse(false)) {
+      // Another replica took our claim for dead while we ran; it has told the channel.
+      return store.find(requestId);
+    }
     RestartRequest done =
         store
             .update(
@@ -282,6 +292,37 @@ public class RequestLifecycle {
             failed == 0 ? "ok" : "failed",
             (done.results().size() - failed) + " of " + done.targets().size() + " restarted"));
     return Optional.of(done);
+  }
+
+  /**
+   * Marks RUNNING requests whose runner stopped renewing its claim as INTERRUPTED; answers the ones
+   * this call moved. The rest of their targets are not restarted: people decide that.
+   */
+  public List<RestartRequest> interruptAbandoned() {
+    List<RestartRequest> interrupted = new ArrayList<>();
+    for (RestartRequest running : store.list(r -> r.state() == RequestState.RUNNING)) {
+      if (!ownership.isAbandoned(running)) {
+        continue;
+      }
+      store
+          .update(
+              running.id(),
+              r -> r.state() == RequestState.RUNNING,
+              r -> r.finished(RequestState.INTERRUPTED, clock.instant()))
+          .ifPresent(
+              r -> {
+                audit.record(
+                    new AuditRecord(
+                        r.id(),
+                        "system",
+                        AuditAction.INTERRUPTED,
+                        keys(r.targets()),
+                        "interrupted",
+                        r.results().size() + " of " + r.targets().size() + " targets done"));
+                interrupted.add(r);
+              });
+    }
+    return interrupted;
   }
 
   /** Requests in {@code channelId}, or every request when {@code everyChannel}, newest first. */

@@ -36,4 +36,10 @@ public class RestartBeans {
   RequestStore requestStore() {
     return new InMemoryRequestStore();
   }
+
+  @Produces
+  @Singleton
+  RunOwnership runOwnership() {
+    return RunOwnership.LOCAL;
+  }
 }

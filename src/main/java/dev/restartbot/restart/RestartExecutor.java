@@ -57,6 +57,12 @@ public class RestartExecutor {
     for (int i = 0; i < targets.size(); i++) {
       Target target = targets.get(i);
       int index = i;
+      if (!stillRunning(running.id())) {
+        // Taken for dead by another replica: it told the channel; patch nothing more.
+        LOG.warnf(
+            "request %s was interrupted; %s and later targets not started", running.id(), target);
+        return store.find(running.id()).orElse(current);
+      }
       TargetResult result;
       if (failed != null && config.stopOnFailure()) {
         result =
@@ -85,6 +91,10 @@ public class RestartExecutor {
       safely(() -> listener.targetFinished(snapshot, result, index));
     }
     return current;
+  }
+
+  private boolean stillRunning(String requestId) {
+    return store.find(requestId).map(r -> r.state() == RequestState.RUNNING).orElse(false);
   }
 
   private TargetResult restartOne(

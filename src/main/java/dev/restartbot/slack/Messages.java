@@ -198,11 +198,50 @@ final class Messages {
                 .map(TargetResult::took)
                 .reduce(Duration.ZERO, Duration::plus);
     boolean allGood = request.results().stream().allMatch(r -> r.outcome().succeeded());
-    return (allGood ? ":checkered_flag: Done: " : ":warning: Finished with failures: ")
-        + summaryCounts(request.results())
-        + " in "
-        + duration(took)
-        + ".";
+    StringBuilder text =
+        new StringBuilder(
+                allGood ? ":checkered_flag: Done: " : ":warning: Finished with failures: ")
+            .append(summaryCounts(request.results()))
+            .append(" in ")
+            .append(duration(took))
+            .append('.');
+    for (TargetResult r : request.results()) {
+      text.append("\n• ")
+          .append(target(r.target()))
+          .append(": ")
+          .append(r.outcome().code().replace('_', ' '));
+      if (!r.took().isZero()) {
+        text.append(" (").append(duration(r.took())).append(')');
+      }
+    }
+    return text.toString();
+  }
+
+  /** Which targets of an interrupted request completed and which were not started. */
+  static String interrupted(RestartRequest request) {
+    List<Target> done = request.results().stream().map(TargetResult::target).toList();
+    List<Target> left = request.targets().stream().filter(t -> !done.contains(t)).toList();
+    StringBuilder text =
+        new StringBuilder(
+            ":warning: The bot replica running this request stopped before it finished; nothing"
+                + " more will be restarted automatically.");
+    if (!done.isEmpty()) {
+      text.append("\nCompleted: ").append(targetList(done)).append('.');
+    }
+    if (!left.isEmpty()) {
+      Target current = left.get(0);
+      text.append("\nMay have been mid-rollout: ")
+          .append(target(current))
+          .append(" (check `kubectl rollout status ")
+          .append(current.ref())
+          .append(" -n ")
+          .append(current.namespace())
+          .append("`).");
+    }
+    if (left.size() > 1) {
+      text.append("\nNot started: ").append(targetList(left.subList(1, left.size()))).append('.');
+    }
+    return text.append("\nAsk again with /restart for what is still needed.").toString();
   }
 
   static String summaryCounts(List<TargetResult> results) {

@@ -92,8 +92,17 @@ public class RequestThread {
       return;
     }
     RestartRequest finished = done.get();
+    if (finished.state() == dev.restartbot.restart.RequestState.INTERRUPTED) {
+      return;
+    }
     reply(finished, Messages.summary(finished));
     showState(finished);
+  }
+
+  /** Tells the thread that the replica running a request died, and what did not happen. */
+  public void interrupted(RestartRequest request) {
+    reply(request, Messages.interrupted(request));
+    showState(request);
   }
 
   private String reply(RestartRequest request, String text) {

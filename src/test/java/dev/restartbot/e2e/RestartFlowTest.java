@@ -13,7 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.restartbot.restart.RequestState;
 import dev.restartbot.restart.RequestStore;
 import dev.restartbot.restart.RestartRequest;
-import dev.restartbot.slack.ExpirySweep;
+import dev.restartbot.slack.RequestSweep;
 import dev.restartbot.testing.FakeSlackApi;
 import dev.restartbot.testing.FakeSlackResource;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
@@ -45,7 +45,7 @@ class RestartFlowTest {
 
   @KubernetesTestServer KubernetesServer server;
   @Inject RequestStore store;
-  @Inject ExpirySweep sweep;
+  @Inject RequestSweep sweep;
 
   private SlackFlowHarness flow;
   private FakeSlackApi slack;

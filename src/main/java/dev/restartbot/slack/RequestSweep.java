@@ -5,14 +5,18 @@ import dev.restartbot.restart.RestartRequest;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.inject.Singleton;
 
-/** Expires requests nobody decided in time, and says so on their messages. */
+/**
+ * The periodic sweep: expires requests nobody decided in time and marks runs whose replica died as
+ * interrupted, saying so in the channel. Safe on every replica at once: each change is a
+ * compare-and-set, and only the replica that made it speaks.
+ */
 @Singleton
-public class ExpirySweep {
+public class RequestSweep {
 
   private final RequestLifecycle lifecycle;
   private final RequestThread thread;
 
-  ExpirySweep(RequestLifecycle lifecycle, RequestThread thread) {
+  RequestSweep(RequestLifecycle lifecycle, RequestThread thread) {
     this.lifecycle = lifecycle;
     this.thread = thread;
   }
@@ -23,6 +27,9 @@ public class ExpirySweep {
   public void sweep() {
     for (RestartRequest expired : lifecycle.expireDue()) {
       thread.showState(expired);
+    }
+    for (RestartRequest interrupted : lifecycle.interruptAbandoned()) {
+      thread.interrupted(interrupted);
     }
   }
 }
