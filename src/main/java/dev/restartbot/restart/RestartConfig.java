@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 import java.time.Duration;
+import java.util.Optional;
 
 /** The executor's settings under {@code restart.*}; the policy owns the allowlist keys. */
 @ConfigMapping(prefix = "restart")
@@ -14,6 +15,19 @@ public interface RestartConfig {
   boolean stopOnFailure();
 
   Rollout rollout();
+
+  /**
+   * Where requests live: {@code kubernetes} (ConfigMaps in the bot's namespace, shared by every
+   * replica) or {@code memory}. Unset: kubernetes inside a cluster, memory elsewhere.
+   */
+  Optional<String> store();
+
+  /** The namespace of the cluster store; unset: the service account's namespace. */
+  Optional<String> storeNamespace();
+
+  /** How long finished requests are kept before the sweep deletes them. */
+  @WithDefault("30d")
+  Duration storeRetention();
 
   /** {@code restart.rollout.*}. */
   interface Rollout {

@@ -512,6 +512,24 @@ class RestartFlowTest {
     assertThat(kube.allPatches()).isEmpty();
   }
 
+  @Test
+  void historyListsWhatHappenedInThisChannelOnly() throws Exception {
+    flow.seedDeployment("payments-history");
+    SlackFlowHarness.assertAckSaysSubmitted(flow.command(REQUESTER, OPS, "payments-history"));
+    RestartRequest request = flow.posted("payments-history");
+    flow.click(LEAD, request, "restart_approve");
+    flow.awaitState(request.id(), RequestState.DONE);
+
+    String here = flow.command(LEAD, OPS, "history 50").jsonPath().getString("text");
+    String elsewhere = flow.command(LEAD, "C0ELSEWHERE", "history").jsonPath().getString("text");
+
+    assertThat(here)
+        .contains("payments-history", "<@" + REQUESTER + ">", "<@" + LEAD + ">", "done")
+        .contains("1 restarted")
+        .contains("/archives/" + OPS + "/p" + request.messageTs().orElseThrow().replace(".", ""));
+    assertThat(elsewhere).doesNotContain("payments-history");
+  }
+
   private void ageOut(RestartRequest request) {
     store.update(request.id(), r -> true, r -> r.withExpiresAt(Instant.now().minusSeconds(1)));
   }

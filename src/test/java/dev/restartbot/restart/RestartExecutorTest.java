@@ -42,6 +42,18 @@ class RestartExecutorTest {
 
   /** The settings under test, without a config source. */
   private record Settings(boolean stopOnFailure, boolean waitForRollout) implements RestartConfig {
+    public Optional<String> store() {
+      return Optional.of("memory");
+    }
+
+    public Optional<String> storeNamespace() {
+      return Optional.empty();
+    }
+
+    public Duration storeRetention() {
+      return Duration.ofDays(30);
+    }
+
     public Rollout rollout() {
       return new Rollout() {
         public boolean waitForRollout() {
