@@ -1,0 +1,276 @@
+package dev.restartbot.restart;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.restartbot.policy.Actor;
+import dev.restartbot.policy.Target;
+import dev.restartbot.policy.WorkloadKind;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The JSON form of a {@link RestartRequest} as the cluster store keeps it.
+ *
+ * <p>The tree is built by hand rather than by data binding: the domain records stay free of Jackson
+ * annotations, the stored format does not shift with whatever features the injected {@link
+ * ObjectMapper} has, and a renamed Java field cannot silently orphan stored requests. Instants and
+ * durations are ISO-8601 strings (nanosecond precision survives); absent optionals are omitted;
+ * each {@link Outcome} carries its record's simple name in {@code type}.
+ */
+final class RequestJson {
+
+  /** Bumped when the format changes in a way an older reader would misread. */
+  static final int SCHEMA = 1;
+
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private final ObjectMapper json;
+
+  RequestJson(ObjectMapper json) {
+    this.json = json;
+  }
+
+  String write(RestartRequest r) {
+    try {
+      return json.writeValueAsString(toTree(r));
+    } catch (JsonProcessingException e) {
+      // A tree of strings, numbers and booleans always serialises; this would be a Jackson bug.
+      throw new IllegalStateException("cannot serialise request " + r.id(), e);
+    }
+  }
+
+  /**
+   * Decodes a stored request.
+   *
+   * @throws IllegalArgumentException when the text is not JSON or not a request of this schema
+   */
+  RestartRequest read(String text) {
+    JsonNode root;
+    try {
+      root = json.readTree(text);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage(), e);
+    }
+    if (root == null || !root.isObject()) {
+      throw new IllegalArgumentException("not a JSON object");
+    }
+    int schema = root.path("schema").asInt(-1);
+    if (schema != SCHEMA) {
+      throw new IllegalArgumentException("unknown schema " + root.path("schema"));
+    }
+    try {
+      return fromTree(root);
+    } catch (RuntimeException e) {
+      // Wrong types, unknown enum names, bad timestamps: all mean "not a request we can read".
+      throw new IllegalArgumentException("malformed request: " + e.getMessage(), e);
+    }
+  }
+
+  private static ObjectNode toTree(RestartRequest r) {
+    ObjectNode o = NODES.objectNode();
+    o.put("schema", SCHEMA);
+    o.put("id", r.id());
+    o.put("state", r.state().name());
+    ObjectNode requester = o.putObject("requester");
+    requester.put("userId", r.requester().userId());
+    requester.put("guest", r.requester().guest());
+    requester.put("external", r.requester().external());
+    o.put("requesterName", r.requesterName());
+    o.put("channelId", r.channelId());
+    ArrayNode targets = o.putArray("targets");
+    r.targets().forEach(t -> targets.add(target(t)));
+    r.reason().ifPresent(v -> o.put("reason", v));
+    o.put("approvalRequired", r.approvalRequired());
+    putInstant(o, "createdAt", r.createdAt());
+    putInstant(o, "expiresAt", r.expiresAt());
+    r.decidedBy().ifPresent(v -> o.put("decidedBy", v));
+    r.decidedByName().ifPresent(v -> o.put("decidedByName", v));
+    r.decidedAt().ifPresent(v -> putInstant(o, "decidedAt", v));
+    r.messageTs().ifPresent(v -> o.put("messageTs", v));
+    ArrayNode results = o.putArray("results");
+    for (TargetResult result : r.results()) {
+      ObjectNode each = results.addObject();
+      each.set("target", target(result.target()));
+      each.set("outcome", outcome(result.outcome()));
+      putDuration(each, "took", result.took());
+    }
+    r.finishedAt().ifPresent(v -> putInstant(o, "finishedAt", v));
+    return o;
+  }
+
+  private static RestartRequest fromTree(JsonNode o) {
+    JsonNode requester = required(o, "requester");
+    List<Target> targets = new ArrayList<>();
+    for (JsonNode t : array(o, "targets")) {
+      targets.add(target(t));
+    }
+    List<TargetResult> results = new ArrayList<>();
+    for (JsonNode each : array(o, "results")) {
+      results.add(
+          new TargetResult(
+              target(required(each, "target")),
+              outcome(required(each, "outcome")),
+              duration(each, "took")));
+    }
+    return new RestartRequest(
+        text(o, "id"),
+        RequestState.valueOf(text(o, "state")),
+        new Actor(text(requester, "userId"), bool(requester, "guest"), bool(requester, "external")),
+        nullableText(o, "requesterName"),
+        nullableText(o, "channelId"),
+        targets,
+        optionalText(o, "reason"),
+        bool(o, "approvalRequired"),
+        instant(o, "createdAt"),
+        instant(o, "expiresAt"),
+        optionalText(o, "decidedBy"),
+        optionalText(o, "decidedByName"),
+        optionalText(o, "decidedAt").map(Instant::parse),
+        optionalText(o, "messageTs"),
+        results,
+        optionalText(o, "finishedAt").map(Instant::parse));
+  }
+
+  private static ObjectNode target(Target t) {
+    ObjectNode o = NODES.objectNode();
+    o.put("kind", t.kind().name());
+    o.put("namespace", t.namespace());
+    o.put("name", t.name());
+    return o;
+  }
+
+  private static Target target(JsonNode o) {
+    return new Target(WorkloadKind.valueOf(text(o, "kind")), text(o, "namespace"), text(o, "name"));
+  }
+
+  // Java 17 has no pattern matching for switch; the test checks that every permitted subtype of
+  // Outcome round-trips, so a new outcome that is not handled here fails the build.
+  private static ObjectNode outcome(Outcome outcome) {
+    ObjectNode o = NODES.objectNode();
+    o.put("type", outcome.getClass().getSimpleName());
+    if (outcome instanceof Outcome.Restarted x) {
+      o.put("restartedAt", x.restartedAt());
+      o.put("generation", x.generation());
+      o.put("uid", x.uid());
+    } else if (outcome instanceof Outcome.RolledOut x) {
+      o.put("restartedAt", x.restartedAt());
+      o.put("status", x.status());
+    } else if (outcome instanceof Outcome.OnDelete x) {
+      o.put("restartedAt", x.restartedAt());
+      o.put("status", x.status());
+    } else if (outcome instanceof Outcome.RolloutFailed x) {
+      o.put("message", x.message());
+    } else if (outcome instanceof Outcome.TimedOut x) {
+      putDuration(o, "after", x.after());
+      o.put("lastStatus", x.lastStatus());
+    } else if (outcome instanceof Outcome.NotFound) {
+      // no fields
+    } else if (outcome instanceof Outcome.Forbidden x) {
+      o.put("message", x.message());
+    } else if (outcome instanceof Outcome.Paused) {
+      // no fields
+    } else if (outcome instanceof Outcome.Error x) {
+      o.put("message", x.message());
+    } else if (outcome instanceof Outcome.Skipped x) {
+      o.put("reason", x.reason());
+    } else {
+      throw new IllegalArgumentException("no JSON form for outcome " + outcome.getClass());
+    }
+    return o;
+  }
+
+  private static Outcome outcome(JsonNode o) {
+    String type = text(o, "type");
+    return switch (type) {
+      case "Restarted" ->
+          new Outcome.Restarted(
+              nullableText(o, "restartedAt"),
+              required(o, "generation").asLong(),
+              nullableText(o, "uid"));
+      case "RolledOut" ->
+          new Outcome.RolledOut(nullableText(o, "restartedAt"), nullableText(o, "status"));
+      case "OnDelete" ->
+          new Outcome.OnDelete(nullableText(o, "restartedAt"), nullableText(o, "status"));
+      case "RolloutFailed" -> new Outcome.RolloutFailed(nullableText(o, "message"));
+      case "TimedOut" ->
+          new Outcome.TimedOut(
+              o.hasNonNull("after") ? duration(o, "after") : null, nullableText(o, "lastStatus"));
+      case "NotFound" -> new Outcome.NotFound();
+      case "Forbidden" -> new Outcome.Forbidden(nullableText(o, "message"));
+      case "Paused" -> new Outcome.Paused();
+      case "Error" -> new Outcome.Error(nullableText(o, "message"));
+      case "Skipped" -> new Outcome.Skipped(nullableText(o, "reason"));
+      default -> throw new IllegalArgumentException("unknown outcome type " + type);
+    };
+  }
+
+  private static void putInstant(ObjectNode o, String field, Instant value) {
+    if (value != null) {
+      o.put(field, value.toString());
+    }
+  }
+
+  private static void putDuration(ObjectNode o, String field, Duration value) {
+    if (value != null) {
+      o.put(field, value.toString());
+    }
+  }
+
+  private static JsonNode required(JsonNode o, String field) {
+    JsonNode value = o.get(field);
+    if (value == null || value.isNull()) {
+      throw new IllegalArgumentException("missing " + field);
+    }
+    return value;
+  }
+
+  private static String text(JsonNode o, String field) {
+    JsonNode value = required(o, field);
+    if (!value.isTextual()) {
+      throw new IllegalArgumentException(field + " is not a string");
+    }
+    return value.asText();
+  }
+
+  private static String nullableText(JsonNode o, String field) {
+    return o.hasNonNull(field) ? text(o, field) : null;
+  }
+
+  private static Optional<String> optionalText(JsonNode o, String field) {
+    return Optional.ofNullable(nullableText(o, field));
+  }
+
+  private static boolean bool(JsonNode o, String field) {
+    JsonNode value = required(o, field);
+    if (!value.isBoolean()) {
+      throw new IllegalArgumentException(field + " is not a boolean");
+    }
+    return value.asBoolean();
+  }
+
+  private static Instant instant(JsonNode o, String field) {
+    return o.hasNonNull(field) ? Instant.parse(text(o, field)) : null;
+  }
+
+  private static Duration duration(JsonNode o, String field) {
+    return o.hasNonNull(field) ? Duration.parse(text(o, field)) : null;
+  }
+
+  private static Iterable<JsonNode> array(JsonNode o, String field) {
+    JsonNode value = o.get(field);
+    if (value == null || value.isNull()) {
+      return List.of();
+    }
+    if (!value.isArray()) {
+      throw new IllegalArgumentException(field + " is not an array");
+    }
+    return value;
+  }
+}
