@@ -54,6 +54,18 @@ public final class InMemoryRequestStore implements RequestStore {
   }
 
   @Override
+  public boolean deleteFinished(String id) {
+    boolean[] deleted = new boolean[1];
+    requests.computeIfPresent(
+        id,
+        (key, current) -> {
+          deleted[0] = current.state().isFinal();
+          return deleted[0] ? null : current;
+        });
+    return deleted[0];
+  }
+
+  @Override
   public List<RestartRequest> list(Predicate<RestartRequest> filter) {
     return requests.values().stream()
         .filter(filter)

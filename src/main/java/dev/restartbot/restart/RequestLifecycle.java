@@ -325,6 +325,19 @@ public class RequestLifecycle {
     return interrupted;
   }
 
+  /** Deletes finished requests that ended more than {@code retention} ago; answers how many. */
+  public int purgeOlderThan(java.time.Duration retention) {
+    Instant cutoff = clock.instant().minus(retention);
+    int deleted = 0;
+    for (RestartRequest old :
+        store.list(r -> r.state().isFinal() && r.endedAt().isBefore(cutoff))) {
+      if (store.deleteFinished(old.id())) {
+        deleted++;
+      }
+    }
+    return deleted;
+  }
+
   /** Requests in {@code channelId}, or every request when {@code everyChannel}, newest first. */
   public List<RestartRequest> history(String channelId, boolean everyChannel, int limit) {
     return store.list(r -> everyChannel || r.channelId().equals(channelId)).stream()

@@ -32,4 +32,10 @@ public interface RequestStore {
 
   /** Requests matching {@code filter}, newest first. */
   List<RestartRequest> list(Predicate<RestartRequest> filter);
+
+  /**
+   * Deletes a finished request (retention); answers whether it did. An active request is never
+   * deleted: it still holds its targets.
+   */
+  boolean deleteFinished(String id);
 }

@@ -1,16 +1,37 @@
 package dev.restartbot.restart;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.restartbot.policy.Policy;
 import dev.restartbot.policy.PolicyConfig;
 import dev.restartbot.policy.PolicyException;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.runtime.Startup;
 import io.quarkus.runtime.configuration.ConfigurationException;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+import org.jboss.logging.Logger;
 
-/** The restart feature's shared pieces: the clock, the policy and the request store. */
+/** The restart feature's shared pieces: the clock, the policy, the store and run ownership. */
 public class RestartBeans {
+
+  private static final Logger LOG = Logger.getLogger(RestartBeans.class);
+  private static final Path SERVICE_ACCOUNT =
+      Path.of("/var/run/secrets/kubernetes.io/serviceaccount");
+
+  /** A claim lasts three renewal periods, so one missed renewal does not lose it. */
+  static final Duration LEASE_DURATION = Duration.ofSeconds(30);
+
+  /** Where requests live, decided once from {@code restart.store*} and the environment. */
+  record StorePlacement(boolean inCluster, Optional<String> namespace) {}
 
   @Produces
   @Singleton
@@ -33,13 +54,72 @@ public class RestartBeans {
 
   @Produces
   @Singleton
-  RequestStore requestStore() {
-    return new InMemoryRequestStore();
+  StorePlacement storePlacement(RestartConfig config, KubernetesClient client) {
+    String kind =
+        config
+            .store()
+            .map(s -> s.trim().toLowerCase(Locale.ROOT))
+            .orElse(runsInCluster() ? "kubernetes" : "memory");
+    switch (kind) {
+      case "memory":
+        return new StorePlacement(false, Optional.empty());
+      case "kubernetes":
+        String namespace =
+            config
+                .storeNamespace()
+                .or(RestartBeans::serviceAccountNamespace)
+                .or(() -> Optional.ofNullable(client.getNamespace()))
+                .orElseThrow(
+                    () ->
+                        new ConfigurationException(
+                            "restart.store is kubernetes but no namespace is known: set"
+                                + " restart.store-namespace (RESTART_STORE_NAMESPACE)."));
+        return new StorePlacement(true, Optional.of(namespace));
+      default:
+        throw new ConfigurationException(
+            "restart.store must be kubernetes or memory, not '" + kind + "' (RESTART_STORE).");
+    }
   }
 
   @Produces
   @Singleton
-  RunOwnership runOwnership() {
-    return RunOwnership.LOCAL;
+  @Startup
+  RequestStore requestStore(StorePlacement placement, KubernetesClient client, ObjectMapper json) {
+    if (placement.namespace().isEmpty()) {
+      LOG.info("request store: memory (one replica; pending requests are lost on restart)");
+      return new InMemoryRequestStore();
+    }
+    LOG.infof("request store: kubernetes, ConfigMaps in namespace %s", placement.namespace().get());
+    return new ConfigMapRequestStore(client, placement.namespace().get(), json);
+  }
+
+  @Produces
+  @Singleton
+  RunOwnership runOwnership(StorePlacement placement, KubernetesClient client, Clock clock) {
+    if (placement.namespace().isEmpty()) {
+      return RunOwnership.LOCAL;
+    }
+    String identity =
+        Optional.ofNullable(System.getenv("HOSTNAME"))
+            .filter(h -> !h.isBlank())
+            .orElse("restart-bot-" + UUID.randomUUID());
+    return new LeaseRunOwnership(
+        client, placement.namespace().get(), identity, LEASE_DURATION, clock);
+  }
+
+  private static boolean runsInCluster() {
+    return System.getenv("KUBERNETES_SERVICE_HOST") != null
+        && Files.exists(SERVICE_ACCOUNT.resolve("token"));
+  }
+
+  private static Optional<String> serviceAccountNamespace() {
+    try {
+      Path file = SERVICE_ACCOUNT.resolve("namespace");
+      return Files.exists(file)
+          ? Optional.of(Files.readString(file, StandardCharsets.UTF_8).trim())
+          : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
   }
 }

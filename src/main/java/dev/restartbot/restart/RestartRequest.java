@@ -49,6 +49,17 @@ public record RestartRequest(
     return requester.userId();
   }
 
+  /** When the request reached its final state, as far as it records it. */
+  public Instant endedAt() {
+    if (finishedAt.isPresent()) {
+      return finishedAt.get();
+    }
+    if (state == RequestState.EXPIRED) {
+      return expiresAt;
+    }
+    return decidedAt.orElse(createdAt);
+  }
+
   public boolean isExpiredAt(Instant now) {
     return state == RequestState.PENDING && !now.isBefore(expiresAt);
   }

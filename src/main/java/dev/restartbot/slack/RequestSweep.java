@@ -1,9 +1,12 @@
 package dev.restartbot.slack;
 
 import dev.restartbot.restart.RequestLifecycle;
+import dev.restartbot.restart.RestartConfig;
 import dev.restartbot.restart.RestartRequest;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.inject.Singleton;
+import java.time.Duration;
+import org.jboss.logging.Logger;
 
 /**
  * The periodic sweep: expires requests nobody decided in time and marks runs whose replica died as
@@ -13,12 +16,16 @@ import jakarta.inject.Singleton;
 @Singleton
 public class RequestSweep {
 
+  private static final Logger LOG = Logger.getLogger(RequestSweep.class);
+
   private final RequestLifecycle lifecycle;
   private final RequestThread thread;
+  private final Duration retention;
 
-  RequestSweep(RequestLifecycle lifecycle, RequestThread thread) {
+  RequestSweep(RequestLifecycle lifecycle, RequestThread thread, RestartConfig config) {
     this.lifecycle = lifecycle;
     this.thread = thread;
+    this.retention = config.storeRetention();
   }
 
   @Scheduled(
@@ -30,6 +37,10 @@ public class RequestSweep {
     }
     for (RestartRequest interrupted : lifecycle.interruptAbandoned()) {
       thread.interrupted(interrupted);
+    }
+    int purged = lifecycle.purgeOlderThan(retention);
+    if (purged > 0) {
+      LOG.infof("deleted %d requests that ended more than %s ago", purged, retention);
     }
   }
 }
