@@ -73,7 +73,8 @@ public class SlackApp {
   }
 
   /** Starts the app at boot, so a bad token stops the bot now instead of failing every request. */
-  void onStart(@Observes StartupEvent event, App app) {
+  void onStart(
+      @Observes StartupEvent event, App app, SlackSettings settings, SocketMode socketMode) {
     try {
       app.start();
     } catch (IllegalArgumentException e) {
@@ -84,6 +85,13 @@ public class SlackApp {
               + ". Check the token and SLACK_API_URL.");
     }
     LOG.info("Slack app started");
+    if (socketMode(settings)) {
+      socketMode.start(app, settings.appToken().get().trim());
+    }
+  }
+
+  private static boolean socketMode(SlackSettings settings) {
+    return settings.appToken().filter(t -> !t.isBlank()).isPresent();
   }
 
   private static String required(

@@ -19,7 +19,7 @@ public interface SlackSettings {
   /** The signing secret that every HTTP request is verified with. */
   Optional<String> signingSecret();
 
-  /** The app-level token, {@code xapp-…}; when set, Socket Mode is used (a later feature). */
+  /** The app-level token, {@code xapp-…}; when set, the app is served over Socket Mode. */
   Optional<String> appToken();
 
   /** The Web API base; tests and proxies point it elsewhere. Must end in {@code /api/}. */

@@ -69,6 +69,8 @@ public final class FakeSlackApi {
   private final Map<String, List<String>> groups = new ConcurrentHashMap<>();
   // Never reset: a request stored by one test must not share a message ts with the next test's.
   private final AtomicLong tsCounter = new AtomicLong();
+  // Kept across reset(): the app connects once at start and reconnects to the same place.
+  private volatile String socketModeUrl;
 
   private record Failure(int status, String retryAfter, String body, AtomicInteger left) {}
 
@@ -134,6 +136,11 @@ public final class FakeSlackApi {
   }
 
   /** Forgets calls, scripted failures, users and groups. */
+  /** What {@code apps.connections.open} answers: the fake Socket Mode server's ws:// URL. */
+  public void setSocketModeUrl(String url) {
+    this.socketModeUrl = url;
+  }
+
   public void reset() {
     calls.clear();
     answeredTs.clear();
@@ -437,6 +444,13 @@ public final class FakeSlackApi {
       }
       case "conversations.info" ->
           a.putObject("channel").put("id", p.get("channel")).put("name", "ops");
+      case "apps.connections.open" -> {
+        if (socketModeUrl == null) {
+          a.put("ok", false).put("error", "socket_mode_not_configured_in_fake");
+        } else {
+          a.put("url", socketModeUrl);
+        }
+      }
       default -> {}
     }
     return a;
