@@ -3,7 +3,10 @@ package dev.restartbot.audit;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -20,14 +23,31 @@ public class AuditLog {
   private static final Logger LOG = Logger.getLogger(CATEGORY);
 
   private final ObjectMapper json;
+  private final MeterRegistry meters;
   private final List<Consumer<AuditRecord>> listeners = new CopyOnWriteArrayList<>();
 
-  public AuditLog(ObjectMapper json) {
+  @Inject
+  public AuditLog(ObjectMapper json, MeterRegistry meters) {
     this.json = json;
+    this.meters = meters;
+  }
+
+  /** For tests and tools that need no metrics. */
+  public AuditLog(ObjectMapper json) {
+    this(json, new SimpleMeterRegistry());
   }
 
   public void record(AuditRecord record) {
     LOG.info(line(record));
+    // Every step of every request, by what happened: the dashboard's request counts.
+    meters
+        .counter(
+            "restartbot.requests",
+            "step",
+            record.action().label(),
+            "outcome",
+            record.outcome().isEmpty() ? "none" : record.outcome())
+        .increment();
     for (Consumer<AuditRecord> listener : listeners) {
       try {
         listener.accept(record);

@@ -5,6 +5,7 @@ import com.slack.api.methods.MethodsClient;
 import com.slack.api.methods.SlackApiException;
 import com.slack.api.methods.SlackApiTextResponse;
 import com.slack.api.model.block.LayoutBlock;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.io.IOException;
@@ -32,6 +33,7 @@ public class SlackClient {
 
   private final MethodsClient methods;
   private final Sleeper sleeper;
+  private final MeterRegistry meters;
 
   /** Waits between attempts; tests make it instant. */
   interface Sleeper {
@@ -39,13 +41,14 @@ public class SlackClient {
   }
 
   @Inject
-  SlackClient(Slack slack, SlackSettings settings) {
-    this(slack.methods(settings.botToken().orElse("")), d -> Thread.sleep(d.toMillis()));
+  SlackClient(Slack slack, SlackSettings settings, MeterRegistry meters) {
+    this(slack.methods(settings.botToken().orElse("")), d -> Thread.sleep(d.toMillis()), meters);
   }
 
-  SlackClient(MethodsClient methods, Sleeper sleeper) {
+  SlackClient(MethodsClient methods, Sleeper sleeper, MeterRegistry meters) {
     this.methods = methods;
     this.sleeper = sleeper;
+    this.meters = meters;
   }
 
   /** Posts a message (a thread reply when {@code threadTs} is set); answers its ts. */
@@ -82,6 +85,7 @@ public class SlackClient {
         }
         error = response.getError();
         if (!"ratelimited".equals(error)) {
+          countError(method, error);
           throw new SlackDeliveryException(method, error, null);
         }
         wait = backoff;
@@ -94,6 +98,7 @@ public class SlackClient {
         } else if (status >= 500) {
           wait = backoff;
         } else {
+          countError(method, error);
           throw new SlackDeliveryException(method, error, e);
         }
       } catch (IOException e) {
@@ -101,6 +106,7 @@ public class SlackClient {
         cause = e;
         wait = backoff;
       }
+      countError(method, error);
       if (attempt >= ATTEMPTS) {
         throw new SlackDeliveryException(method, error + " after " + attempt + " attempts", cause);
       }
@@ -108,6 +114,12 @@ public class SlackClient {
       pause(method, wait, cause);
       backoff = backoff.multipliedBy(2);
     }
+  }
+
+  /** Every failed attempt, retried or not: {@code restartbot_slack_api_errors_total}. */
+  private void countError(String method, String error) {
+    String kind = error.startsWith("IOException") || error.contains("Exception") ? "io" : error;
+    meters.counter("restartbot.slack.api.errors", "method", method, "error", kind).increment();
   }
 
   private void pause(String method, Duration wait, Throwable cause) {

@@ -238,7 +238,9 @@ class RolloutFlowTest {
 
     assertThat(metrics)
         .contains("restartbot_rollout_duration_seconds_bucket")
-        .containsPattern("restartbot_restarts_total\\{[^}]*outcome=\"rolled_out\"");
+        .containsPattern("restartbot_restarts_total\\{[^}]*outcome=\"rolled_out\"")
+        .containsPattern("restartbot_requests_total\\{[^}]*step=\"requested\"")
+        .containsPattern("restartbot_requests_total\\{[^}]*step=\"approved\"");
   }
 
   /** Prints the figure the issue asks for; bounded generously so a slow machine passes. */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.slack.api.Slack;
 import com.slack.api.SlackConfig;
 import dev.restartbot.testing.FakeSlackApi;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -17,6 +18,7 @@ class SlackClientTest {
 
   private final FakeSlackApi fake = FakeSlackApi.get();
   private final List<Duration> waits = new CopyOnWriteArrayList<>();
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   private SlackClient client;
 
   @BeforeEach
@@ -25,7 +27,7 @@ class SlackClientTest {
     SlackConfig config = new SlackConfig();
     config.setMethodsEndpointUrlPrefix(fake.baseUrl());
     config.setStatsEnabled(false);
-    client = new SlackClient(Slack.getInstance(config).methods("xoxb-test"), waits::add);
+    client = new SlackClient(Slack.getInstance(config).methods("xoxb-test"), waits::add, meters);
   }
 
   @Test
@@ -37,6 +39,16 @@ class SlackClientTest {
     assertThat(ts).isNotBlank();
     assertThat(waits).containsExactly(Duration.ofSeconds(3), Duration.ofSeconds(3));
     assertThat(fake.count("chat.postMessage")).isEqualTo(3);
+    assertThat(
+            meters
+                .counter(
+                    "restartbot.slack.api.errors",
+                    "method",
+                    "chat.postMessage",
+                    "error",
+                    "HTTP 429")
+                .count())
+        .isEqualTo(2.0);
   }
 
   @Test
