@@ -1,6 +1,7 @@
 package dev.restartbot.restart;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,6 +37,8 @@ public class KubernetesHealth implements HealthCheck {
       checkedAt = now;
       try {
         last = "reachable (" + client.getKubernetesVersion().getGitVersion() + ")";
+      } catch (KubernetesClientException e) {
+        last = "unreachable: " + Workloads.apiMessage(e);
       } catch (RuntimeException e) {
         last = "unreachable: " + e.getMessage();
       }
