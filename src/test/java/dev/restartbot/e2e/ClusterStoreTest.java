@@ -112,8 +112,7 @@ class ClusterStoreTest {
   @Test
   void wholeFlowRunsWithRequestsKeptAsConfigMaps() throws Exception {
     flow.seedDeployment("payments-cm");
-    SlackFlowHarness.assertAckSaysSubmitted(flow.command(REQUESTER, OPS, "payments-cm"));
-    RestartRequest request = flow.posted("payments-cm");
+    RestartRequest request = flow.requested(REQUESTER, "payments-cm", "payments-cm");
     assertThat(configMap(request.id()).getMetadata().getLabels())
         .containsEntry("app.kubernetes.io/managed-by", "restart-bot")
         .containsEntry("restart-bot/state", "pending");

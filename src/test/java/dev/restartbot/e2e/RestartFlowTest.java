@@ -92,36 +92,17 @@ class RestartFlowTest {
     assertThat(workload.getMetadata().getAnnotations().get("kubernetes.io/change-cause"))
         .contains("restarted via Slack by", REQUESTER, "approved by", LEAD, request.id());
 
+    flow.awaitMessageUpdate(request, "Approved by <@" + LEAD + ">");
+    var closed = flow.awaitMessageUpdate(request, "1 restarted");
+    assertThat(closed.params().getOrDefault("blocks", "")).doesNotContain("restart_approve");
     String ts = request.messageTs().orElseThrow();
-    slack.awaitCall(
-        "chat.update",
-        c ->
-            ts.equals(c.params().get("ts"))
-                && c.params().get("text").contains("Approved by <@" + LEAD + ">"),
-        WAIT);
-    slack.awaitCall(
-        "chat.update",
-        c ->
-            ts.equals(c.params().get("ts"))
-                && !c.params().getOrDefault("blocks", "").contains("restart_approve")
-                && c.params().get("text").contains("1 restarted"),
-        WAIT);
     await()
         .atMost(WAIT)
         .untilAsserted(
-            () -> {
-              List<String> thread =
-                  slack.calls().stream()
-                      .filter(
-                          c ->
-                              ts.equals(c.params().get("thread_ts"))
-                                  || isUpdateOfThreadReply(c, ts))
-                      .map(c -> c.params().get("text"))
-                      .toList();
-              assertThat(String.join("\n", thread))
-                  .contains("`deployment/payments-api` in `test` restarted")
-                  .contains("Done: 1 restarted");
-            });
+            () ->
+                assertThat(String.join("\n", slack.threadNow(ts)))
+                    .contains("`deployment/payments-api` in `test` restarted")
+                    .contains("Done: 1 restarted"));
     assertThat(kube.patches("deployments", "payments-api")).isNotEmpty();
   }
 
@@ -146,8 +127,7 @@ class RestartFlowTest {
   @Test
   void requesterCannotApproveTheirOwnRequest() throws Exception {
     flow.seedDeployment("payments-self");
-    SlackFlowHarness.assertAckSaysSubmitted(flow.command(LEAD, OPS, "payments-self"));
-    RestartRequest request = flow.posted("payments-self");
+    RestartRequest request = flow.requested(LEAD, "payments-self", "payments-self");
 
     flow.click(LEAD, request, "restart_approve").then().statusCode(200);
 
@@ -161,8 +141,7 @@ class RestartFlowTest {
   @Test
   void someoneWhoIsNotAnApproverIsRefused() throws Exception {
     flow.seedDeployment("payments-outsider");
-    SlackFlowHarness.assertAckSaysSubmitted(flow.command(REQUESTER, OPS, "payments-outsider"));
-    RestartRequest request = flow.posted("payments-outsider");
+    RestartRequest request = flow.requested(REQUESTER, "payments-outsider", "payments-outsider");
 
     flow.click("U0STRANGER", request, "restart_approve").then().statusCode(200);
 
@@ -234,8 +213,7 @@ class RestartFlowTest {
   @Test
   void secondRequestForABusyTargetIsRefusedWithALink() throws Exception {
     flow.seedDeployment("payments-busy");
-    SlackFlowHarness.assertAckSaysSubmitted(flow.command(REQUESTER, OPS, "payments-busy"));
-    RestartRequest first = flow.posted("payments-busy");
+    RestartRequest first = flow.requested(REQUESTER, "payments-busy", "payments-busy");
 
     var ack = flow.command(LEAD, OPS, "payments-busy");
 
@@ -246,19 +224,12 @@ class RestartFlowTest {
   @Test
   void approverCanDenyAndTheDeploymentIsLeftAlone() throws Exception {
     flow.seedDeployment("payments-deny");
-    SlackFlowHarness.assertAckSaysSubmitted(flow.command(REQUESTER, OPS, "payments-deny"));
-    RestartRequest request = flow.posted("payments-deny");
+    RestartRequest request = flow.requested(REQUESTER, "payments-deny", "payments-deny");
 
     flow.click(LEAD2, request, "restart_deny").then().statusCode(200);
 
     flow.awaitState(request.id(), RequestState.DENIED);
-    String ts = request.messageTs().orElseThrow();
-    slack.awaitCall(
-        "chat.update",
-        c ->
-            ts.equals(c.params().get("ts"))
-                && c.params().get("text").contains("Denied by <@" + LEAD2 + ">"),
-        WAIT);
+    flow.awaitMessageUpdate(request, "Denied by <@" + LEAD2 + ">");
 
     flow.click(LEAD, request, "restart_approve").then().statusCode(200);
     assertThat(flow.awaitEphemeral(LEAD).params().get("text")).contains("already denied");
@@ -269,36 +240,24 @@ class RestartFlowTest {
   @Test
   void requesterCanWithdrawWithTheDenyButton() throws Exception {
     flow.seedDeployment("payments-withdraw");
-    SlackFlowHarness.assertAckSaysSubmitted(flow.command(REQUESTER, OPS, "payments-withdraw"));
-    RestartRequest request = flow.posted("payments-withdraw");
+    RestartRequest request = flow.requested(REQUESTER, "payments-withdraw", "payments-withdraw");
 
     flow.click(REQUESTER, request, "restart_deny").then().statusCode(200);
 
     flow.awaitState(request.id(), RequestState.WITHDRAWN);
-    String ts = request.messageTs().orElseThrow();
-    slack.awaitCall(
-        "chat.update",
-        c ->
-            ts.equals(c.params().get("ts"))
-                && c.params().get("text").contains("Withdrawn by the requester"),
-        WAIT);
+    flow.awaitMessageUpdate(request, "Withdrawn by the requester");
   }
 
   @Test
   void expiredRequestIsSweptAndCanNoLongerBeApproved() throws Exception {
     flow.seedDeployment("payments-expire");
-    SlackFlowHarness.assertAckSaysSubmitted(flow.command(REQUESTER, OPS, "payments-expire"));
-    RestartRequest request = flow.posted("payments-expire");
+    RestartRequest request = flow.requested(REQUESTER, "payments-expire", "payments-expire");
     ageOut(request);
 
     sweep.sweep();
 
     assertThat(store.find(request.id()).orElseThrow().state()).isEqualTo(RequestState.EXPIRED);
-    String ts = request.messageTs().orElseThrow();
-    slack.awaitCall(
-        "chat.update",
-        c -> ts.equals(c.params().get("ts")) && c.params().get("text").contains("Expired"),
-        WAIT);
+    flow.awaitMessageUpdate(request, "Expired");
     flow.click(LEAD, request, "restart_approve").then().statusCode(200);
     assertThat(flow.awaitEphemeral(LEAD).params().get("text")).contains("expired");
     assertThat(kube.allPatches()).isEmpty();
@@ -307,8 +266,7 @@ class RestartFlowTest {
   @Test
   void clickAfterTheTtlButBeforeTheSweepIsRefusedAsExpired() throws Exception {
     flow.seedDeployment("payments-late");
-    SlackFlowHarness.assertAckSaysSubmitted(flow.command(REQUESTER, OPS, "payments-late"));
-    RestartRequest request = flow.posted("payments-late");
+    RestartRequest request = flow.requested(REQUESTER, "payments-late", "payments-late");
     ageOut(request);
 
     flow.click(LEAD, request, "restart_approve").then().statusCode(200);
@@ -321,8 +279,7 @@ class RestartFlowTest {
   @Test
   void tenConcurrentApproveClicksRestartExactlyOnce() throws Exception {
     flow.seedDeployment("payments-race");
-    SlackFlowHarness.assertAckSaysSubmitted(flow.command(REQUESTER, OPS, "payments-race"));
-    RestartRequest request = flow.posted("payments-race");
+    RestartRequest request = flow.requested(REQUESTER, "payments-race", "payments-race");
 
     ExecutorService pool = Executors.newFixedThreadPool(10);
     CountDownLatch start = new CountDownLatch(1);
@@ -375,9 +332,8 @@ class RestartFlowTest {
                 .build())
         .always();
 
-    SlackFlowHarness.assertAckSaysSubmitted(
-        flow.command(REQUESTER, OPS, "payments-seq-a payments-seq-b payments-seq-c"));
-    RestartRequest request = flow.posted("payments-seq-a");
+    RestartRequest request =
+        flow.requested(REQUESTER, "payments-seq-a payments-seq-b payments-seq-c", "payments-seq-a");
     flow.click(LEAD, request, "restart_approve");
 
     RestartRequest done = flow.awaitState(request.id(), RequestState.DONE);
@@ -394,14 +350,7 @@ class RestartFlowTest {
         .atMost(WAIT)
         .untilAsserted(
             () ->
-                assertThat(
-                        slack.calls().stream()
-                            .filter(
-                                c ->
-                                    ts.equals(c.params().get("thread_ts"))
-                                        || isUpdateOfThreadReply(c, ts))
-                            .map(c -> c.params().get("text"))
-                            .toList())
+                assertThat(slack.threadNow(ts))
                     .anyMatch(
                         t ->
                             t.contains("payments-seq-b")
@@ -421,8 +370,7 @@ class RestartFlowTest {
             "/apis/apps/v1/namespaces/test/deployments/payments-exact?fieldManager=restart-bot")
         .andReturn(200, seeded)
         .once();
-    SlackFlowHarness.assertAckSaysSubmitted(flow.command(REQUESTER, OPS, "payments-exact"));
-    RestartRequest request = flow.posted("payments-exact");
+    RestartRequest request = flow.requested(REQUESTER, "payments-exact", "payments-exact");
 
     flow.click(LEAD, request, "restart_approve");
     RestartRequest done = flow.awaitState(request.id(), RequestState.DONE);
@@ -485,8 +433,7 @@ class RestartFlowTest {
     flow.seedDeployment("payments-ratelimit");
     slack.failNext("chat.postMessage", 1, 429, "1", null);
 
-    SlackFlowHarness.assertAckSaysSubmitted(flow.command(REQUESTER, OPS, "payments-ratelimit"));
-    RestartRequest request = flow.posted("payments-ratelimit");
+    RestartRequest request = flow.requested(REQUESTER, "payments-ratelimit", "payments-ratelimit");
     flow.click(LEAD, request, "restart_approve");
 
     flow.awaitState(request.id(), RequestState.DONE);
@@ -515,8 +462,7 @@ class RestartFlowTest {
   @Test
   void historyListsWhatHappenedInThisChannelOnly() throws Exception {
     flow.seedDeployment("payments-history");
-    SlackFlowHarness.assertAckSaysSubmitted(flow.command(REQUESTER, OPS, "payments-history"));
-    RestartRequest request = flow.posted("payments-history");
+    RestartRequest request = flow.requested(REQUESTER, "payments-history", "payments-history");
     flow.click(LEAD, request, "restart_approve");
     flow.awaitState(request.id(), RequestState.DONE);
 
@@ -538,14 +484,5 @@ class RestartFlowTest {
     assertThat(flow.requestsFor(target)).isEmpty();
     assertThat(slack.count("chat.postMessage")).isZero();
     assertThat(kube.allPatches()).isEmpty();
-  }
-
-  private boolean isUpdateOfThreadReply(FakeSlackApi.Call c, String threadTs) {
-    if (!"chat.update".equals(c.method())) {
-      return false;
-    }
-    String ts = c.params().get("ts");
-    return slack.calls("chat.postMessage").stream()
-        .anyMatch(p -> threadTs.equals(p.params().get("thread_ts")) && ts.equals(slack.tsOf(p)));
   }
 }

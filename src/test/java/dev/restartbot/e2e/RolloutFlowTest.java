@@ -104,9 +104,8 @@ class RolloutFlowTest {
       throws Exception {
     flow.seedDeployment("payments-roll-a");
     flow.seedDeployment("payments-roll-b");
-    SlackFlowHarness.assertAckSaysSubmitted(
-        flow.command(REQUESTER, OPS, "payments-roll-a payments-roll-b"));
-    RestartRequest request = flow.posted("payments-roll-a");
+    RestartRequest request =
+        flow.requested(REQUESTER, "payments-roll-a payments-roll-b", "payments-roll-a");
 
     flow.click(LEAD, request, "restart_approve");
 
@@ -150,8 +149,7 @@ class RolloutFlowTest {
   @Test
   void eventsOnTheWorkloadNameWhoRestartedItAndHowItEnded() throws Exception {
     flow.seedDeployment("payments-events");
-    SlackFlowHarness.assertAckSaysSubmitted(flow.command(REQUESTER, OPS, "payments-events"));
-    RestartRequest request = flow.posted("payments-events");
+    RestartRequest request = flow.requested(REQUESTER, "payments-events", "payments-events");
     flow.click(LEAD, request, "restart_approve");
     await().atMost(WAIT).until(() -> flow.restartedAt("payments-events") != null);
     controller("payments-events", true, 2, 2, 2);
@@ -177,8 +175,7 @@ class RolloutFlowTest {
   @Test
   void failedRolloutSaysWhyAndSuggestsUndo() throws Exception {
     flow.seedDeployment("payments-fail");
-    SlackFlowHarness.assertAckSaysSubmitted(flow.command(REQUESTER, OPS, "payments-fail"));
-    RestartRequest request = flow.posted("payments-fail");
+    RestartRequest request = flow.requested(REQUESTER, "payments-fail", "payments-fail");
     flow.click(LEAD, request, "restart_approve");
     await().atMost(WAIT).until(() -> flow.restartedAt("payments-fail") != null);
     long generation = flow.deployment("payments-fail").getMetadata().getGeneration();
@@ -227,8 +224,7 @@ class RolloutFlowTest {
   @Test
   void metricsShowRolloutDurationsAndOutcomes() throws Exception {
     flow.seedDeployment("payments-metrics");
-    SlackFlowHarness.assertAckSaysSubmitted(flow.command(REQUESTER, OPS, "payments-metrics"));
-    RestartRequest request = flow.posted("payments-metrics");
+    RestartRequest request = flow.requested(REQUESTER, "payments-metrics", "payments-metrics");
     flow.click(LEAD, request, "restart_approve");
     await().atMost(WAIT).until(() -> flow.restartedAt("payments-metrics") != null);
     controller("payments-metrics", true, 2, 2, 2);

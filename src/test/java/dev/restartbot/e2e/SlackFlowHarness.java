@@ -109,6 +109,21 @@ final class SlackFlowHarness {
             r -> r != null);
   }
 
+  /** Types {@code /restart text} in the ops channel and answers the request once it is posted. */
+  RestartRequest requested(String user, String text, String targetName) {
+    assertAckSaysSubmitted(command(user, OPS, text));
+    return posted(targetName);
+  }
+
+  /** The first {@code chat.update} of the approval message whose text contains {@code words}. */
+  FakeSlackApi.Call awaitMessageUpdate(RestartRequest request, String words) {
+    String ts = request.messageTs().orElseThrow();
+    return slack.awaitCall(
+        "chat.update",
+        c -> ts.equals(c.params().get("ts")) && c.params().get("text").contains(words),
+        WAIT);
+  }
+
   List<RestartRequest> requestsFor(String targetName) {
     return store.list(r -> r.targets().stream().anyMatch(t -> t.name().equals(targetName)));
   }
