@@ -1,0 +1,524 @@
+package dev.restartbot.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
+
+import dev.restartbot.audit.AuditConfig;
+import dev.restartbot.policy.Policy;
+import dev.restartbot.policy.PolicyConfig;
+import dev.restartbot.restart.RestartConfig;
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import io.smallrye.config.source.yaml.YamlConfigSource;
+import java.io.File;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * Renders {@code k8s/} with {@code kubectl kustomize} (as {@code kubectl apply -k} would) and
+ * checks the objects a cluster would receive: least-privilege RBAC, the hardened pod, the probes,
+ * and the policy mounted where the app looks for it and accepted by the app's own config mapping.
+ */
+class KustomizationTest {
+
+  private static final Logger LOG = Logger.getLogger(KustomizationTest.class);
+
+  static final String BOT_NAMESPACE = "restart-bot";
+  static final String SERVICE_ACCOUNT = "restart-bot";
+
+  static List<Manifest> rendered;
+
+  @BeforeAll
+  static void render() throws Exception {
+    Optional<Path> kubectl = onPath("kubectl");
+    if (kubectl.isEmpty()) {
+      LOG.warn("SKIPPED: kubectl is not on PATH, so k8s/ is not rendered and checked here.");
+    }
+    Assumptions.assumeTrue(
+        kubectl.isPresent(), "kubectl is not on PATH: k8s/ cannot be rendered and checked");
+    Path out = Files.createTempFile("kustomize", ".yaml");
+    Path err = Files.createTempFile("kustomize", ".err");
+    try {
+      Process process =
+          new ProcessBuilder(kubectl.get().toString(), "kustomize", project("k8s").toString())
+              .redirectOutput(out.toFile())
+              .redirectError(err.toFile())
+              .start();
+      assertThat(process.waitFor(2, TimeUnit.MINUTES)).as("kubectl kustomize finished").isTrue();
+      assertThat(process.exitValue())
+          .as("kubectl kustomize k8s/ failed: %s", Files.readString(err))
+          .isZero();
+      rendered = Manifest.parseAll(Files.readString(out, StandardCharsets.UTF_8));
+    } finally {
+      Files.deleteIfExists(out);
+      Files.deleteIfExists(err);
+    }
+  }
+
+  @Test
+  void rendersExactlyTheObjectsOfAnInstallAndNoSecret() {
+    Set<String> objects =
+        rendered.stream()
+            .map(
+                m ->
+                    m.kind()
+                        + " "
+                        + m.namespace()
+                        + "/"
+                        + m.name().replaceAll("-[a-z0-9]{10}$", ""))
+            .collect(Collectors.toCollection(TreeSet::new));
+
+    assertThat(objects)
+        .containsExactlyInAnyOrder(
+            "Namespace /restart-bot",
+            "ServiceAccount restart-bot/restart-bot",
+            "Role restart-bot/restart-bot-store",
+            "RoleBinding restart-bot/restart-bot-store",
+            "Role payments/restart-bot-restarter",
+            "RoleBinding payments/restart-bot-restarter",
+            "ConfigMap restart-bot/restart-bot-policy",
+            "Deployment restart-bot/restart-bot",
+            "Service restart-bot/restart-bot",
+            "PodDisruptionBudget restart-bot/restart-bot",
+            "NetworkPolicy restart-bot/restart-bot");
+    assertThat(rendered).hasSize(objects.size());
+  }
+
+  @Nested
+  class Rbac {
+
+    @Test
+    void inTheTargetNamespaceTheBotReadsPatchesAndWatchesWorkloadsAndRecordsEvents() {
+      assertThat(one("Role", "restart-bot-restarter").rules())
+          .containsExactlyInAnyOrder(
+              new Rule(
+                  Set.of("apps"),
+                  Set.of("deployments", "statefulsets", "daemonsets"),
+                  Set.of("get", "list", "watch", "patch")),
+              new Rule(Set.of(""), Set.of("events"), Set.of("create", "patch")));
+    }
+
+    @Test
+    void inItsOwnNamespaceTheBotKeepsRequestsInConfigMapsAndRunsUnderLeases() {
+      Manifest store = one("Role", "restart-bot-store");
+
+      assertThat(store.namespace()).isEqualTo(BOT_NAMESPACE);
+      assertThat(store.rules())
+          .containsExactlyInAnyOrder(
+              new Rule(
+                  Set.of(""),
+                  Set.of("configmaps"),
+                  Set.of("get", "list", "create", "update", "delete")),
+              new Rule(
+                  Set.of("coordination.k8s.io"),
+                  Set.of("leases"),
+                  Set.of("get", "create", "update", "patch", "delete")));
+    }
+
+    @Test
+    void noWildcardNoSecretsAndNoClusterWideGrant() {
+      assertThat(rendered)
+          .extracting(Manifest::kind)
+          .doesNotContain("ClusterRole", "ClusterRoleBinding");
+      for (Manifest role : of("Role")) {
+        for (Rule rule : role.rules()) {
+          assertThat(rule.apiGroups()).as(role.name()).doesNotContain("*");
+          assertThat(rule.resources()).as(role.name()).doesNotContain("*", "secrets");
+          assertThat(rule.verbs())
+              .as(role.name())
+              .doesNotContain("*", "escalate", "bind", "impersonate");
+        }
+      }
+    }
+
+    @Test
+    void everyRoleIsBoundToTheBotsServiceAccountOnlyInItsOwnNamespace() {
+      for (Manifest binding : of("RoleBinding")) {
+        Map<String, Object> roleRef = binding.map("roleRef");
+        assertThat(roleRef)
+            .as(binding.name())
+            .containsEntry("kind", "Role")
+            .containsEntry("apiGroup", "rbac.authorization.k8s.io");
+        Manifest role = one("Role", (String) roleRef.get("name"));
+        assertThat(role.namespace()).as(binding.name()).isEqualTo(binding.namespace());
+        assertThat(binding.list("subjects"))
+            .as(binding.name())
+            .containsExactly(
+                Map.of(
+                    "kind", "ServiceAccount", "name", SERVICE_ACCOUNT, "namespace", BOT_NAMESPACE));
+      }
+      assertThat(one("Deployment", "restart-bot").at("spec.template.spec.serviceAccountName"))
+          .isEqualTo(SERVICE_ACCOUNT);
+    }
+
+    @Test
+    void everyNamespaceThePolicyAllowsHasTheRestarterRole() {
+      Set<String> ruleNamespaces =
+          policyConfig().rules().stream()
+              .map(PolicyConfig.RuleConfig::namespace)
+              .collect(Collectors.toSet());
+      Set<String> granted =
+          of("Role").stream()
+              .filter(r -> r.name().equals("restart-bot-restarter"))
+              .map(Manifest::namespace)
+              .collect(Collectors.toSet());
+
+      assertThat(granted).containsAll(ruleNamespaces);
+    }
+  }
+
+  @Nested
+  class Pod {
+
+    final Manifest deployment = one("Deployment", "restart-bot");
+
+    Map<String, Object> container() {
+      List<Map<String, Object>> containers = deployment.maps("spec.template.spec.containers");
+      assertThat(containers).hasSize(1);
+      return containers.get(0);
+    }
+
+    @Test
+    void twoReplicasAndADisruptionBudgetThatKeepsOneServing() {
+      assertThat(deployment.at("spec.replicas")).isEqualTo(2);
+      Manifest pdb = one("PodDisruptionBudget", "restart-bot");
+      assertThat(pdb.at("spec.minAvailable")).isEqualTo(1);
+      assertThat(pdb.at("spec.selector.matchLabels")).isEqualTo(podLabels());
+    }
+
+    @Test
+    void runsAsNonRootWithAReadOnlyRootAndNoPrivilegesAndWritesOnlyToAnEmptyDirTmp() {
+      Manifest pod = new Manifest(deployment.map("spec.template"));
+      assertThat(pod.at("spec.securityContext.runAsNonRoot")).isEqualTo(true);
+      assertThat((Integer) pod.at("spec.securityContext.runAsUser")).isPositive();
+      assertThat(pod.at("spec.securityContext.seccompProfile.type")).isEqualTo("RuntimeDefault");
+
+      Manifest container = new Manifest(container());
+      assertThat(container.at("securityContext.runAsNonRoot")).isEqualTo(true);
+      assertThat(container.at("securityContext.allowPrivilegeEscalation")).isEqualTo(false);
+      assertThat(container.at("securityContext.readOnlyRootFilesystem")).isEqualTo(true);
+      assertThat(container.at("securityContext.capabilities.drop")).isEqualTo(List.of("ALL"));
+      assertThat(container.at("securityContext.capabilities.add")).isNull();
+      assertThat(container.at("securityContext.seccompProfile.type")).isEqualTo("RuntimeDefault");
+      assertThat(container.at("securityContext.privileged")).isNotEqualTo(true);
+
+      assertThat(volumeAt("/tmp")).containsKey("emptyDir");
+    }
+
+    @Test
+    void probesUseTheQuarkusHealthGroupsOnTheHttpPort() {
+      Manifest container = new Manifest(container());
+      assertThat(container.maps("ports"))
+          .containsExactly(Map.of("name", "http", "containerPort", 8080, "protocol", "TCP"));
+      assertThat(container.at("startupProbe.httpGet"))
+          .isEqualTo(Map.of("path", "/q/health/started", "port", "http"));
+      assertThat(container.at("livenessProbe.httpGet"))
+          .isEqualTo(Map.of("path", "/q/health/live", "port", "http"));
+      assertThat(container.at("readinessProbe.httpGet"))
+          .isEqualTo(Map.of("path", "/q/health/ready", "port", "http"));
+    }
+
+    @Test
+    void hasRequestsAndLimitsForCpuAndMemory() {
+      Manifest container = new Manifest(container());
+      assertThat(container.map("resources.requests")).containsKeys("cpu", "memory");
+      assertThat(container.map("resources.limits")).containsKeys("cpu", "memory");
+    }
+
+    @Test
+    void takesSlackSecretsFromTheSecretAndNothingSecretInline() {
+      Manifest container = new Manifest(container());
+      assertThat(container.maps("envFrom"))
+          .containsExactly(Map.of("secretRef", Map.of("name", "restart-bot-slack")));
+      assertThat(container.maps("env"))
+          .extracting(e -> (String) e.get("name"))
+          .noneMatch(name -> name.startsWith("SLACK_"));
+    }
+
+    @Test
+    void usesTheClusterStoreInItsOwnNamespaceAndJsonLogs() {
+      Map<String, Object> env = containerEnv();
+      assertThat(env)
+          .contains(
+              entry("RESTART_STORE", "kubernetes"),
+              entry("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true"),
+              entry(
+                  "RESTART_STORE_NAMESPACE",
+                  Map.of("fieldRef", Map.of("fieldPath", "metadata.namespace"))));
+    }
+
+    @Test
+    void theImageIsTheOneKustomizeSets() {
+      assertThat((String) container().get("image")).startsWith("restart-bot:");
+    }
+
+    @Test
+    void theServiceTheNetworkPolicyAndTheDeploymentSelectTheSamePods() {
+      assertThat(deployment.at("spec.selector.matchLabels")).isEqualTo(podLabels());
+
+      Manifest service = one("Service", "restart-bot");
+      assertThat(service.at("spec.selector")).isEqualTo(podLabels());
+      assertThat(service.maps("spec.ports"))
+          .singleElement()
+          .satisfies(p -> assertThat(p).containsEntry("targetPort", "http"));
+
+      Manifest policy = one("NetworkPolicy", "restart-bot");
+      assertThat(policy.at("spec.podSelector.matchLabels")).isEqualTo(podLabels());
+    }
+
+    @Test
+    void theNetworkPolicyAdmitsOnlyPort8080() {
+      Manifest policy = one("NetworkPolicy", "restart-bot");
+      assertThat(policy.at("spec.policyTypes")).isEqualTo(List.of("Ingress"));
+      List<Map<String, Object>> ingress = policy.maps("spec.ingress");
+      assertThat(ingress).hasSize(1);
+      assertThat(ingress.get(0).get("ports"))
+          .isEqualTo(List.of(Map.of("port", 8080, "protocol", "TCP")));
+    }
+
+    Map<String, Object> podLabels() {
+      return deployment.map("spec.template.metadata.labels");
+    }
+
+    Map<String, Object> containerEnv() {
+      return env(container());
+    }
+
+    Map<String, Object> volumeAt(String mountPath) {
+      Map<String, Object> mount =
+          new Manifest(container())
+              .maps("volumeMounts").stream()
+                  .filter(m -> mountPath.equals(m.get("mountPath")))
+                  .findFirst()
+                  .orElseThrow(() -> new AssertionError("nothing mounted at " + mountPath));
+      return deployment.maps("spec.template.spec.volumes").stream()
+          .filter(v -> Objects.equals(v.get("name"), mount.get("name")))
+          .findFirst()
+          .orElseThrow(() -> new AssertionError("no volume " + mount.get("name")));
+    }
+  }
+
+  @Nested
+  class PolicyFile {
+
+    @Test
+    void isMountedWhereQuarkusConfigLocationsPoints() {
+      Manifest deployment = one("Deployment", "restart-bot");
+      Map<String, Object> container = deployment.maps("spec.template.spec.containers").get(0);
+      Path location = Path.of((String) env(container).get("QUARKUS_CONFIG_LOCATIONS"));
+
+      Map<String, Object> mount =
+          new Manifest(container)
+              .maps("volumeMounts").stream()
+                  .filter(m -> location.getParent().toString().equals(m.get("mountPath")))
+                  .findFirst()
+                  .orElseThrow(
+                      () -> new AssertionError("nothing mounted at " + location.getParent()));
+      assertThat(mount).containsEntry("readOnly", true);
+      Map<String, Object> volume =
+          deployment.maps("spec.template.spec.volumes").stream()
+              .filter(v -> v.get("name").equals(mount.get("name")))
+              .findFirst()
+              .orElseThrow();
+
+      // kustomize replaced the generator's name with the hashed one, so an edit rolls the pods.
+      Manifest configMap = policyConfigMap();
+      assertThat(new Manifest(volume).at("configMap.name")).isEqualTo(configMap.name());
+      assertThat(configMap.name()).matches("restart-bot-policy-[a-z0-9]{10}");
+      assertThat(configMap.map("data")).containsKey(location.getFileName().toString());
+    }
+
+    @Test
+    void isAcceptedByTheAppsConfigMappingWithNoUnknownKey() {
+      PolicyConfig config = policyConfig();
+
+      assertThat(config.rules()).isNotEmpty();
+      assertThat(config.approval().required()).isTrue();
+      assertThat(config.approval().allowSelfApproval()).isFalse();
+      Policy policy = Policy.from(config);
+      assertThat(policy.rules()).hasSameSizeAs(config.rules());
+      assertThat(config.rules().get(0).deployments())
+          .hasValueSatisfying(d -> assertThat(d).contains("payments-api"));
+      assertThat(restartConfig().rollout().timeout()).isEqualTo(Duration.ofMinutes(10));
+    }
+  }
+
+  @Test
+  void theSecretExampleIsDocumentationOnlyAndNamesWhatTheAppReads() throws IOException {
+    assertThat(Files.readString(project("k8s/kustomization.yaml")))
+        .doesNotContain("- secret.example.yaml");
+    List<Manifest> example =
+        Manifest.parseAll(Files.readString(project("k8s/secret.example.yaml")));
+
+    assertThat(example)
+        .singleElement()
+        .satisfies(
+            secret -> {
+              assertThat(secret.kind()).isEqualTo("Secret");
+              assertThat(secret.namespace()).isEqualTo(BOT_NAMESPACE);
+              assertThat(secret.name()).isEqualTo("restart-bot-slack");
+              Map<String, Object> data = secret.map("stringData");
+              assertThat(data).containsOnlyKeys("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET");
+              assertThat(data.values())
+                  .allSatisfy(v -> assertThat((String) v).contains("REPLACE-ME"));
+            });
+  }
+
+  // --- the rendered objects ---
+
+  static Manifest one(String kind, String name) {
+    List<Manifest> found = of(kind).stream().filter(m -> m.name().equals(name)).toList();
+    assertThat(found).as("%s %s", kind, name).hasSize(1);
+    return found.get(0);
+  }
+
+  static List<Manifest> of(String kind) {
+    return rendered.stream().filter(m -> m.kind().equals(kind)).toList();
+  }
+
+  static Manifest policyConfigMap() {
+    List<Manifest> maps = of("ConfigMap");
+    assertThat(maps).hasSize(1);
+    return maps.get(0);
+  }
+
+  static SmallRyeConfigBuilder appConfig() {
+    String yaml = (String) policyConfigMap().map("data").get("policy.yaml");
+    return new SmallRyeConfigBuilder()
+        // Quarkus reads "15m"; plain SmallRye only knows ISO-8601 durations.
+        .withConverter(Duration.class, 100, new DurationConverter())
+        .withMapping(PolicyConfig.class)
+        .withMapping(RestartConfig.class)
+        .withMapping(AuditConfig.class)
+        // A misspelt key under restart.* would otherwise be ignored and a default used silently.
+        .withValidateUnknown(true)
+        .withSources(new YamlConfigSource("policy.yaml", yaml, 255));
+  }
+
+  static PolicyConfig policyConfig() {
+    return appConfig().build().getConfigMapping(PolicyConfig.class);
+  }
+
+  static RestartConfig restartConfig() {
+    return appConfig().build().getConfigMapping(RestartConfig.class);
+  }
+
+  static Path project(String relative) {
+    return Path.of(System.getProperty("basedir", "")).toAbsolutePath().resolve(relative);
+  }
+
+  static Optional<Path> onPath(String command) {
+    return Arrays.stream(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
+        .filter(dir -> !dir.isBlank())
+        .map(dir -> Path.of(dir, command))
+        .filter(Files::isExecutable)
+        .findFirst();
+  }
+
+  /** An RBAC rule; order within its lists carries no meaning. */
+  record Rule(Set<String> apiGroups, Set<String> resources, Set<String> verbs) {}
+
+  /** A container's env as name → value, or → valueFrom for values taken from elsewhere. */
+  static Map<String, Object> env(Map<String, Object> container) {
+    return new Manifest(container)
+        .maps("env").stream()
+            .collect(
+                Collectors.toMap(
+                    e -> (String) e.get("name"),
+                    e -> e.containsKey("value") ? e.get("value") : e.get("valueFrom")));
+  }
+
+  /** One YAML object, read with dotted paths. */
+  record Manifest(Map<String, Object> body) {
+
+    static List<Manifest> parseAll(String yaml) {
+      LoaderOptions options = new LoaderOptions();
+      options.setAllowDuplicateKeys(false);
+      List<Manifest> all = new ArrayList<>();
+      for (Object document :
+          new Yaml(new SafeConstructor(options)).loadAll(new StringReader(yaml))) {
+        if (document != null) {
+          all.add(new Manifest(cast(document)));
+        }
+      }
+      return all;
+    }
+
+    String kind() {
+      return (String) body.get("kind");
+    }
+
+    String name() {
+      return (String) at("metadata.name");
+    }
+
+    String namespace() {
+      return Objects.toString(at("metadata.namespace"), "");
+    }
+
+    Object at(String path) {
+      Object here = body;
+      for (String key : path.split("\\.")) {
+        if (!(here instanceof Map<?, ?> map)) {
+          return null;
+        }
+        here = map.get(key);
+      }
+      return here;
+    }
+
+    Map<String, Object> map(String path) {
+      Object found = at(path);
+      assertThat(found).as("%s of %s %s", path, kind(), name()).isInstanceOf(Map.class);
+      return cast(found);
+    }
+
+    List<Map<String, Object>> maps(String path) {
+      Object found = at(path);
+      assertThat(found).as("%s of %s %s", path, kind(), name()).isInstanceOf(List.class);
+      return cast(found);
+    }
+
+    List<Object> list(String path) {
+      return cast(at(path));
+    }
+
+    List<Rule> rules() {
+      return maps("rules").stream()
+          .map(
+              r ->
+                  new Rule(
+                      Set.copyOf(Manifest.<List<String>>cast(r.get("apiGroups"))),
+                      Set.copyOf(Manifest.<List<String>>cast(r.get("resources"))),
+                      Set.copyOf(Manifest.<List<String>>cast(r.get("verbs")))))
+          .toList();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T cast(Object value) {
+      return (T) value;
+    }
+  }
+}
