@@ -1,0 +1,152 @@
+package dev.restartbot.e2e;
+
+import static dev.restartbot.e2e.SlackFlowHarness.OPS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.restartbot.restart.RequestState;
+import dev.restartbot.restart.RequestStore;
+import dev.restartbot.restart.RestartRequest;
+import dev.restartbot.testing.FakeSlackResource;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
+import io.quarkus.test.kubernetes.client.KubernetesTestServer;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The policy shipped in {@code k8s/policy.yaml}, read the way the Deployment makes the app read it
+ * ({@code QUARKUS_CONFIG_LOCATIONS}) and with none of the test profile's rules: its requester group
+ * may ask in its channel, its approver group may approve, and anyone else is refused.
+ */
+@QuarkusTest
+@TestProfile(DeployedPolicyTest.Profile.class)
+@WithKubernetesTestServer(crud = true)
+@QuarkusTestResource(FakeSlackResource.class)
+class DeployedPolicyTest {
+
+  /** A profile of its own, so that no {@code %test.restart.rules} mix into the shipped policy. */
+  public static class Profile implements QuarkusTestProfile {
+
+    @Override
+    public String getConfigProfile() {
+      return "deployed-policy";
+    }
+
+    @Override
+    public Map<String, String> getConfigOverrides() {
+      Path policy =
+          Path.of(System.getProperty("basedir", "")).toAbsolutePath().resolve("k8s/policy.yaml");
+      return Map.of(
+          "quarkus.config.locations", policy.toString(),
+          "quarkus.http.test-port", "0",
+          "restart.store", "memory",
+          // The mock API server runs no controller: the accepted patch is the end here.
+          "restart.rollout.wait", "false",
+          "slack.directory-ttl", "0s");
+    }
+  }
+
+  static final String PLATFORM_ENGINEER = "U0PLATFORM1";
+  static final String PLATFORM_LEAD = "U0PLATLEAD1";
+  static final String OUTSIDER = "U0OUTSIDER";
+
+  @KubernetesTestServer KubernetesServer server;
+  @Inject RequestStore store;
+
+  SlackFlowHarness flow;
+  KubernetesClient kube;
+
+  @BeforeEach
+  void setUp() {
+    kube = server.getClient();
+    flow = new SlackFlowHarness(kube, store);
+    flow.slack.reset();
+    // The groups k8s/policy.yaml names as requesters and approvers.
+    flow.slack.setGroupMembers("S0PLATFORM", PLATFORM_ENGINEER, PLATFORM_LEAD);
+    flow.slack.setGroupMembers("S0PLATFORMLEADS", PLATFORM_LEAD);
+  }
+
+  @Test
+  void aMemberOfTheRequesterGroupAsksAndAMemberOfTheApproverGroupApproves() {
+    seed("payments", "payments-api");
+
+    // No -n: the policy's default namespace is payments.
+    RestartRequest request = flow.requested(PLATFORM_ENGINEER, "payments-api", "payments-api");
+    assertThat(request.targets())
+        .singleElement()
+        .satisfies(t -> assertThat(t.namespace()).isEqualTo("payments"));
+
+    flow.click(PLATFORM_LEAD, request, "restart_approve");
+
+    flow.awaitState(request.id(), RequestState.DONE);
+    await()
+        .atMost(SlackFlowHarness.WAIT)
+        .until(() -> restartedAt("payments", "payments-api") != null);
+  }
+
+  @Test
+  void someoneOutsideTheRequesterGroupIsRefusedAndNothingIsPosted() {
+    seed("payments", "payments-worker");
+
+    var ack = flow.command(OUTSIDER, OPS, "payments-worker");
+
+    assertThat(ack.statusCode()).isEqualTo(200);
+    assertThat(ack.asString()).contains("not allowed");
+    assertThat(flow.requestsFor("payments-worker")).isEmpty();
+    assertThat(flow.slack.calls("chat.postMessage")).isEmpty();
+    assertThat(restartedAt("payments", "payments-worker")).isNull();
+  }
+
+  void seed(String namespace, String name) {
+    Deployment d =
+        new DeploymentBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(namespace)
+            .endMetadata()
+            .withNewSpec()
+            .withReplicas(1)
+            .withNewSelector()
+            .addToMatchLabels("app", name)
+            .endSelector()
+            .withNewTemplate()
+            .withNewMetadata()
+            .addToLabels("app", name)
+            .endMetadata()
+            .withNewSpec()
+            .addNewContainer()
+            .withName("app")
+            .withImage("registry.example/" + name + ":1.0")
+            .endContainer()
+            .endSpec()
+            .endTemplate()
+            .endSpec()
+            .build();
+    kube.apps().deployments().inNamespace(namespace).resource(d).create();
+  }
+
+  String restartedAt(String namespace, String name) {
+    Map<String, String> annotations =
+        kube.apps()
+            .deployments()
+            .inNamespace(namespace)
+            .withName(name)
+            .get()
+            .getSpec()
+            .getTemplate()
+            .getMetadata()
+            .getAnnotations();
+    return annotations == null ? null : annotations.get("kubectl.kubernetes.io/restartedAt");
+  }
+}
