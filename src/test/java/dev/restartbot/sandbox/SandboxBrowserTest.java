@@ -95,7 +95,7 @@ class SandboxBrowserTest {
             .usingAnyFreePort()
             .build();
     driver = new ChromeDriver(service, options);
-    driver.manage().window().setSize(new Dimension(1360, 1020));
+    driver.manage().window().setSize(new Dimension(1280, 860));
     // The page redraws a message whenever the bot edits it: look elements up again then.
     wait = new WebDriverWait(driver, WAIT);
     wait.ignoring(StaleElementReferenceException.class);
