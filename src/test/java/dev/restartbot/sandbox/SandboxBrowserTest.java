@@ -1,5 +1,6 @@
 package dev.restartbot.sandbox;
 
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.restartbot.testing.FakeSlackApi;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.jboss.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -144,7 +146,8 @@ class SandboxBrowserTest {
     wait.until(d -> approvalMessage("payments-api").getText().contains("Approved by @Bob Okafor"));
     assertThat(approvalMessage("payments-api").findElements(By.cssSelector("[data-action-id]")))
         .isEmpty();
-    assertThat(cluster("payments/Deployment/payments-api")).contains("3/3 ready");
+    // The side bar polls the cluster on its own beat: it catches up a moment later.
+    wait.until(d -> cluster("payments/Deployment/payments-api").endsWith("3/3 ready"));
 
     // The requester's view, with her own ephemeral answer, is the picture for the README.
     actAs("requester");
@@ -194,6 +197,40 @@ class SandboxBrowserTest {
         .findElement(By.cssSelector("[data-action-id=restart_deny]"))
         .click();
     wait.until(d -> approvalMessage("checkout").getText().contains("Denied by @Bob Okafor"));
+  }
+
+  @Test
+  @Order(4)
+  void botTextIsRenderedAsMrkdwnNeverAsHtml() {
+    String text =
+        "*bold* _italic_ `code` <@U0SBBOB> <https://example.com/runbook|the runbook>"
+            + " &lt;img src=x onerror=\"document.title='owned'\"&gt; <javascript:alert(1)|click>";
+    given()
+        .contentType("application/json")
+        .body(
+            Map.of("user", SandboxWorkspace.REQUESTER.id(), "command", "/restart x", "text", text))
+        .post("/sandbox/api/acks")
+        .then()
+        .statusCode(200);
+    open();
+    actAs("requester");
+    WebElement message =
+        wait.until(
+            d ->
+                d.findElements(By.cssSelector(".message.ephemeral")).stream()
+                    .filter(m -> m.getText().contains("the runbook"))
+                    .findFirst()
+                    .orElse(null));
+    assertThat(message.findElement(By.tagName("strong")).getText()).isEqualTo("bold");
+    assertThat(message.findElement(By.tagName("em")).getText()).isEqualTo("italic");
+    assertThat(message.findElement(By.cssSelector(".mention")).getText()).isEqualTo("@Bob Okafor");
+    assertThat(message.findElement(By.cssSelector("a")).getAttribute("href"))
+        .isEqualTo("https://example.com/runbook");
+    // Escaped markup stays text, and a javascript: link is not a link.
+    assertThat(message.getText()).contains("<img src=x onerror=", "click");
+    assertThat(message.findElements(By.tagName("img"))).isEmpty();
+    assertThat(message.findElements(By.cssSelector("a"))).hasSize(1);
+    assertThat(driver.getTitle()).isNotEqualTo("owned");
   }
 
   private void open() {
