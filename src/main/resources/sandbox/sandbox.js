@@ -35,6 +35,17 @@
   }
 
   async function sendToBot(body) {
+    try {
+      return await sendSigned(body);
+    } catch (e) {
+      if (e.status !== 401) throw e;
+      // Dev mode reloaded the app, and with it the sandbox's signing secret: fetch it again.
+      state.session = await api("GET", "/sandbox/api/session");
+      return sendSigned(body);
+    }
+  }
+
+  async function sendSigned(body) {
     const timestamp = Math.floor(Date.now() / 1000).toString();
     const signature = await sign(timestamp, body);
     const response = await fetch("/slack/events", {
@@ -48,7 +59,9 @@
     });
     const text = await response.text();
     if (!response.ok) {
-      throw new Error(`the bot answered HTTP ${response.status}${text ? ": " + text : ""}`);
+      const error = new Error(`the bot answered HTTP ${response.status}${text ? ": " + text : ""}`);
+      error.status = response.status;
+      throw error;
     }
     return { type: response.headers.get("Content-Type") || "", text };
   }
