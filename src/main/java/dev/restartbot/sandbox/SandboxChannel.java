@@ -99,9 +99,9 @@ public class SandboxChannel {
   /** The messages {@code userId} sees, oldest first: public ones and their own ephemeral ones. */
   public synchronized List<Message> visibleTo(String userId) {
     List<Message> out = new ArrayList<>();
-    for (Message m : messages.values()) {
-      if (m.visibleTo() == null || m.visibleTo().equals(userId)) {
-        out.add(m);
+    for (Message message : messages.values()) {
+      if (message.visibleTo() == null || message.visibleTo().equals(userId)) {
+        out.add(message);
       }
     }
     return out;

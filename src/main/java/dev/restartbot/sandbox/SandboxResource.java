@@ -132,16 +132,16 @@ public class SandboxResource {
         version,
         channel.visibleTo(who).stream()
             .map(
-                m ->
+                message ->
                     new MessageView(
-                        m.ts(),
-                        m.threadTs(),
-                        m.author(),
-                        m.text(),
-                        m.blocks(),
-                        m.visibleTo() != null,
-                        m.command(),
-                        m.edits()))
+                        message.ts(),
+                        message.threadTs(),
+                        message.author(),
+                        message.text(),
+                        message.blocks(),
+                        message.visibleTo() != null,
+                        message.command(),
+                        message.edits()))
             .toList());
   }
 

@@ -188,11 +188,11 @@ public class SandboxSlack {
     String ts =
         channel.post(thread, SandboxWorkspace.BOT_USER_ID, p.get("text"), blocks(p), null, null);
     ObjectNode a = ok().put("channel", SandboxWorkspace.CHANNEL_ID).put("ts", ts);
-    ObjectNode m = a.putObject("message");
-    m.put("type", "message").put("user", SandboxWorkspace.BOT_USER_ID).put("ts", ts);
-    m.put("bot_id", SandboxWorkspace.BOT_ID).put("text", p.getOrDefault("text", ""));
+    ObjectNode message = a.putObject("message");
+    message.put("type", "message").put("user", SandboxWorkspace.BOT_USER_ID).put("ts", ts);
+    message.put("bot_id", SandboxWorkspace.BOT_ID).put("text", p.getOrDefault("text", ""));
     if (thread != null) {
-      m.put("thread_ts", thread);
+      message.put("thread_ts", thread);
     }
     return a;
   }
@@ -205,10 +205,10 @@ public class SandboxSlack {
     return channel
         .update(ts, p.get("text"), blocks(p))
         .map(
-            m ->
+            updated ->
                 ok().put("channel", SandboxWorkspace.CHANNEL_ID)
                     .put("ts", ts)
-                    .put("text", m.text() == null ? "" : m.text()))
+                    .put("text", updated.text() == null ? "" : updated.text()))
         .orElseGet(() -> error("message_not_found"));
   }
 
