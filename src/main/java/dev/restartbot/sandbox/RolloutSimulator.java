@@ -1,0 +1,388 @@
+package dev.restartbot.sandbox;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetStatus;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetStatusBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
+import io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetStatus;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.quarkus.arc.properties.IfBuildProperty;
+import io.quarkus.runtime.Startup;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * Plays the Deployment, StatefulSet and DaemonSet controllers on the sandbox's cluster: when a
+ * workload's generation moves past its {@code status.observedGeneration} (a pod template changed,
+ * as a restart does), it walks the status through the fields a real controller writes, one step
+ * every {@link #STEP}, until the rollout is complete. A Deployment annotated {@link
+ * SandboxCluster#FAIL_ANNOTATION}{@code =fail} gets stuck on its first new pod and ends with the
+ * {@code ProgressDeadlineExceeded} condition, as a crash-looping image would (after seconds rather
+ * than the ten minutes of {@code progressDeadlineSeconds}).
+ */
+@Singleton
+@Startup
+@IfBuildProperty(name = "restart.sandbox.enabled", stringValue = "true")
+public class RolloutSimulator {
+
+  static final Duration STEP = Duration.ofMillis(800);
+
+  private static final Logger LOG = Logger.getLogger(RolloutSimulator.class);
+
+  private final KubernetesClient client;
+  private final Duration step;
+  private final ScheduledExecutorService steps;
+  private final Map<String, Run> runs = new ConcurrentHashMap<>();
+  private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+
+  /** The rollout being played for one workload and generation. */
+  private record Run(long generation, ScheduledFuture<?> next) {}
+
+  @Inject
+  public RolloutSimulator(SandboxCluster cluster) {
+    this(cluster, STEP);
+  }
+
+  RolloutSimulator(SandboxCluster cluster, Duration step) {
+    this.client = cluster.client();
+    this.step = step;
+    this.steps =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "sandbox-controllers");
+              t.setDaemon(true);
+              return t;
+            });
+    informers.add(client.apps().deployments().inAnyNamespace().inform(handler()));
+    informers.add(client.apps().statefulSets().inAnyNamespace().inform(handler()));
+    informers.add(client.apps().daemonSets().inAnyNamespace().inform(handler()));
+  }
+
+  @PreDestroy
+  void stop() {
+    informers.forEach(SharedIndexInformer::close);
+    steps.shutdownNow();
+  }
+
+  /** Writes the status of a workload whose rollout is complete at its current generation. */
+  static void settle(KubernetesClient client, HasMetadata workload, int replicas) {
+    long generation = generation(workload);
+    if (workload instanceof Deployment d) {
+      writeDeployment(client, d, deploymentDone(d, generation, replicas));
+    } else if (workload instanceof StatefulSet s) {
+      String revision = revision(s, generation);
+      writeStatefulSet(
+          client,
+          s,
+          stsStatus(generation, replicas, replicas, replicas, replicas, revision, revision));
+    } else if (workload instanceof DaemonSet ds) {
+      writeDaemonSet(client, ds, dsStatus(generation, replicas, replicas, replicas));
+    }
+  }
+
+  private <T extends HasMetadata> ResourceEventHandler<T> handler() {
+    return new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(T workload) {
+        observe(workload);
+      }
+
+      @Override
+      public void onUpdate(T before, T workload) {
+        observe(workload);
+      }
+
+      @Override
+      public void onDelete(T workload, boolean unknownFinalState) {
+        Run run = runs.remove(key(workload));
+        if (run != null) {
+          run.next().cancel(false);
+        }
+      }
+    };
+  }
+
+  /** Starts playing a rollout when the spec moved past what the status has observed. */
+  private void observe(HasMetadata workload) {
+    long generation = generation(workload);
+    if (generation <= observedGeneration(workload)) {
+      return;
+    }
+    String key = key(workload);
+    runs.compute(
+        key,
+        (k, running) -> {
+          if (running != null && running.generation() == generation) {
+            return running;
+          }
+          if (running != null) {
+            running.next().cancel(false);
+          }
+          List<Runnable> frames = frames(workload, generation);
+          LOG.debugf("sandbox: rolling out %s (generation %d)", key, generation);
+          return new Run(generation, schedule(key, generation, frames, 0));
+        });
+  }
+
+  private ScheduledFuture<?> schedule(String key, long generation, List<Runnable> frames, int i) {
+    return steps.schedule(
+        () -> {
+          try {
+            frames.get(i).run();
+          } catch (KubernetesClientException e) {
+            LOG.debugf("sandbox: %s went away mid-rollout: %s", key, e.getMessage());
+            runs.remove(key);
+            return;
+          }
+          if (i + 1 < frames.size()) {
+            runs.computeIfPresent(
+                key,
+                (k, run) ->
+                    run.generation() == generation
+                        ? new Run(generation, schedule(key, generation, frames, i + 1))
+                        : run);
+          } else {
+            runs.computeIfPresent(key, (k, run) -> run.generation() == generation ? null : run);
+          }
+        },
+        step.toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  private List<Runnable> frames(HasMetadata workload, long generation) {
+    List<Runnable> frames = new ArrayList<>();
+    if (workload instanceof Deployment d) {
+      int n = orZero(d.getSpec().getReplicas());
+      List<DeploymentCondition> progressing =
+          progressing(d, "True", "ReplicaSetUpdated", "is progressing.");
+      frames.add(() -> writeDeployment(client, d, deployment(generation, n, 0, n, n, progressing)));
+      if (SandboxCluster.failing(d)) {
+        // The first new pod never becomes ready; the controller gives up at the deadline.
+        DeploymentStatus stuck = deployment(generation, n + 1, 1, n, n, progressing);
+        frames.add(() -> writeDeployment(client, d, stuck));
+        frames.add(() -> writeDeployment(client, d, stuck));
+        frames.add(() -> writeDeployment(client, d, stuck));
+        List<DeploymentCondition> exceeded =
+            progressing(d, "False", "ProgressDeadlineExceeded", "has timed out progressing.");
+        frames.add(
+            () -> writeDeployment(client, d, deployment(generation, n + 1, 1, n, n, exceeded)));
+        return frames;
+      }
+      for (int updated = 1; updated <= n; updated++) {
+        // One surge pod at a time: n old and new pods serve while the next new one starts.
+        DeploymentStatus surge = deployment(generation, n + 1, updated, n, n, progressing);
+        frames.add(() -> writeDeployment(client, d, surge));
+      }
+      DeploymentStatus warmingUp = deployment(generation, n, n, n - 1, n - 1, progressing);
+      frames.add(() -> writeDeployment(client, d, warmingUp));
+      frames.add(() -> writeDeployment(client, d, deploymentDone(d, generation, n)));
+    } else if (workload instanceof StatefulSet s) {
+      int n = orZero(s.getSpec().getReplicas());
+      String current =
+          s.getStatus() == null || s.getStatus().getCurrentRevision() == null
+              ? revision(s, generation - 1)
+              : s.getStatus().getCurrentRevision();
+      String update = revision(s, generation);
+      frames.add(
+          () -> writeStatefulSet(client, s, stsStatus(generation, n, n, n, 0, current, update)));
+      // Pods are replaced from the highest ordinal down, each deleted and then ready again.
+      for (int updated = 1; updated <= n; updated++) {
+        StatefulSetStatus down =
+            stsStatus(generation, n, n - 1, n - updated, updated - 1, current, update);
+        StatefulSetStatus up = stsStatus(generation, n, n, n - updated, updated, current, update);
+        frames.add(() -> writeStatefulSet(client, s, down));
+        frames.add(() -> writeStatefulSet(client, s, up));
+      }
+      frames.add(
+          () -> writeStatefulSet(client, s, stsStatus(generation, n, n, n, n, update, update)));
+    } else if (workload instanceof DaemonSet ds) {
+      int n = ds.getStatus() == null ? 0 : orZero(ds.getStatus().getDesiredNumberScheduled());
+      frames.add(() -> writeDaemonSet(client, ds, dsStatus(generation, n, 0, n)));
+      for (int updated = 1; updated <= n; updated++) {
+        // One node at a time: its old pod goes, the new one starts, then it is available.
+        DaemonSetStatus restarting = dsStatus(generation, n, updated, n - 1);
+        frames.add(() -> writeDaemonSet(client, ds, restarting));
+      }
+      frames.add(() -> writeDaemonSet(client, ds, dsStatus(generation, n, n, n)));
+    }
+    return frames;
+  }
+
+  private static DeploymentStatus deployment(
+      long generation,
+      int replicas,
+      int updated,
+      int ready,
+      int available,
+      List<DeploymentCondition> conditions) {
+    return new DeploymentStatusBuilder()
+        .withObservedGeneration(generation)
+        .withReplicas(replicas)
+        .withUpdatedReplicas(updated)
+        .withReadyReplicas(ready)
+        .withAvailableReplicas(available)
+        .withUnavailableReplicas(Math.max(0, replicas - available))
+        .withConditions(conditions)
+        .build();
+  }
+
+  private static DeploymentStatus deploymentDone(Deployment d, long generation, int replicas) {
+    return deployment(
+        generation,
+        replicas,
+        replicas,
+        replicas,
+        replicas,
+        progressing(d, "True", "NewReplicaSetAvailable", "has successfully progressed."));
+  }
+
+  /** The Available and Progressing conditions, worded as the Deployment controller words them. */
+  private static List<DeploymentCondition> progressing(
+      Deployment d, String status, String reason, String message) {
+    String now = Instant.now().toString();
+    String replicaSet =
+        d.getMetadata().getName() + "-" + hash(d.getMetadata().getName(), generation(d));
+    return List.of(
+        new DeploymentConditionBuilder()
+            .withType("Available")
+            .withStatus("True")
+            .withReason("MinimumReplicasAvailable")
+            .withMessage("Deployment has minimum availability.")
+            .withLastUpdateTime(now)
+            .withLastTransitionTime(now)
+            .build(),
+        new DeploymentConditionBuilder()
+            .withType("Progressing")
+            .withStatus(status)
+            .withReason(reason)
+            .withMessage("ReplicaSet \"" + replicaSet + "\" " + message)
+            .withLastUpdateTime(now)
+            .withLastTransitionTime(now)
+            .build());
+  }
+
+  private static StatefulSetStatus stsStatus(
+      long generation,
+      int replicas,
+      int ready,
+      int current,
+      int updated,
+      String currentRevision,
+      String updateRevision) {
+    return new StatefulSetStatusBuilder()
+        .withObservedGeneration(generation)
+        .withReplicas(replicas)
+        .withReadyReplicas(ready)
+        .withAvailableReplicas(ready)
+        .withCurrentReplicas(current)
+        .withUpdatedReplicas(updated)
+        .withCurrentRevision(currentRevision)
+        .withUpdateRevision(updateRevision)
+        .build();
+  }
+
+  private static DaemonSetStatus dsStatus(
+      long generation, int desired, int updated, int available) {
+    return new DaemonSetStatusBuilder()
+        .withObservedGeneration(generation)
+        .withDesiredNumberScheduled(desired)
+        .withCurrentNumberScheduled(desired)
+        .withUpdatedNumberScheduled(updated)
+        .withNumberReady(available)
+        .withNumberAvailable(available)
+        .withNumberUnavailable(desired - available)
+        .withNumberMisscheduled(0)
+        .build();
+  }
+
+  private static void writeDeployment(
+      KubernetesClient client, Deployment d, DeploymentStatus status) {
+    client
+        .apps()
+        .deployments()
+        .inNamespace(d.getMetadata().getNamespace())
+        .withName(d.getMetadata().getName())
+        .editStatus(now -> new DeploymentBuilder(now).withStatus(status).build());
+  }
+
+  private static void writeStatefulSet(
+      KubernetesClient client, StatefulSet s, StatefulSetStatus status) {
+    client
+        .apps()
+        .statefulSets()
+        .inNamespace(s.getMetadata().getNamespace())
+        .withName(s.getMetadata().getName())
+        .editStatus(now -> new StatefulSetBuilder(now).withStatus(status).build());
+  }
+
+  private static void writeDaemonSet(
+      KubernetesClient client, DaemonSet ds, DaemonSetStatus status) {
+    client
+        .apps()
+        .daemonSets()
+        .inNamespace(ds.getMetadata().getNamespace())
+        .withName(ds.getMetadata().getName())
+        .editStatus(now -> new DaemonSetBuilder(now).withStatus(status).build());
+  }
+
+  /** A controller-revision name, as {@code payments-db-6d4f8b9c7}: stable per generation. */
+  private static String revision(StatefulSet s, long generation) {
+    return s.getMetadata().getName() + "-" + hash(s.getMetadata().getName(), generation);
+  }
+
+  private static String hash(String name, long generation) {
+    return Integer.toHexString((name + "#" + generation).hashCode() & 0x7fffffff)
+        .toLowerCase(Locale.ROOT);
+  }
+
+  private static String key(HasMetadata w) {
+    return w.getMetadata().getNamespace() + "/" + w.getKind() + "/" + w.getMetadata().getName();
+  }
+
+  private static long generation(HasMetadata w) {
+    Long g = w.getMetadata().getGeneration();
+    return g == null ? 0 : g;
+  }
+
+  private static long observedGeneration(HasMetadata w) {
+    Long observed = null;
+    if (w instanceof Deployment d && d.getStatus() != null) {
+      observed = d.getStatus().getObservedGeneration();
+    } else if (w instanceof StatefulSet s && s.getStatus() != null) {
+      observed = s.getStatus().getObservedGeneration();
+    } else if (w instanceof DaemonSet ds && ds.getStatus() != null) {
+      observed = ds.getStatus().getObservedGeneration();
+    }
+    return observed == null ? 0 : observed;
+  }
+
+  private static int orZero(Integer value) {
+    return value == null ? 0 : value;
+  }
+}

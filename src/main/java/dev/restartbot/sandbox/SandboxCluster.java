@@ -1,0 +1,340 @@
+package dev.restartbot.sandbox;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.VersionInfo;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.quarkus.arc.properties.IfBuildProperty;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/**
+ * The sandbox's cluster: the fabric8 mock API server (CRUD: objects are stored, patched and watched
+ * as on a real API server) on a loopback port, seeded with workloads in two namespaces. It runs no
+ * controllers of its own: {@link RolloutSimulator} plays them.
+ */
+@Singleton
+@IfBuildProperty(name = "restart.sandbox.enabled", stringValue = "true")
+public class SandboxCluster {
+
+  /** A Deployment with this annotation set to {@code fail} never finishes its rollouts. */
+  public static final String FAIL_ANNOTATION = "sandbox.restart-bot.dev/rollout";
+
+  private static final Logger LOG = Logger.getLogger(SandboxCluster.class);
+
+  /** One seeded workload, and the knob the page shows for it. */
+  public record Workload(
+      String namespace, String kind, String name, int replicas, String image, boolean failing) {}
+
+  /** What the page shows about a workload now. */
+  public record WorkloadView(
+      String namespace,
+      String kind,
+      String name,
+      int desired,
+      int ready,
+      int updated,
+      long generation,
+      long observedGeneration,
+      String restartedAt,
+      boolean failing) {}
+
+  static final List<Workload> SEED =
+      List.of(
+          new Workload("payments", "Deployment", "payments-api", 3, "payments/api:2.14.1", false),
+          new Workload(
+              "payments", "Deployment", "payments-worker", 2, "payments/worker:2.14.1", false),
+          new Workload("payments", "Deployment", "checkout", 2, "shop/checkout:5.3.0", false),
+          new Workload(
+              "payments", "Deployment", "payments-reports", 2, "payments/reports:0.9.7", true),
+          new Workload("payments", "StatefulSet", "payments-db", 3, "postgres:16.4", false),
+          new Workload("platform", "DaemonSet", "log-agent", 4, "fluent/fluent-bit:3.1.9", false),
+          new Workload(
+              "platform", "Deployment", "ingress-gateway", 2, "envoyproxy/envoy:v1.31.2", false));
+
+  private final KubernetesMockServer server;
+  private final KubernetesClient client;
+
+  public SandboxCluster() {
+    server =
+        new KubernetesMockServer(
+            new Context(),
+            new MockWebServer(),
+            new HashMap<>(),
+            new KubernetesCrudDispatcher(List.of()),
+            false,
+            new VersionInfo.Builder()
+                .withMajor("1")
+                .withMinor("32")
+                .withGitVersion("v1.32.0-sandbox")
+                .withPlatform("simulated")
+                .build());
+    server.init(InetAddress.getLoopbackAddress(), 0);
+    // Config.empty(): nothing from KUBECONFIG, ~/.kube/config or a service account, ever.
+    Config config =
+        new ConfigBuilder(Config.empty())
+            .withMasterUrl(server.url("/"))
+            .withNamespace("payments")
+            .withTrustCerts(true)
+            .withHttp2Disable(true)
+            .withRequestRetryBackoffLimit(1)
+            .build();
+    client = new KubernetesClientBuilder().withConfig(config).build();
+    SEED.forEach(this::create);
+    LOG.infof(
+        "sandbox: simulated cluster on %s with %d workloads in payments and platform",
+        server.url("/"), SEED.size());
+  }
+
+  @PreDestroy
+  void stop() {
+    client.close();
+    server.destroy();
+  }
+
+  /** The client of the simulated cluster; the bot gets this one instead of a real cluster's. */
+  public KubernetesClient client() {
+    return client;
+  }
+
+  /** Every workload, as stored now. */
+  public List<WorkloadView> workloads() {
+    List<WorkloadView> out = new ArrayList<>();
+    for (String ns : List.of("payments", "platform")) {
+      client.apps().deployments().inNamespace(ns).list().getItems().stream()
+          .map(SandboxCluster::view)
+          .forEach(out::add);
+      client.apps().statefulSets().inNamespace(ns).list().getItems().stream()
+          .map(SandboxCluster::view)
+          .forEach(out::add);
+      client.apps().daemonSets().inNamespace(ns).list().getItems().stream()
+          .map(SandboxCluster::view)
+          .forEach(out::add);
+    }
+    out.sort(
+        Comparator.comparing(WorkloadView::namespace)
+            .thenComparing(WorkloadView::kind)
+            .thenComparing(WorkloadView::name));
+    return out;
+  }
+
+  /**
+   * Makes the rollouts of a Deployment fail (or succeed again), from the next one on. Empty when
+   * there is no such Deployment.
+   */
+  public Optional<WorkloadView> setFailing(String namespace, String name, boolean failing) {
+    var resource = client.apps().deployments().inNamespace(namespace).withName(name);
+    if (resource.get() == null) {
+      return Optional.empty();
+    }
+    Deployment edited =
+        resource.edit(
+            d ->
+                new DeploymentBuilder(d)
+                    .editMetadata()
+                    .addToAnnotations(FAIL_ANNOTATION, failing ? "fail" : "succeed")
+                    .endMetadata()
+                    .build());
+    return Optional.of(view(edited));
+  }
+
+  static boolean failing(HasMetadata workload) {
+    Map<String, String> annotations = workload.getMetadata().getAnnotations();
+    return annotations != null && "fail".equals(annotations.get(FAIL_ANNOTATION));
+  }
+
+  private void create(Workload w) {
+    Map<String, String> labels = Map.of("app.kubernetes.io/name", w.name());
+    String image = "registry.example.com/" + w.image();
+    Map<String, String> annotations = new HashMap<>();
+    annotations.put(FAIL_ANNOTATION, w.failing() ? "fail" : "succeed");
+    HasMetadata created =
+        switch (w.kind()) {
+          case "Deployment" ->
+              client
+                  .apps()
+                  .deployments()
+                  .inNamespace(w.namespace())
+                  .resource(
+                      new DeploymentBuilder()
+                          .withNewMetadata()
+                          .withName(w.name())
+                          .withNamespace(w.namespace())
+                          .withLabels(labels)
+                          .withAnnotations(annotations)
+                          .endMetadata()
+                          .withNewSpec()
+                          .withReplicas(w.replicas())
+                          .withProgressDeadlineSeconds(600)
+                          .withNewSelector()
+                          .withMatchLabels(labels)
+                          .endSelector()
+                          .withNewStrategy()
+                          .withType("RollingUpdate")
+                          .endStrategy()
+                          .withNewTemplate()
+                          .withNewMetadata()
+                          .withLabels(labels)
+                          .endMetadata()
+                          .withNewSpec()
+                          .addNewContainer()
+                          .withName(w.name())
+                          .withImage(image)
+                          .endContainer()
+                          .endSpec()
+                          .endTemplate()
+                          .endSpec()
+                          .build())
+                  .create();
+          case "StatefulSet" ->
+              client
+                  .apps()
+                  .statefulSets()
+                  .inNamespace(w.namespace())
+                  .resource(
+                      new StatefulSetBuilder()
+                          .withNewMetadata()
+                          .withName(w.name())
+                          .withNamespace(w.namespace())
+                          .withLabels(labels)
+                          .withAnnotations(annotations)
+                          .endMetadata()
+                          .withNewSpec()
+                          .withReplicas(w.replicas())
+                          .withServiceName(w.name())
+                          .withNewSelector()
+                          .withMatchLabels(labels)
+                          .endSelector()
+                          // RollingUpdate without a partition: kubectl follows it by revision.
+                          .withNewUpdateStrategy()
+                          .withType("RollingUpdate")
+                          .endUpdateStrategy()
+                          .withNewTemplate()
+                          .withNewMetadata()
+                          .withLabels(labels)
+                          .endMetadata()
+                          .withNewSpec()
+                          .addNewContainer()
+                          .withName(w.name())
+                          .withImage(image)
+                          .endContainer()
+                          .endSpec()
+                          .endTemplate()
+                          .endSpec()
+                          .build())
+                  .create();
+          case "DaemonSet" ->
+              client
+                  .apps()
+                  .daemonSets()
+                  .inNamespace(w.namespace())
+                  .resource(
+                      new DaemonSetBuilder()
+                          .withNewMetadata()
+                          .withName(w.name())
+                          .withNamespace(w.namespace())
+                          .withLabels(labels)
+                          .withAnnotations(annotations)
+                          .endMetadata()
+                          .withNewSpec()
+                          .withNewSelector()
+                          .withMatchLabels(labels)
+                          .endSelector()
+                          .withNewUpdateStrategy()
+                          .withType("RollingUpdate")
+                          .endUpdateStrategy()
+                          .withNewTemplate()
+                          .withNewMetadata()
+                          .withLabels(labels)
+                          .endMetadata()
+                          .withNewSpec()
+                          .addNewContainer()
+                          .withName(w.name())
+                          .withImage(image)
+                          .endContainer()
+                          .endSpec()
+                          .endTemplate()
+                          .endSpec()
+                          .build())
+                  .create();
+          default -> throw new IllegalArgumentException("unknown kind " + w.kind());
+        };
+    RolloutSimulator.settle(client, created, w.replicas());
+  }
+
+  private static WorkloadView view(HasMetadata w) {
+    long generation = orZero(w.getMetadata().getGeneration());
+    String restartedAt = null;
+    int desired;
+    int ready;
+    int updated;
+    long observed;
+    if (w instanceof Deployment d) {
+      desired = orZero(d.getSpec().getReplicas());
+      var s = d.getStatus();
+      ready = s == null ? 0 : orZero(s.getReadyReplicas());
+      updated = s == null ? 0 : orZero(s.getUpdatedReplicas());
+      observed = s == null ? 0 : orZero(s.getObservedGeneration());
+      restartedAt = restartedAt(d.getSpec().getTemplate().getMetadata().getAnnotations());
+    } else if (w instanceof StatefulSet sts) {
+      desired = orZero(sts.getSpec().getReplicas());
+      var s = sts.getStatus();
+      ready = s == null ? 0 : orZero(s.getReadyReplicas());
+      updated = s == null ? 0 : orZero(s.getUpdatedReplicas());
+      observed = s == null ? 0 : orZero(s.getObservedGeneration());
+      restartedAt = restartedAt(sts.getSpec().getTemplate().getMetadata().getAnnotations());
+    } else if (w instanceof DaemonSet ds) {
+      var s = ds.getStatus();
+      desired = s == null ? 0 : orZero(s.getDesiredNumberScheduled());
+      ready = s == null ? 0 : orZero(s.getNumberReady());
+      updated = s == null ? 0 : orZero(s.getUpdatedNumberScheduled());
+      observed = s == null ? 0 : orZero(s.getObservedGeneration());
+      restartedAt = restartedAt(ds.getSpec().getTemplate().getMetadata().getAnnotations());
+    } else {
+      throw new IllegalArgumentException("not a workload: " + w.getKind());
+    }
+    return new WorkloadView(
+        w.getMetadata().getNamespace(),
+        w.getKind(),
+        w.getMetadata().getName(),
+        desired,
+        ready,
+        updated,
+        generation,
+        observed,
+        restartedAt,
+        failing(w));
+  }
+
+  private static String restartedAt(Map<String, String> annotations) {
+    return annotations == null ? null : annotations.get("kubectl.kubernetes.io/restartedAt");
+  }
+
+  private static int orZero(Integer value) {
+    return value == null ? 0 : value;
+  }
+
+  private static long orZero(Long value) {
+    return value == null ? 0 : value;
+  }
+}

@@ -1,0 +1,287 @@
+package dev.restartbot.sandbox;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.restartbot.testing.FakeSlackApi;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import java.io.IOException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.jboss.logging.Logger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The sandbox in a real headless Chromium, driven as a newcomer would: the requester types {@code
+ * /restart payments-api}, the approver clicks Approve and confirms, and the thread ends rolled out.
+ * Everything between the page and the bot is real: signed HTTP requests to {@code /slack/events},
+ * Bolt, the policy, the executor and the kubectl-style rollout follower.
+ */
+@QuarkusTest
+@TestProfile(SandboxProfile.class)
+// The main flow first, so that its screenshot shows a channel with nothing else in it.
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SandboxBrowserTest {
+
+  private static final Logger LOG = Logger.getLogger(SandboxBrowserTest.class);
+  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  static final Path SCREENSHOT = Path.of("target", "sandbox", "sandbox.png");
+
+  @TestHTTPResource("/sandbox")
+  URL page;
+
+  private WebDriver driver;
+  private WebDriverWait wait;
+  private Path profileDir;
+
+  @BeforeEach
+  void startBrowser() throws IOException {
+    if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
+      String why =
+          "SKIPPED the sandbox browser test: "
+              + CHROMIUM
+              + " or "
+              + CHROMEDRIVER
+              + " is missing. Install them with `apt-get install -y chromium chromium-driver`"
+              + " (.ci/run does).";
+      LOG.warn(why);
+      Assumptions.assumeTrue(false, why);
+    }
+    profileDir = Files.createTempDirectory("sandbox-chromium-");
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(CHROMIUM.toFile());
+    options.addArguments(
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--hide-scrollbars",
+        "--force-device-scale-factor=1",
+        "--lang=en-US",
+        "--user-data-dir=" + profileDir);
+    // The driver is named explicitly, so Selenium Manager never looks for (or downloads) one.
+    ChromeDriverService service =
+        new ChromeDriverService.Builder()
+            .usingDriverExecutable(CHROMEDRIVER.toFile())
+            .usingAnyFreePort()
+            .build();
+    driver = new ChromeDriver(service, options);
+    driver.manage().window().setSize(new Dimension(1280, 860));
+    // The page redraws a message whenever the bot edits it: look elements up again then.
+    wait = new WebDriverWait(driver, WAIT);
+    wait.ignoring(StaleElementReferenceException.class);
+  }
+
+  @AfterEach
+  void stopBrowser() throws IOException {
+    if (driver != null) {
+      driver.quit();
+    }
+    if (profileDir != null) {
+      try (var files = Files.walk(profileDir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  @Test
+  @Order(1)
+  void requesterAsksApproverApprovesAndTheThreadEndsRolledOut() throws IOException {
+    FakeSlackApi.get().reset();
+    open();
+    actAs("requester");
+    type("/restart payments-api --reason \"leaking memory\"");
+
+    // Alice alone sees the ack; everyone sees the approval message with its buttons.
+    wait.until(
+        ExpectedConditions.textToBePresentInElementLocated(
+            By.cssSelector(".message.ephemeral"), "submitted"));
+    WebElement approval = approvalMessage("payments-api");
+    assertThat(approval.getText()).contains("Alice Moreau", "leaking memory", "3/3 ready");
+
+    actAs("outsider");
+    wait.until(ExpectedConditions.invisibilityOfElementLocated(By.cssSelector(".ephemeral")));
+
+    actAs("approver");
+    approvalMessage("payments-api")
+        .findElement(By.cssSelector("[data-action-id=restart_approve]"))
+        .click();
+    WebElement dialog = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("dialog")));
+    assertThat(dialog.getText()).contains("Restart now?", "payments-api in payments");
+    driver.findElement(By.id("dialog-confirm")).click();
+
+    wait.until(d -> threadOf("payments-api").contains("rolled out (3 pods)"));
+    wait.until(d -> threadOf("payments-api").contains("Done: 1 rolled out"));
+    wait.until(d -> approvalMessage("payments-api").getText().contains("Approved by @Bob Okafor"));
+    assertThat(approvalMessage("payments-api").findElements(By.cssSelector("[data-action-id]")))
+        .isEmpty();
+    // The side bar polls the cluster on its own beat: it catches up a moment later.
+    wait.until(d -> cluster("payments/Deployment/payments-api").endsWith("3/3 ready"));
+
+    // The requester's view, with her own ephemeral answer, is the picture for the README.
+    actAs("requester");
+    wait.until(
+        ExpectedConditions.textToBePresentInElementLocated(
+            By.cssSelector(".message.ephemeral"), "submitted"));
+    screenshot(SCREENSHOT);
+
+    // The real Slack settings in the profile were never used.
+    assertThat(FakeSlackApi.get().calls()).isEmpty();
+  }
+
+  @Test
+  @Order(2)
+  void aFailingWorkloadEndsAsAFailedRollout() {
+    open();
+    actAs("requester");
+    type("/restart payments-reports");
+    actAs("approver");
+    approvalMessage("payments-reports")
+        .findElement(By.cssSelector("[data-action-id=restart_approve]"))
+        .click();
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("dialog")));
+    driver.findElement(By.id("dialog-confirm")).click();
+    wait.until(d -> threadOf("payments-reports").contains("rollout failed after"));
+    assertThat(threadOf("payments-reports"))
+        .contains(
+            "exceeded its progress deadline", "kubectl rollout undo deployment/payments-reports");
+  }
+
+  @Test
+  @Order(3)
+  void selfApprovalIsRefusedWhereOnlyTheRequesterSeesIt() {
+    open();
+    actAs("requester");
+    type("/restart checkout");
+    approvalMessage("checkout")
+        .findElement(By.cssSelector("[data-action-id=restart_approve]"))
+        .click();
+    driver.findElement(By.id("dialog-confirm")).click();
+    wait.until(
+        ExpectedConditions.textToBePresentInElementLocated(
+            By.cssSelector(".messages"), "someone else must approve it"));
+    actAs("approver");
+    wait.until(d -> !d.findElement(By.id("messages")).getText().contains("someone else must"));
+    approvalMessage("checkout")
+        .findElement(By.cssSelector("[data-action-id=restart_deny]"))
+        .click();
+    wait.until(d -> approvalMessage("checkout").getText().contains("Denied by @Bob Okafor"));
+  }
+
+  @Test
+  @Order(4)
+  void botTextIsRenderedAsMrkdwnNeverAsHtml() {
+    String text =
+        "*bold* _italic_ `code` <@U0SBBOB> <https://example.com/runbook|the runbook>"
+            + " &lt;img src=x onerror=\"document.title='owned'\"&gt; <javascript:alert(1)|click>";
+    given()
+        .contentType("application/json")
+        .body(
+            Map.of("user", SandboxWorkspace.REQUESTER.id(), "command", "/restart x", "text", text))
+        .post("/sandbox/api/acks")
+        .then()
+        .statusCode(200);
+    open();
+    actAs("requester");
+    WebElement message =
+        wait.until(
+            d ->
+                d.findElements(By.cssSelector(".message.ephemeral")).stream()
+                    .filter(m -> m.getText().contains("the runbook"))
+                    .findFirst()
+                    .orElse(null));
+    assertThat(message.findElement(By.tagName("strong")).getText()).isEqualTo("bold");
+    assertThat(message.findElement(By.tagName("em")).getText()).isEqualTo("italic");
+    assertThat(message.findElement(By.cssSelector(".mention")).getText()).isEqualTo("@Bob Okafor");
+    assertThat(message.findElement(By.cssSelector("a")).getAttribute("href"))
+        .isEqualTo("https://example.com/runbook");
+    // Escaped markup stays text, and a javascript: link is not a link.
+    assertThat(message.getText()).contains("<img src=x onerror=", "click");
+    assertThat(message.findElements(By.tagName("img"))).isEmpty();
+    assertThat(message.findElements(By.cssSelector("a"))).hasSize(1);
+    assertThat(driver.getTitle()).isNotEqualTo("owned");
+  }
+
+  private void open() {
+    driver.get(page.toString());
+    wait.until(d -> "true".equals(d.findElement(By.tagName("body")).getAttribute("data-ready")));
+  }
+
+  private void actAs(String role) {
+    driver.findElement(By.cssSelector(".person[data-role=" + role + "]")).click();
+    wait.until(
+        ExpectedConditions.attributeToBe(
+            By.cssSelector(".person[data-role=" + role + "]"), "aria-checked", "true"));
+  }
+
+  private void type(String line) {
+    WebElement input = driver.findElement(By.id("composer-input"));
+    input.sendKeys(line, Keys.ENTER);
+    wait.until(d -> input.getAttribute("value").isEmpty());
+  }
+
+  /** The latest top-level message of the bot about {@code name} that carries buttons or a state. */
+  private WebElement approvalMessage(String name) {
+    return wait.until(
+        d -> {
+          List<WebElement> found =
+              d.findElements(By.cssSelector("#messages > .message:not(.ephemeral)")).stream()
+                  .filter(m -> m.getText().contains("deployment/" + name))
+                  .toList();
+          return found.isEmpty() ? null : found.get(found.size() - 1);
+        });
+  }
+
+  /** What the thread under the approval message about {@code name} says now. */
+  private String threadOf(String name) {
+    List<WebElement> thread = approvalMessage(name).findElements(By.cssSelector(".thread"));
+    return thread.isEmpty() ? "" : thread.get(0).getText();
+  }
+
+  private String cluster(String key) {
+    return wait.until(
+        d -> {
+          List<WebElement> rows = d.findElements(By.cssSelector("[data-workload='" + key + "']"));
+          return rows.isEmpty() ? null : rows.get(0).getText();
+        });
+  }
+
+  private void screenshot(Path target) throws IOException {
+    Files.createDirectories(target.getParent());
+    Path shot =
+        ((org.openqa.selenium.TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath();
+    Files.copy(shot, target, StandardCopyOption.REPLACE_EXISTING);
+    LOG.infof("sandbox screenshot: %s", target.toAbsolutePath());
+  }
+}
