@@ -23,8 +23,11 @@ import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.restassured.RestAssured;
 import jakarta.inject.Inject;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -187,6 +190,65 @@ class ApiServerFaultTest {
     assertThat(kube.patches("deployments", names[1])).hasSize(1);
     assertRestartedAtMostOnce(names);
     assertHealthyAndServing("payments-f409-next");
+  }
+
+  @Test
+  void patchLeftUnansweredIsCheckedAndSentAgainWithTheSameTimestamp() throws Exception {
+    String[] names = seed("payments-fslow");
+    server
+        .expect()
+        .patch()
+        .delay(5, TimeUnit.SECONDS)
+        .withPath(patchPath(names[1]))
+        .andReturn(200, server.getClient().apps().deployments().withName(names[1]).get())
+        .once();
+
+    RestartRequest done = runApproved(names);
+
+    // No answer within the request timeout; the workload shows no restart, so the same patch
+    // goes again and the sequence carries on.
+    assertOutcomes(done, "restarted", "restarted", "restarted");
+    assertThat(kube.patches("deployments", names[1]).size()).isGreaterThan(1);
+    assertRestartedAtMostOnce(names);
+    assertThat(flow.restartedAt(names[1])).isNotNull();
+    assertHealthyAndServing("payments-fslow-next");
+  }
+
+  @Test
+  void patchAppliedButUnansweredIsFoundOnTheWorkloadAndNotSentAgain() throws Exception {
+    String[] names = seed("payments-flost");
+    server
+        .expect()
+        .patch()
+        .delay(5, TimeUnit.SECONDS)
+        .withPath(patchPath(names[1]))
+        .andReply(
+            200,
+            patch -> {
+              // The server applies the change, but its answer never reaches the bot in time.
+              // (Applied from another thread: the mock answers on one event loop.)
+              Matcher m = RESTARTED_AT.matcher(patch.getUtf8Body());
+              assertThat(m.find()).isTrue();
+              String stamp = m.group(1);
+              CompletableFuture.runAsync(
+                  () -> {
+                    var d = server.getClient().apps().deployments().withName(names[1]).get();
+                    d.getSpec()
+                        .getTemplate()
+                        .getMetadata()
+                        .setAnnotations(Map.of("kubectl.kubernetes.io/restartedAt", stamp));
+                    server.getClient().resource(d).update();
+                  });
+              return null;
+            })
+        .once();
+
+    RestartRequest done = runApproved(names);
+
+    assertOutcomes(done, "restarted", "restarted", "restarted");
+    assertThat(kube.patches("deployments", names[1])).hasSize(1);
+    assertRestartedAtMostOnce(names);
+    assertHealthyAndServing("payments-flost-next");
   }
 
   @Test
