@@ -10,7 +10,6 @@ import dev.restartbot.audit.AuditLog;
 import dev.restartbot.audit.AuditRecord;
 import dev.restartbot.restart.RequestState;
 import dev.restartbot.restart.RestartRequest;
-import dev.restartbot.restart.TargetResult;
 import dev.restartbot.testing.FakeSlackApi;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
@@ -49,6 +48,16 @@ final class FaultSequence implements AutoCloseable {
     audit.addListener(recorder);
   }
 
+  /** The audit lines of request {@code id}, in order. */
+  List<AuditRecord> records(String id) {
+    return records.stream().filter(r -> r.requestId().equals(id)).toList();
+  }
+
+  /** The audit lines with each target's result of request {@code id}, in order. */
+  List<AuditRecord> results(String id) {
+    return records(id).stream().filter(r -> r.action() == AuditAction.RESULT).toList();
+  }
+
   @Override
   public void close() {
     audit.removeListener(recorder);
@@ -67,7 +76,12 @@ final class FaultSequence implements AutoCloseable {
     RestartRequest request = flow.requested(REQUESTER, String.join(" ", names), names[0]);
     flow.click(LEAD, request, "restart_approve").then().statusCode(200);
     RestartRequest done = flow.awaitState(request.id(), RequestState.DONE);
-    // The summary is the last word in the thread; wait for it before reading the thread.
+    awaitSummary(request);
+    return done;
+  }
+
+  /** Waits for the summary, the last word in the thread, before the thread is read. */
+  void awaitSummary(RestartRequest request) {
     slack.awaitCall(
         "chat.postMessage",
         c -> {
@@ -76,7 +90,6 @@ final class FaultSequence implements AutoCloseable {
               && (text.contains("Finished with failures") || text.contains("Done:"));
         },
         WAIT.multipliedBy(3));
-    return done;
   }
 
   void assertOutcomes(RestartRequest done, String... codes) {
@@ -101,9 +114,8 @@ final class FaultSequence implements AutoCloseable {
   /** Each target's reply, in order, says what happened to it; then the summary. */
   void assertThread(RestartRequest done, String... words) {
     List<String> thread = slack.threadNow(done.messageTs().orElseThrow());
-    List<TargetResult> results = done.results();
     for (int i = 0; i < words.length; i++) {
-      String name = results.get(i).target().name();
+      String name = done.targets().get(i).name();
       String word = words[i];
       assertThat(thread)
           .as("thread of %s", done.id())

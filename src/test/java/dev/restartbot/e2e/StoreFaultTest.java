@@ -15,6 +15,7 @@ import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
 import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import jakarta.inject.Inject;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
@@ -99,6 +100,51 @@ class StoreFaultTest {
     assertThat(kept.getMetadata().getLabels()).containsEntry("restart-bot/state", "done");
     assertThat(store.find(done.id()).orElseThrow().results()).hasSize(3);
     sequence.assertHealthyAndServing("payments-s409-next");
+  }
+
+  @Test
+  void apiServerGoingAwayRightAfterARestartLosesNoAuditLineAndRestartsNothingMore()
+      throws Exception {
+    String[] names = sequence.seed("payments-sdown");
+    // The server goes away just after it accepted the second target's patch: the bot records
+    // the Event of that restart, then can neither store the result nor reach the third target.
+    server
+        .expect()
+        .post()
+        .withPath("/api/v1/namespaces/test/events")
+        .andReply(
+            201,
+            event -> {
+              String body = event.getUtf8Body();
+              if (body.contains(names[1]) && body.contains("RestartRequested")) {
+                CompletableFuture.runAsync(proxy::refuse);
+              }
+              return body;
+            })
+        .always();
+    RestartRequest request =
+        flow.requested(SlackFlowHarness.REQUESTER, String.join(" ", names), names[0]);
+    flow.click(SlackFlowHarness.LEAD, request, "restart_approve").then().statusCode(200);
+
+    sequence.awaitSummary(request);
+
+    // Every target has its audit line, the one restarted just before the outage included; the
+    // third was not started, and the end of the run is audited too.
+    assertThat(sequence.results(request.id()))
+        .extracting(AuditRecord::outcome)
+        .containsExactly("restarted", "restarted", "skipped");
+    assertThat(sequence.results(request.id()).get(2).detail())
+        .contains("not started: the request store could not be reached");
+    assertThat(sequence.records(request.id()))
+        .filteredOn(r -> r.action() == AuditAction.FINISHED)
+        .singleElement()
+        .satisfies(r -> assertThat(r.detail()).isEqualTo("2 of 3 restarted"));
+    sequence.assertThread(request, "restarted", "restarted", "could not be reached");
+    proxy.accept();
+    sequence.assertRestartedAtMostOnce(names);
+    assertThat(flow.restartedAt(names[1])).isNotNull();
+    assertThat(flow.restartedAt(names[2])).isNull();
+    sequence.assertHealthyAndServing("payments-sdown-next");
   }
 
   private static String configMapPath(String requestId) {
