@@ -46,7 +46,7 @@ public class Workloads {
   /** Reads a target for the approval message, or says why it cannot. */
   public Inspection inspect(Target target) {
     try {
-      HasMetadata workload = resource(client, target).get();
+      HasMetadata workload = read(resource(client, target));
       if (workload == null) {
         return new Inspection.Missing();
       }
@@ -66,7 +66,7 @@ public class Workloads {
   public Outcome restart(Target target, String restartedAt, String changeCause) {
     Resource<? extends HasMetadata> resource = resource(client, target);
     try {
-      HasMetadata workload = resource.get();
+      HasMetadata workload = read(resource);
       if (workload == null) {
         return new Outcome.NotFound();
       }
@@ -87,7 +87,7 @@ public class Workloads {
         LOG.warnf(
             "no answer to the restart patch of %s (%s); reading it back", target, apiMessage(e));
         try {
-          HasMetadata now = resource.get();
+          HasMetadata now = read(resource);
           if (now == null) {
             return new Outcome.NotFound();
           }
@@ -112,6 +112,22 @@ public class Workloads {
         case HttpURLConnection.HTTP_FORBIDDEN -> new Outcome.Forbidden(apiMessage(e));
         default -> new Outcome.Error(apiMessage(e));
       };
+    }
+  }
+
+  /**
+   * Reads a workload. The client retries I/O errors, 5xx and 429 on its own but not a request that
+   * timed out; a read is safe to ask again, so one that got no answer is asked once more.
+   */
+  private static HasMetadata read(Resource<? extends HasMetadata> resource) {
+    try {
+      return resource.get();
+    } catch (KubernetesClientException e) {
+      if (answered(e)) {
+        throw e;
+      }
+      LOG.debugf("no answer to a read (%s); asking again", apiMessage(e));
+      return resource.get();
     }
   }
 
