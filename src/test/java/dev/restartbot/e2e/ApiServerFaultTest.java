@@ -1,5 +1,8 @@
 package dev.restartbot.e2e;
 
+import static dev.restartbot.e2e.SlackFlowHarness.OPS;
+import static dev.restartbot.e2e.SlackFlowHarness.REQUESTER;
+import static dev.restartbot.e2e.SlackFlowHarness.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.restartbot.audit.AuditAction;
@@ -8,6 +11,7 @@ import dev.restartbot.audit.AuditRecord;
 import dev.restartbot.restart.RequestStore;
 import dev.restartbot.restart.RestartRequest;
 import dev.restartbot.testing.TcpProxy;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
@@ -236,6 +240,46 @@ class ApiServerFaultTest {
     assertThat(kube.patches("deployments", names[1])).hasSize(1);
     sequence.assertRestartedAtMostOnce(names);
     sequence.assertHealthyAndServing("payments-flost-next");
+  }
+
+  @Test
+  void readsLeftUnansweredAreAskedAgainWhenAskingAndWhenRestarting() throws Exception {
+    String[] names = sequence.seed("payments-fslowread");
+    Deployment slow = flow.deployment(names[1]);
+    kube.reset();
+    slowRead(slow);
+    // The read at request time outlasts the ack budget: the answer comes by the response URL.
+    assertThat(flow.command(REQUESTER, OPS, String.join(" ", names)).asString())
+        .contains("Checking your request");
+    flow.slack.awaitCall(
+        "response_url", c -> c.params().getOrDefault("text", "").contains("submitted"), WAIT);
+    RestartRequest request = flow.posted(names[0]);
+    slowRead(slow);
+
+    RestartRequest done = sequence.approve(request);
+
+    sequence.assertOutcomes(done, "restarted", "restarted", "restarted");
+    // Two reads each time, the one that got no answer and the one asked again, plus the read
+    // fabric8 makes before each of its two patches (strategic merge, refused 415 by the mock,
+    // then merge patch).
+    assertThat(kube.all())
+        .filteredOn(r -> r.getMethod().equals("GET"))
+        .filteredOn(r -> r.getPath().equals(FaultSequence.objectPath(names[1])))
+        .hasSize(2 + 2 + 2);
+    sequence.assertRestartedAtMostOnce(names);
+    assertThat(flow.restartedAt(names[1])).isNotNull();
+    sequence.assertHealthyAndServing("payments-fslowread-next");
+  }
+
+  /** The next read of {@code workload} is answered only after the client's request timeout. */
+  private void slowRead(Deployment workload) {
+    server
+        .expect()
+        .get()
+        .delay(5, TimeUnit.SECONDS)
+        .withPath(FaultSequence.objectPath(workload.getMetadata().getName()))
+        .andReturn(200, workload)
+        .once();
   }
 
   @Test

@@ -73,7 +73,16 @@ final class FaultSequence implements AutoCloseable {
 
   /** Requests the targets, has the lead approve, and answers the request once it is done. */
   RestartRequest runApproved(String... names) {
-    RestartRequest request = flow.requested(REQUESTER, String.join(" ", names), names[0]);
+    return approve(request(names));
+  }
+
+  /** Asks for the targets; answers the pending request once its approval message is posted. */
+  RestartRequest request(String... names) {
+    return flow.requested(REQUESTER, String.join(" ", names), names[0]);
+  }
+
+  /** Has the lead approve; answers the request once it is done and its summary posted. */
+  RestartRequest approve(RestartRequest request) {
     flow.click(LEAD, request, "restart_approve").then().statusCode(200);
     RestartRequest done = flow.awaitState(request.id(), RequestState.DONE);
     awaitSummary(request);
