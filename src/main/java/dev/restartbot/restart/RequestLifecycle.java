@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.jboss.logging.Logger;
 
 /**
  * The life of a restart request: submit, approve or deny, expire, run. Every transition is a
@@ -25,6 +26,7 @@ import java.util.Optional;
 @ApplicationScoped
 public class RequestLifecycle {
 
+  private static final Logger LOG = Logger.getLogger(RequestLifecycle.class);
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final char[] ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789".toCharArray();
 
@@ -271,17 +273,25 @@ public class RequestLifecycle {
     try (RunOwnership.Claim claim = ownership.claim(request)) {
       ran = executor.run(request, listener);
     }
-    if (store.find(requestId).map(r -> r.state() == RequestState.INTERRUPTED).orElse(false)) {
-      // Another replica took our claim for dead while we ran; it has told the channel.
-      return store.find(requestId);
+    RestartRequest done;
+    try {
+      if (store.find(requestId).map(r -> r.state() == RequestState.INTERRUPTED).orElse(false)) {
+        // Another replica took our claim for dead while we ran; it has told the channel.
+        return store.find(requestId);
+      }
+      done =
+          store
+              .update(
+                  requestId,
+                  r -> r.state() == RequestState.RUNNING,
+                  r -> withResultsOf(ran, r).finished(RequestState.DONE, clock.instant()))
+              .orElse(ran);
+    } catch (RuntimeException e) {
+      // The run is over and audited; the store keeps it as running until it can be reached,
+      // and the sweep then reports it as interrupted with what it holds.
+      LOG.errorf(e, "request %s finished but could not be stored as done", requestId);
+      done = ran.finished(RequestState.DONE, clock.instant());
     }
-    RestartRequest done =
-        store
-            .update(
-                requestId,
-                r -> r.state() == RequestState.RUNNING,
-                r -> r.finished(RequestState.DONE, clock.instant()))
-            .orElse(ran);
     long failed = done.results().stream().filter(r -> !r.outcome().succeeded()).count();
     audit.record(
         new AuditRecord(
@@ -292,6 +302,18 @@ public class RequestLifecycle {
             failed == 0 ? "ok" : "failed",
             (done.results().size() - failed) + " of " + done.targets().size() + " restarted"));
     return Optional.of(done);
+  }
+
+  /**
+   * {@code stored} with the results of {@code ran} it lacks: those the executor could not store
+   * while the store was out of reach.
+   */
+  private static RestartRequest withResultsOf(RestartRequest ran, RestartRequest stored) {
+    RestartRequest complete = stored;
+    for (int i = stored.results().size(); i < ran.results().size(); i++) {
+      complete = complete.withResult(ran.results().get(i));
+    }
+    return complete;
   }
 
   /**

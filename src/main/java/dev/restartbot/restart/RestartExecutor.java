@@ -4,6 +4,7 @@ import dev.restartbot.audit.AuditAction;
 import dev.restartbot.audit.AuditLog;
 import dev.restartbot.audit.AuditRecord;
 import dev.restartbot.policy.Target;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.time.Duration;
@@ -49,22 +50,42 @@ public class RestartExecutor {
     this.clock = clock;
   }
 
-  /** Runs a request that this caller moved to RUNNING; answers it in its final state. */
+  /**
+   * Runs a request that this caller moved to RUNNING; answers it in its final state. Each result is
+   * audited before it is stored, so a store that cannot be reached loses no audit line; once the
+   * store cannot be reached, nothing more is restarted: the run can no longer be recorded, nor can
+   * this replica tell whether another one has taken it over.
+   */
   RestartRequest run(RestartRequest running, ExecutionListener listener) {
     RestartRequest current = running;
     Target failed = null;
+    String storeTrouble = null;
     List<Target> targets = running.targets();
     for (int i = 0; i < targets.size(); i++) {
       Target target = targets.get(i);
       int index = i;
-      if (!stillRunning(running.id())) {
-        // Taken for dead by another replica: it told the channel; patch nothing more.
-        LOG.warnf(
-            "request %s was interrupted; %s and later targets not started", running.id(), target);
-        return store.find(running.id()).orElse(current);
+      if (storeTrouble == null) {
+        try {
+          if (!stillRunning(running.id())) {
+            // Taken for dead by another replica: it told the channel; patch nothing more.
+            LOG.warnf(
+                "request %s was interrupted; %s and later targets not started",
+                running.id(), target);
+            return store.find(running.id()).orElse(current);
+          }
+        } catch (RuntimeException e) {
+          storeTrouble = storeTrouble(running, e);
+        }
       }
       TargetResult result;
-      if (failed != null && config.stopOnFailure()) {
+      if (storeTrouble != null) {
+        result =
+            new TargetResult(
+                target,
+                new Outcome.Skipped(
+                    "not started: the request store could not be reached (" + storeTrouble + ")"),
+                Duration.ZERO);
+      } else if (failed != null && config.stopOnFailure()) {
         result =
             new TargetResult(
                 target,
@@ -78,7 +99,6 @@ public class RestartExecutor {
         failed = target;
       }
       metrics.targetFinished(target, result.outcome(), result.took());
-      current = store.update(running.id(), r -> true, r -> r.withResult(result)).orElse(current);
       audit.record(
           new AuditRecord(
               running.id(),
@@ -87,10 +107,32 @@ public class RestartExecutor {
               List.of(target.key()),
               result.outcome().code(),
               result.outcome().detail()));
+      if (storeTrouble == null) {
+        try {
+          current =
+              store.update(running.id(), r -> true, r -> r.withResult(result)).orElse(current);
+        } catch (RuntimeException e) {
+          storeTrouble = storeTrouble(running, e);
+          current = current.withResult(result);
+        }
+      } else {
+        current = current.withResult(result);
+      }
       RestartRequest snapshot = current;
       safely(() -> listener.targetFinished(snapshot, result, index));
     }
     return current;
+  }
+
+  private static String storeTrouble(RestartRequest request, RuntimeException e) {
+    LOG.errorf(
+        e,
+        "request %s: the request store could not be reached; nothing more is restarted",
+        request.id());
+    if (e instanceof KubernetesClientException k) {
+      return Workloads.apiMessage(k);
+    }
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 
   private boolean stillRunning(String requestId) {

@@ -19,6 +19,7 @@ import java.net.HttpURLConnection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.jboss.logging.Logger;
 
 /**
  * Reads and restarts workloads through the Kubernetes API, exactly as {@code kubectl rollout
@@ -32,6 +33,7 @@ public class Workloads {
   public static final String FIELD_MANAGER = "restart-bot";
 
   private static final int UNSUPPORTED_MEDIA_TYPE = 415;
+  private static final Logger LOG = Logger.getLogger(Workloads.class);
 
   private final KubernetesClient client;
   private final ObjectMapper json;
@@ -44,7 +46,7 @@ public class Workloads {
   /** Reads a target for the approval message, or says why it cannot. */
   public Inspection inspect(Target target) {
     try {
-      HasMetadata workload = resource(client, target).get();
+      HasMetadata workload = read(resource(client, target));
       if (workload == null) {
         return new Inspection.Missing();
       }
@@ -64,7 +66,7 @@ public class Workloads {
   public Outcome restart(Target target, String restartedAt, String changeCause) {
     Resource<? extends HasMetadata> resource = resource(client, target);
     try {
-      HasMetadata workload = resource.get();
+      HasMetadata workload = read(resource);
       if (workload == null) {
         return new Outcome.NotFound();
       }
@@ -74,13 +76,31 @@ public class Workloads {
       String body = patchBody(restartedAt, changeCause);
       HasMetadata patched;
       try {
-        patched = resource.patch(patchContext(PatchType.STRATEGIC_MERGE), body);
+        patched = patch(resource, body);
       } catch (KubernetesClientException e) {
-        if (e.getCode() != UNSUPPORTED_MEDIA_TYPE) {
+        if (answered(e)) {
           throw e;
         }
-        // For maps a JSON merge patch is identical; some API servers only speak that.
-        patched = resource.patch(patchContext(PatchType.JSON_MERGE), body);
+        // No answer at all (a timeout, a dropped connection): the patch may or may not have been
+        // applied. The workload says which; if it was not, the same patch goes again, and since it
+        // carries the same restartedAt it cannot restart anything twice.
+        LOG.warnf(
+            "no answer to the restart patch of %s (%s); reading it back", target, apiMessage(e));
+        try {
+          HasMetadata now = read(resource);
+          if (now == null) {
+            return new Outcome.NotFound();
+          }
+          patched = restartedAt.equals(restartedAtOf(now)) ? now : patch(resource, body);
+        } catch (KubernetesClientException again) {
+          if (answered(again)) {
+            throw again;
+          }
+          return new Outcome.Error(
+              apiMessage(e)
+                  + "; whether the restart was applied is unknown (kubectl rollout history"
+                  + " shows it)");
+        }
       }
       HasMetadata after = patched == null ? workload : patched;
       Long generation = after.getMetadata().getGeneration();
@@ -93,6 +113,55 @@ public class Workloads {
         default -> new Outcome.Error(apiMessage(e));
       };
     }
+  }
+
+  /**
+   * Reads a workload. The client retries I/O errors, 5xx and 429 on its own but not a request that
+   * timed out; a read is safe to ask again, so one that got no answer is asked once more.
+   */
+  private static HasMetadata read(Resource<? extends HasMetadata> resource) {
+    try {
+      return resource.get();
+    } catch (KubernetesClientException e) {
+      if (answered(e)) {
+        throw e;
+      }
+      LOG.debugf("no answer to a read (%s); asking again", apiMessage(e));
+      return resource.get();
+    }
+  }
+
+  /** A strategic merge patch, or a JSON merge patch for API servers that only speak that. */
+  private static HasMetadata patch(Resource<? extends HasMetadata> resource, String body) {
+    try {
+      return resource.patch(patchContext(PatchType.STRATEGIC_MERGE), body);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != UNSUPPORTED_MEDIA_TYPE) {
+        throw e;
+      }
+      // For maps a JSON merge patch is identical; some API servers only speak that.
+      return resource.patch(patchContext(PatchType.JSON_MERGE), body);
+    }
+  }
+
+  /** Whether the API server answered at all; without an HTTP status the client has no code. */
+  private static boolean answered(KubernetesClientException e) {
+    return e.getCode() > 0;
+  }
+
+  private static String restartedAtOf(HasMetadata workload) {
+    PodTemplateSpec template =
+        workload instanceof Deployment d
+            ? d.getSpec().getTemplate()
+            : workload instanceof StatefulSet s
+                ? s.getSpec().getTemplate()
+                : ((DaemonSet) workload).getSpec().getTemplate();
+    if (template == null
+        || template.getMetadata() == null
+        || template.getMetadata().getAnnotations() == null) {
+      return null;
+    }
+    return template.getMetadata().getAnnotations().get(RESTARTED_AT);
   }
 
   /** The restart patch as a JSON object, so no name or reason can inject JSON. */

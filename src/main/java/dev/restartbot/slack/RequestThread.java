@@ -8,9 +8,11 @@ import dev.restartbot.restart.RolloutStatus;
 import dev.restartbot.restart.TargetResult;
 import dev.restartbot.restart.WorkloadSnapshot;
 import jakarta.inject.Singleton;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
@@ -95,23 +97,62 @@ public class RequestThread {
     if (finished.state() == dev.restartbot.restart.RequestState.INTERRUPTED) {
       return;
     }
-    reply(finished, Messages.summary(finished));
+    deliver(finished, Messages.summary(finished));
     showState(finished);
   }
 
   /** Tells the thread that the replica running a request died, and what did not happen. */
   public void interrupted(RestartRequest request) {
-    reply(request, Messages.interrupted(request));
+    deliver(request, Messages.interrupted(request));
     showState(request);
   }
 
   private String reply(RestartRequest request, String text) {
     try {
-      return slack.post(request.channelId(), request.messageTs().orElse(null), text, null);
+      return post(request, text);
     } catch (SlackDeliveryException e) {
       LOG.warnf("could not post to the thread of request %s: %s", request.id(), e.error());
       return null;
     }
+  }
+
+  /**
+   * Posts a result to the thread; when Slack will not take it even after retries, tells the
+   * requester and the approver (ephemeral), so that nobody waits for a message that is not coming.
+   * The audit log has the record either way.
+   */
+  private void deliver(RestartRequest request, String text) {
+    try {
+      post(request, text);
+    } catch (SlackDeliveryException e) {
+      LOG.warnf("could not post to the thread of request %s: %s", request.id(), e.error());
+      String note =
+          ":warning: I could not post this in the thread of request `"
+              + request.id()
+              + "` (Slack answered "
+              + e.error()
+              + "); the bot's audit log has it:\n"
+              + text;
+      for (String user : people(request)) {
+        try {
+          slack.ephemeral(request.channelId(), user, note);
+        } catch (SlackDeliveryException again) {
+          LOG.warnf("could not tell %s about it either: %s", user, again.error());
+        }
+      }
+    }
+  }
+
+  private String post(RestartRequest request, String text) {
+    return slack.post(request.channelId(), request.messageTs().orElse(null), text, null);
+  }
+
+  /** The requester and whoever decided, once each; the policy is nobody to tell. */
+  private static Set<String> people(RestartRequest request) {
+    Set<String> people = new LinkedHashSet<>();
+    people.add(request.requesterId());
+    request.decidedBy().filter(id -> !RestartRequest.POLICY.equals(id)).ifPresent(people::add);
+    return people;
   }
 
   /** Posts a reply when a target starts and turns it into the result when it ends. */
@@ -143,13 +184,13 @@ public class RequestThread {
       String text = Messages.result(result);
       String ts = replies.get(index);
       if (ts == null) {
-        reply(request, text);
+        deliver(request, text);
         return;
       }
       try {
         progress.finish(request.channelId(), ts, text);
       } catch (SlackDeliveryException e) {
-        reply(request, text);
+        deliver(request, text);
       }
     }
   }

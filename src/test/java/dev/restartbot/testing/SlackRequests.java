@@ -127,6 +127,19 @@ public final class SlackRequests {
         .post(EVENTS_PATH);
   }
 
+  /**
+   * Posts {@code body} signed now, with the two signature headers named exactly as given (e.g.
+   * {@code x-slack-SIGNATURE}), as proxies and HTTP/2 may spell them.
+   */
+  public static Response postWithHeaderNames(
+      String body, String timestampHeader, String signatureHeader) {
+    long now = Instant.now().getEpochSecond();
+    return request(body)
+        .header(timestampHeader, Long.toString(now))
+        .header(signatureHeader, sign(SIGNING_SECRET, now, body))
+        .post(EVENTS_PATH);
+  }
+
   /** Posts {@code body} with no signature headers at all. */
   public static Response postUnsigned(String body) {
     return request(body).post(EVENTS_PATH);
