@@ -437,7 +437,11 @@
   }
 
   async function refresh() {
-    const view = await api("GET", "/sandbox/api/messages?user=" + encodeURIComponent(state.user));
+    const user = state.user;
+    const view = await api("GET", "/sandbox/api/messages?user=" + encodeURIComponent(user));
+    // A poll sent before a switch of user may answer after it: that view is someone else's
+    // (their ephemerals included), and drawing it would stick until the next change.
+    if (user !== state.user) return;
     if (view.version !== state.version) {
       state.version = view.version;
       state.messages = view.messages;
