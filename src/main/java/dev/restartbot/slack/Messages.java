@@ -133,7 +133,7 @@ final class Messages {
           + "`)";
     }
     if (o instanceof Outcome.OnDelete d) {
-      return ":information_source: " + t + " was restarted, but " + escape(d.status()) + ".";
+      return ":information_source: " + t + " was restarted, but " + sentence(escape(d.status()));
     }
     if (o instanceof Outcome.RolloutFailed f) {
       return ":x: "
@@ -141,8 +141,8 @@ final class Messages {
           + " rollout failed after "
           + duration(result.took())
           + ": "
-          + escape(f.message())
-          + ". Next step: roll back with `kubectl rollout undo "
+          + sentence(escape(f.message()))
+          + " Next step: roll back with `kubectl rollout undo "
           + ref
           + "`, or fix the cause and run /restart again.";
     }
@@ -385,6 +385,14 @@ final class Messages {
   /** Slack mrkdwn needs only these three escaped; user text and API messages pass through it. */
   static String escape(String text) {
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+  }
+
+  /** Ends {@code text} with one full stop: API messages often carry their own. */
+  static String sentence(String text) {
+    String trimmed = text.strip();
+    return trimmed.endsWith(".") || trimmed.endsWith("!") || trimmed.endsWith("?")
+        ? trimmed
+        : trimmed + ".";
   }
 
   static boolean isFinal(RequestState state) {

@@ -102,6 +102,26 @@ class MessagesTest {
   }
 
   @Test
+  void aControllerMessageThatEndsInAFullStopGetsNoSecondOne() {
+    Target t = deploy("api");
+    String failed =
+        Messages.result(
+            new TargetResult(
+                t,
+                new Outcome.RolloutFailed(
+                    "exceeded its progress deadline: ReplicaSet \"api-7d\" has timed out"
+                        + " progressing."),
+                Duration.ofSeconds(3)));
+    String noStop =
+        Messages.result(
+            new TargetResult(
+                t, new Outcome.RolloutFailed("exceeded its progress deadline"), Duration.ZERO));
+
+    assertThat(failed).contains("timed out progressing. Next step:").doesNotContain("..");
+    assertThat(noStop).contains("exceeded its progress deadline. Next step:");
+  }
+
+  @Test
   void eachOutcomeRendersItsOwnSentence() {
     Target t = deploy("api");
     assertThat(
