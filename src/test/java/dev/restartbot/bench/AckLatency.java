@@ -14,13 +14,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * stack and one trivial JAX-RS answer, no Slack, no policy, no API server). Every command names a
  * new Deployment in the generated namespace, so every one is accepted: it checks the policy, reads
  * the target from the API server, stores a pending request, and (after the ack) posts the approval
- * message. The first 10,000 commands are the warm-up, after which the app's resident memory is
- * read.
+ * message. After {@link #WARM_UP_REQUESTS} commands of warm-up come the levels; then the app's
+ * resident memory is read, when it has answered well over 10,000 requests.
  */
 final class AckLatency {
 
   static final int[] CONNECTIONS = {1, 16, 64};
-  static final int WARM_UP_REQUESTS = 10_000;
+  static final int WARM_UP_REQUESTS = 2_000;
   private static final int REQUESTERS = 8;
 
   /** One level: the floor and /restart at the same number of connections. */
@@ -36,8 +36,13 @@ final class AckLatency {
   }
 
   /** What the phase measured. */
-  record Result(
-      LoadGenerator.Result warmUp, long rssAfterWarmUpMiB, List<Level> levels, long rssAtEndMiB) {
+  record Result(LoadGenerator.Result warmUp, List<Level> levels, AppUnderTest.Memory memory) {
+
+    /** The {@code /restart} commands among them. */
+    long commandsSent() {
+      return warmUp.latencies().count()
+          + levels.stream().mapToLong(l -> l.restart().latencies().count()).sum();
+    }
 
     /** Every request the app answered in this phase, floor included. */
     long requestsServed() {
@@ -69,7 +74,6 @@ final class AckLatency {
     LoadGenerator floor = new LoadGenerator(n -> live(), r -> r.statusCode() == 200);
 
     LoadGenerator.Result warmUp = restart.runCount(16, WARM_UP_REQUESTS);
-    long rssAfterWarmUp = app.rssMiB();
     floor.run(16, Duration.ofSeconds(3));
     betweenRuns.run();
 
@@ -81,7 +85,7 @@ final class AckLatency {
       levels.add(new Level(connections, floorResult, restartResult, pendingBefore));
       betweenRuns.run();
     }
-    return new Result(warmUp, rssAfterWarmUp, levels, app.rssMiB());
+    return new Result(warmUp, levels, app.memory());
   }
 
   private HttpRequest nextCommand() {
@@ -120,7 +124,7 @@ final class AckLatency {
   static List<String> detail(Result result) {
     List<String> lines = new ArrayList<>();
     lines.add(
-        "| connections | endpoint | requests | req/s | p50 | p99 | max | errors | pending requests in the store before |");
+        "| connections | endpoint | requests | req/s | p50 | p99 | max | errors | pending requests in the store at the start |");
     lines.add("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (Level level : result.levels()) {
       lines.add(line(level.connections(), "`GET /q/health/live` (floor)", level.floor(), ""));

@@ -46,6 +46,10 @@ final class AppUnderTest implements AutoCloseable {
   static final String CONTAINER_MEMORY = "-XX:MaxRAM=512m";
 
   private static final Pattern LISTENING = Pattern.compile("Listening on: http://[^:]+:(\\d+)");
+  // GC.heap_info: "def new generation total 9792K, used 1234K" and "tenured generation …" (Serial,
+  // which the JVM picks with 2 cores and 512 MiB), or "garbage-first heap total …, used …" (G1).
+  private static final Pattern USED_HEAP =
+      Pattern.compile("(?:generation|heap)\\s+total \\d+K, used (\\d+)K");
   private static final Pattern STARTED_IN = Pattern.compile("started in (\\d+[.,]\\d+)s");
   private static final DateTimeFormatter LOG_TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSZ");
@@ -72,6 +76,8 @@ final class AppUnderTest implements AutoCloseable {
 
   private AppUnderTest(Process process, long startedNanos) {
     this.process = process;
+    // An interrupted benchmark must not leave the app running.
+    Runtime.getRuntime().addShutdownHook(new Thread(process::destroy, "app-stop"));
     Thread reader = new Thread(this::readOutput, "app-output");
     reader.setDaemon(true);
     reader.start();
@@ -138,14 +144,46 @@ final class AppUnderTest implements AutoCloseable {
     return start;
   }
 
-  /** VmRSS of the app's process, in MiB. */
-  long rssMiB() {
-    return procStatusKiB("VmRSS") / 1024;
+  /**
+   * The app's memory now: resident set and its peak (from {@code /proc/<pid>/status}), then the
+   * heap still in use after a full collection ({@code jcmd GC.run}, {@code GC.heap_info}): what the
+   * app holds, as opposed to what the JVM keeps.
+   */
+  record Memory(long rssMiB, long peakRssMiB, Optional<Long> liveHeapMiB) {}
+
+  Memory memory() {
+    long rss = procStatusKiB("VmRSS") / 1024;
+    long peak = procStatusKiB("VmHWM") / 1024;
+    jcmd("GC.run");
+    List<Long> usedKiB =
+        USED_HEAP
+            .matcher(jcmd("GC.heap_info"))
+            .results()
+            .map(m -> Long.parseLong(m.group(1)))
+            .toList();
+    Optional<Long> live =
+        usedKiB.isEmpty()
+            ? Optional.empty()
+            : Optional.of(usedKiB.stream().mapToLong(Long::longValue).sum() / 1024);
+    return new Memory(rss, peak, live);
   }
 
-  /** VmHWM (the peak resident set so far), in MiB. */
-  long peakRssMiB() {
-    return procStatusKiB("VmHWM") / 1024;
+  private String jcmd(String command) {
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    try {
+      Process p =
+          new ProcessBuilder(jcmd.toString(), Long.toString(process.pid()), command)
+              .redirectErrorStream(true)
+              .start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      p.waitFor(30, TimeUnit.SECONDS);
+      return out;
+    } catch (IOException e) {
+      return "";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "";
+    }
   }
 
   /** Audit lines logged so far (one per audited step), with their timestamps. */

@@ -116,7 +116,11 @@ public final class Benchmark {
         .forEach(
             r ->
                 System.out.println(
-                    "Missed: " + r.metric() + ": say why in the notes of " + output.getFileName()));
+                    "Missed: "
+                        + r.metric()
+                        + " (the notes at the end of "
+                        + output.getFileName()
+                        + " say why; check that they still fit these figures)"));
   }
 
   /** The allowlist and limits every app of the run shares. */
@@ -184,13 +188,15 @@ public final class Benchmark {
         "- **The driver** (`src/test/java/dev/restartbot/bench/`) is a second JVM on the same",
         "  machine: the fabric8 CRUD mock API server over plain HTTP, the test suite's fake Slack Web",
         "  API, and the load. Both JVMs share the machine's cores, so every figure includes the cost",
-        "  of the fakes and of the load generator; other processes ran beside it.",
+        "  of the fakes and of the load generator; other processes ran beside it. The fake Slack's",
+        "  JDK HTTP server runs with `sun.net.httpserver.nodelay=true`: without it every Slack call",
+        "  waited about 40 ms for a delayed ACK, which real Slack does not add.",
         "- **Slack ack**: closed loops, one keep-alive HTTP/1.1 connection each (JDK `HttpClient`),",
         "  signed exactly as Slack signs, "
             + each.toSeconds()
             + " s a level after a warm-up of "
             + AckLatency.WARM_UP_REQUESTS
-            + " commands at 16 connections.",
+            + " commands at 16 connections and 3 s of the floor.",
         "  Latency is from sending a request to having its whole answer. An answer other than 200 with",
         "  \"submitted\" (for `/restart`) or 200 (for the floor) is an error. Every `/restart` names",
         "  a Deployment never named before (in a namespace where the mock answers every name), so",
@@ -216,7 +222,8 @@ public final class Benchmark {
         "  arrival at the fake Slack.",
         "- **Start to ready**: from `ProcessBuilder.start()` to the first `200 UP` of",
         "  `/q/health/ready`, polled every 5 ms; Quarkus's own \"started in\" is shown beside it.",
-        "  RSS is `VmRSS` from `/proc/<pid>/status` right after the 10,000 warm-up commands.",
+        "  RSS is `VmRSS` from `/proc/<pid>/status` of the ack app after its last level (the peak is",
+        "  `VmHWM`); then `jcmd GC.run` and `GC.heap_info` give the heap the app really holds.",
         "- **1,000 pending**: see the class comment of `PendingRequests`.");
   }
 }

@@ -6,7 +6,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 
-/** 5: start to ready over every start of the run, and resident memory after 10,000 requests. */
+/**
+ * 5: start to ready over every start of the run, and the memory of the ack app once it has answered
+ * the warm-up and every level (well over 10,000 requests).
+ */
 final class Footprint {
 
   private Footprint() {}
@@ -21,18 +24,24 @@ final class Footprint {
             Row.ms(median.toNanos() / 1e6),
             "≤ 2 s",
             median.compareTo(Duration.ofSeconds(2)) <= 0),
-        Row.judged(
-            "RSS after "
-                + String.format(Locale.ROOT, "%,d", AckLatency.WARM_UP_REQUESTS)
-                + " requests",
-            ack.rssAfterWarmUpMiB() + " MiB",
-            "≤ 200 MB",
-            ack.rssAfterWarmUpMiB() * 1024 * 1024 <= 200_000_000L),
+        rss(ack),
+        Row.info("Peak RSS during the ack levels", ack.memory().peakRssMiB() + " MiB"),
         Row.info(
-            "RSS at the end of the ack levels ("
-                + String.format(Locale.ROOT, "%,d", ack.requestsServed())
-                + " requests)",
-            ack.rssAtEndMiB() + " MiB"));
+            "Heap in use after a full GC, same moment",
+            ack.memory().liveHeapMiB().map(m -> m + " MiB").orElse("not read")));
+  }
+
+  private static Row rss(AckLatency.Result ack) {
+    long rss = ack.memory().rssMiB();
+    return Row.judged(
+        "RSS after "
+            + String.format(Locale.ROOT, "%,d", ack.requestsServed())
+            + " requests ("
+            + String.format(Locale.ROOT, "%,d", ack.commandsSent())
+            + " of them `/restart`)",
+        rss + " MiB",
+        "≤ 200 MB",
+        rss * 1024 * 1024 <= 200_000_000L);
   }
 
   static List<String> detail(List<AppUnderTest.Start> starts) {
