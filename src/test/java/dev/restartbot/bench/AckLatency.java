@@ -36,7 +36,11 @@ final class AckLatency {
   }
 
   /** What the phase measured. */
-  record Result(LoadGenerator.Result warmUp, List<Level> levels, AppUnderTest.Memory memory) {
+  record Result(
+      LoadGenerator.Result warmUp,
+      LoadGenerator.Result floorWarmUp,
+      List<Level> levels,
+      AppUnderTest.Memory memory) {
 
     /** The {@code /restart} commands among them. */
     long commandsSent() {
@@ -47,6 +51,7 @@ final class AckLatency {
     /** Every request the app answered in this phase, floor included. */
     long requestsServed() {
       return warmUp.latencies().count()
+          + floorWarmUp.latencies().count()
           + levels.stream()
               .mapToLong(l -> l.floor().latencies().count() + l.restart().latencies().count())
               .sum();
@@ -74,7 +79,7 @@ final class AckLatency {
     LoadGenerator floor = new LoadGenerator(n -> live(), r -> r.statusCode() == 200);
 
     LoadGenerator.Result warmUp = restart.runCount(16, WARM_UP_REQUESTS);
-    floor.run(16, Duration.ofSeconds(3));
+    LoadGenerator.Result floorWarmUp = floor.run(16, Duration.ofSeconds(3));
     betweenRuns.run();
 
     List<Level> levels = new ArrayList<>();
@@ -85,7 +90,7 @@ final class AckLatency {
       levels.add(new Level(connections, floorResult, restartResult, pendingBefore));
       betweenRuns.run();
     }
-    return new Result(warmUp, levels, app.memory());
+    return new Result(warmUp, floorWarmUp, levels, app.memory());
   }
 
   private HttpRequest nextCommand() {

@@ -211,12 +211,19 @@ public final class Benchmark {
         "  strategic-merge patch (the mock answers 415, the bot sends the same body as a merge",
         "  patch). One request at a time; "
             + ApprovalToPatch.WARM_UP
-            + " warm-up runs are not counted.",
-        "- **Fan-out**: see the class comment of `FanOut`: both sides timed at the API server, first",
-        "  to last target's first PATCH, median of "
+            + " warm-up runs are not counted. Every click is sent "
+            + SlackUsers.READING_TIME.toMillis()
+            + " ms",
+        "  or more after the approval message reached the fake Slack, as a person reads first.",
+        "- **Fan-out**: one request naming "
+            + FanOut.TARGETS
+            + " stored Deployments, approved; then a plain loop restarts the",
+        "  same Deployments with the app's own `Workloads` (GET, PATCH) on a fabric8 client",
+        "  configured as the app's. Both are timed at the mock API server, from the first target's",
+        "  first PATCH to the last target's first PATCH (99 intervals); median of "
             + FanOut.REPEATS
-            + " rounds after a warm-up round; the loop uses the app's own",
-        "  `Workloads` on a fabric8 client with the app's client settings.",
+            + " rounds after",
+        "  a warm-up round of each.",
         "- **Rollout detection**: the driver writes the final status after the bot showed progress;",
         "  measured from the status write's arrival at the mock to the \"rolled out\" `chat.update`'s",
         "  arrival at the fake Slack.",
@@ -224,6 +231,14 @@ public final class Benchmark {
         "  `/q/health/ready`, polled every 5 ms; Quarkus's own \"started in\" is shown beside it.",
         "  RSS is `VmRSS` from `/proc/<pid>/status` of the ack app after its last level (the peak is",
         "  `VmHWM`); then `jcmd GC.run` and `GC.heap_info` give the heap the app really holds.",
-        "- **1,000 pending**: see the class comment of `PendingRequests`.");
+        "- **1,000 pending**: an app with a 1 s approval ttl and a sweep every "
+            + PendingRequests.SWEEP_EVERY
+            + "; 1,000",
+        "  commands at 16 connections, then `/restart history 50` "
+            + PendingRequests.HISTORY_RUNS
+            + " times (its ack, median), then the first",
+        "  sweep, which finds all 1,000 due: from the first \"expired\" audit line the app logs (its",
+        "  log timestamp, in ms; written once the sweep has listed the store and expired the first",
+        "  request) to the arrival at the fake Slack of the last `chat.update` marking one expired.");
   }
 }

@@ -124,7 +124,17 @@ final class Report {
             + ", kernel "
             + System.getProperty("os.version")
             + " "
-            + System.getProperty("os.arch"));
+            + System.getProperty("os.arch"),
+        "- Load average at the end of the run (1, 5, 15 min): " + loadAverage());
+  }
+
+  private static String loadAverage() {
+    try {
+      String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return fields[0] + ", " + fields[1] + ", " + fields[2];
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
   }
 
   private static String cpuModel() {
