@@ -1,0 +1,244 @@
+package dev.restartbot.bench;
+
+import dev.restartbot.testing.FakeSlackApi;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Measures the packaged app side by side in one run and writes {@code BENCHMARKS.md}. The app runs
+ * in a child JVM; this JVM holds the fabric8 mock API server, the fake Slack Web API and the load.
+ * Each group of measurements gets a fresh app, so that one's state (thousands of pending requests)
+ * does not weigh on the next.
+ *
+ * <p>Arguments: the {@code quarkus-run.jar} and the report file. {@code -Dbenchmark.seconds=N}
+ * changes the 10 s per load level.
+ */
+public final class Benchmark {
+
+  // Held so that the level set here is not collected with the logger.
+  private static final List<Logger> QUIETED = new ArrayList<>();
+
+  private Benchmark() {}
+
+  public static void main(String[] args) {
+    if (args.length != 2) {
+      System.err.println("usage: Benchmark <quarkus-run.jar> <BENCHMARKS.md>");
+      System.exit(2);
+    }
+    // The JDK's HTTP server under the fake Slack leaves Nagle's algorithm on by default: each
+    // answer (headers, then body) would then wait for the client's delayed ACK, about 40 ms a
+    // Slack call, which real Slack does not add. Read when the first server starts.
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+    // The fakes and the clients keep threads of their own: end the JVM whatever happened.
+    try {
+      run(Path.of(args[0]), Path.of(args[1]));
+    } catch (RuntimeException | Error e) {
+      e.printStackTrace();
+      System.exit(1);
+    }
+    System.exit(0);
+  }
+
+  private static void run(Path jar, Path output) {
+    Duration each = Duration.ofSeconds(Integer.getInteger("benchmark.seconds", 10));
+    quiet("io.fabric8.mockwebserver", "okhttp3", "io.fabric8.kubernetes.client");
+
+    FakeSlackApi slack = FakeSlackApi.get();
+    Report report = new Report();
+    List<AppUnderTest.Start> starts = new ArrayList<>();
+    try (MockApiServer api = new MockApiServer()) {
+      AckLatency.Result ack;
+      try (AppUnderTest app = start(jar, api, slack, Map.of(), starts)) {
+        step("Slack ack latency at 1, 16, 64 connections, " + each.toSeconds() + " s each");
+        ack =
+            new AckLatency(app, new SlackUsers(app.baseUrl(), slack), () -> forget(slack, api))
+                .run(app, each);
+      }
+      forget(slack, api);
+      Latencies approval;
+      FanOut.Result fanOut;
+      try (AppUnderTest app = start(jar, api, slack, Map.of(), starts)) {
+        SlackUsers users = new SlackUsers(app.baseUrl(), slack);
+        step("Approve click to first PATCH");
+        approval = new ApprovalToPatch(users, api).run();
+        forget(slack, api);
+        step("Fan-out of 100 targets against a plain loop");
+        fanOut = new FanOut(users, api).run();
+      }
+      forget(slack, api);
+      Latencies rollout;
+      try (AppUnderTest app =
+          start(jar, api, slack, Map.of("restart.rollout.wait", "true"), starts)) {
+        step("Rollout detection");
+        rollout = new RolloutDetection(new SlackUsers(app.baseUrl(), slack), api).run();
+      }
+      forget(slack, api);
+      PendingRequests.Result pending;
+      try (AppUnderTest app =
+          start(
+              jar,
+              api,
+              slack,
+              Map.of(
+                  "restart.approval.ttl",
+                  "1s",
+                  "restart.approval.sweep-every",
+                  PendingRequests.SWEEP_EVERY),
+              starts)) {
+        step("1,000 pending requests: history and one expiry sweep");
+        pending = new PendingRequests(new SlackUsers(app.baseUrl(), slack), slack).run(app);
+      }
+
+      report.add(AckLatency.rows(ack));
+      report.add(ApprovalToPatch.rows(approval));
+      report.add(FanOut.rows(fanOut));
+      report.add(RolloutDetection.rows(rollout));
+      report.add(Footprint.rows(starts, ack));
+      report.add(PendingRequests.rows(pending));
+      report.detail("Slack ack latency, every level", AckLatency.detail(ack));
+      report.detail("Start to ready, every start", Footprint.detail(starts));
+    }
+
+    System.out.println();
+    report.table().forEach(System.out::println);
+    report.write(output, method(each));
+    System.out.println();
+    System.out.println("Written to " + output.toAbsolutePath());
+    report
+        .missed()
+        .forEach(
+            r ->
+                System.out.println(
+                    "Missed: "
+                        + r.metric()
+                        + " (the notes at the end of "
+                        + output.getFileName()
+                        + " say why; check that they still fit these figures)"));
+  }
+
+  /** The allowlist and limits every app of the run shares. */
+  static Map<String, String> policy() {
+    Map<String, String> p = new LinkedHashMap<>();
+    p.put("restart.max-targets", Integer.toString(FanOut.TARGETS));
+    p.put("restart.rollout.wait", "false");
+    p.put("restart.rules[0].namespace", MockApiServer.GENERATED);
+    p.put("restart.rules[0].deployments[0]", "*");
+    p.put("restart.rules[0].approvers[0]", SlackUsers.APPROVER);
+    p.put("restart.rules[1].namespace", MockApiServer.NAMESPACE);
+    p.put("restart.rules[1].deployments[0]", "*");
+    p.put("restart.rules[1].approvers[0]", SlackUsers.APPROVER);
+    return p;
+  }
+
+  private static AppUnderTest start(
+      Path jar,
+      MockApiServer api,
+      FakeSlackApi slack,
+      Map<String, String> settings,
+      List<AppUnderTest.Start> starts) {
+    Map<String, String> all = policy();
+    all.putAll(settings);
+    AppUnderTest app = AppUnderTest.start(jar, api.url(), slack.baseUrl(), all);
+    starts.add(app.start());
+    step(
+        String.format(
+            Locale.ROOT,
+            "app started: ready after %d ms, pid %s",
+            app.start().toReady().toMillis(),
+            app.start().pid()));
+    return app;
+  }
+
+  private static void forget(FakeSlackApi slack, MockApiServer api) {
+    slack.reset();
+    api.forget();
+  }
+
+  private static void step(String what) {
+    System.out.println("[benchmark] " + what);
+  }
+
+  private static void quiet(String... loggers) {
+    for (String name : loggers) {
+      Logger logger = Logger.getLogger(name);
+      logger.setLevel(Level.WARNING);
+      QUIETED.add(logger);
+    }
+  }
+
+  private static List<String> method(Duration each) {
+    return List.of(
+        "- **The app** is the packaged fast-jar (`target/quarkus-app/quarkus-run.jar`), started as a",
+        "  child process with the Dockerfile's `JAVA_OPTS` (`"
+            + String.join(" ", AppUnderTest.DOCKERFILE_FLAGS)
+            + "`)",
+        "  and `"
+            + AppUnderTest.CONTAINER_MEMORY
+            + "`, so that the JVM sizes its heap as in a pod with a 512 MiB memory limit (384 MiB",
+        "  heap at most; no container here). The memory store, rollout wait off except for the",
+        "  rollout measurement, and a policy that admits every requester and names one approver.",
+        "  Four fresh app processes: ack and footprint; approval and fan-out; rollout; 1,000 pending.",
+        "- **The driver** (`src/test/java/dev/restartbot/bench/`) is a second JVM on the same",
+        "  machine: the fabric8 CRUD mock API server over plain HTTP, the test suite's fake Slack Web",
+        "  API, and the load. Both JVMs share the machine's cores, so every figure includes the cost",
+        "  of the fakes and of the load generator; other processes ran beside it. The fake Slack's",
+        "  JDK HTTP server runs with `sun.net.httpserver.nodelay=true`: without it every Slack call",
+        "  waited about 40 ms for a delayed ACK, which real Slack does not add.",
+        "- **Slack ack**: closed loops, one keep-alive HTTP/1.1 connection each (JDK `HttpClient`),",
+        "  signed exactly as Slack signs, "
+            + each.toSeconds()
+            + " s a level after a warm-up of "
+            + AckLatency.WARM_UP_REQUESTS
+            + " commands at 16 connections and 3 s of the floor.",
+        "  Latency is from sending a request to having its whole answer. An answer other than 200 with",
+        "  \"submitted\" (for `/restart`) or 200 (for the floor) is an error. Every `/restart` names",
+        "  a Deployment never named before (in a namespace where the mock answers every name), so",
+        "  every one is accepted and **stays pending**: the memory store grows by one request per",
+        "  command (the detail table shows how many it held before each level), and each creation",
+        "  checks every stored request for a busy target. 8 requesters take turns; their profiles",
+        "  are cached after the first `users.info`. There are no per-user limits in the app.",
+        "  The floor is `GET /q/health/live` of the same app, at the same connections.",
+        "  With closed loops the latency at 64 connections is about 64 / throughput (Little's law).",
+        "- **Approve → PATCH**: the click is timed from just before it is sent; the PATCH at the",
+        "  moment the mock has read the request, in the same JVM's clock. The first PATCH is the",
+        "  strategic-merge patch (the mock answers 415, the bot sends the same body as a merge",
+        "  patch). One request at a time; "
+            + ApprovalToPatch.WARM_UP
+            + " warm-up runs are not counted. Every click is sent "
+            + SlackUsers.READING_TIME.toMillis()
+            + " ms",
+        "  or more after the approval message reached the fake Slack, as a person reads first.",
+        "- **Fan-out**: one request naming "
+            + FanOut.TARGETS
+            + " stored Deployments, approved; then a plain loop restarts the",
+        "  same Deployments with the app's own `Workloads` (GET, PATCH) on a fabric8 client",
+        "  configured as the app's. Both are timed at the mock API server, from the first target's",
+        "  first PATCH to the last target's first PATCH (99 intervals); median of "
+            + FanOut.REPEATS
+            + " rounds after",
+        "  a warm-up round of each.",
+        "- **Rollout detection**: the driver writes the final status after the bot showed progress;",
+        "  measured from the status write's arrival at the mock to the \"rolled out\" `chat.update`'s",
+        "  arrival at the fake Slack.",
+        "- **Start to ready**: from `ProcessBuilder.start()` to the first `200 UP` of",
+        "  `/q/health/ready`, polled every 5 ms; Quarkus's own \"started in\" is shown beside it.",
+        "  RSS is `VmRSS` from `/proc/<pid>/status` of the ack app after its last level (the peak is",
+        "  `VmHWM`); then `jcmd GC.run` and `GC.heap_info` give the heap the app really holds.",
+        "- **1,000 pending**: an app with a 1 s approval ttl and a sweep every "
+            + PendingRequests.SWEEP_EVERY
+            + "; 1,000",
+        "  commands at 16 connections, then `/restart history 50` "
+            + PendingRequests.HISTORY_RUNS
+            + " times (its ack, median), then the first",
+        "  sweep, which finds all 1,000 due: from the first \"expired\" audit line the app logs (its",
+        "  log timestamp, in ms; written once the sweep has listed the store and expired the first",
+        "  request) to the arrival at the fake Slack of the last `chat.update` marking one expired.");
+  }
+}
