@@ -8,9 +8,6 @@ import dev.restartbot.restart.RequestState;
 import dev.restartbot.restart.RequestStore;
 import dev.restartbot.restart.RestartRequest;
 import dev.restartbot.testing.FakeSlackResource;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -65,12 +62,10 @@ class DeployedPolicyTest {
   @Inject RequestStore store;
 
   SlackFlowHarness flow;
-  KubernetesClient kube;
 
   @BeforeEach
   void setUp() {
-    kube = server.getClient();
-    flow = new SlackFlowHarness(kube, store);
+    flow = new SlackFlowHarness(server.getClient(), store);
     flow.slack.reset();
     // The groups k8s/policy.yaml names as requesters and approvers.
     flow.slack.setGroupMembers("S0PLATFORM", PLATFORM_ENGINEER, PLATFORM_LEAD);
@@ -79,7 +74,7 @@ class DeployedPolicyTest {
 
   @Test
   void aMemberOfTheRequesterGroupAsksAndAMemberOfTheApproverGroupApproves() {
-    seed("payments", "payments-api");
+    flow.seedDeployment("payments", "payments-api");
 
     // No -n: the policy's default namespace is payments.
     RestartRequest request = flow.requested(PLATFORM_ENGINEER, "payments-api", "payments-api");
@@ -92,12 +87,12 @@ class DeployedPolicyTest {
     flow.awaitState(request.id(), RequestState.DONE);
     await()
         .atMost(SlackFlowHarness.WAIT)
-        .until(() -> restartedAt("payments", "payments-api") != null);
+        .until(() -> flow.restartedAt("payments", "payments-api") != null);
   }
 
   @Test
   void someoneOutsideTheRequesterGroupIsRefusedAndNothingIsPosted() {
-    seed("payments", "payments-worker");
+    flow.seedDeployment("payments", "payments-worker");
 
     var ack = flow.command(OUTSIDER, OPS, "payments-worker");
 
@@ -105,48 +100,6 @@ class DeployedPolicyTest {
     assertThat(ack.asString()).contains("not allowed");
     assertThat(flow.requestsFor("payments-worker")).isEmpty();
     assertThat(flow.slack.calls("chat.postMessage")).isEmpty();
-    assertThat(restartedAt("payments", "payments-worker")).isNull();
-  }
-
-  void seed(String namespace, String name) {
-    Deployment d =
-        new DeploymentBuilder()
-            .withNewMetadata()
-            .withName(name)
-            .withNamespace(namespace)
-            .endMetadata()
-            .withNewSpec()
-            .withReplicas(1)
-            .withNewSelector()
-            .addToMatchLabels("app", name)
-            .endSelector()
-            .withNewTemplate()
-            .withNewMetadata()
-            .addToLabels("app", name)
-            .endMetadata()
-            .withNewSpec()
-            .addNewContainer()
-            .withName("app")
-            .withImage("registry.example/" + name + ":1.0")
-            .endContainer()
-            .endSpec()
-            .endTemplate()
-            .endSpec()
-            .build();
-    kube.apps().deployments().inNamespace(namespace).resource(d).create();
-  }
-
-  String restartedAt(String namespace, String name) {
-    Map<String, String> annotations =
-        kube.apps()
-            .deployments()
-            .inNamespace(namespace)
-            .withName(name)
-            .get()
-            .getSpec()
-            .getTemplate()
-            .getMetadata()
-            .getAnnotations();
-    return annotations == null ? null : annotations.get("kubectl.kubernetes.io/restartedAt");
+    assertThat(flow.restartedAt("payments", "payments-worker")).isNull();
   }
 }

@@ -35,11 +35,15 @@ final class SlackFlowHarness {
   }
 
   Deployment seedDeployment(String name) {
+    return seedDeployment("test", name);
+  }
+
+  Deployment seedDeployment(String namespace, String name) {
     Deployment d =
         new DeploymentBuilder()
             .withNewMetadata()
             .withName(name)
-            .withNamespace("test")
+            .withNamespace(namespace)
             .withLabels(Map.of("app", name))
             .endMetadata()
             .withNewSpec()
@@ -66,15 +70,24 @@ final class SlackFlowHarness {
             .withUpdatedReplicas(2)
             .endStatus()
             .build();
-    return kube.apps().deployments().inNamespace("test").resource(d).createOr(r -> r.update());
+    return kube.apps().deployments().inNamespace(namespace).resource(d).createOr(r -> r.update());
   }
 
   Deployment deployment(String name) {
-    return kube.apps().deployments().inNamespace("test").withName(name).get();
+    return deployment("test", name);
+  }
+
+  Deployment deployment(String namespace, String name) {
+    return kube.apps().deployments().inNamespace(namespace).withName(name).get();
   }
 
   String restartedAt(String name) {
-    Map<String, String> a = deployment(name).getSpec().getTemplate().getMetadata().getAnnotations();
+    return restartedAt("test", name);
+  }
+
+  String restartedAt(String namespace, String name) {
+    Map<String, String> a =
+        deployment(namespace, name).getSpec().getTemplate().getMetadata().getAnnotations();
     return a == null ? null : a.get("kubectl.kubernetes.io/restartedAt");
   }
 
