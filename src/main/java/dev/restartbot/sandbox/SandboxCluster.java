@@ -1,6 +1,8 @@
 package dev.restartbot.sandbox;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -192,17 +194,7 @@ public class SandboxCluster {
                           .withNewStrategy()
                           .withType("RollingUpdate")
                           .endStrategy()
-                          .withNewTemplate()
-                          .withNewMetadata()
-                          .withLabels(labels)
-                          .endMetadata()
-                          .withNewSpec()
-                          .addNewContainer()
-                          .withName(w.name())
-                          .withImage(image)
-                          .endContainer()
-                          .endSpec()
-                          .endTemplate()
+                          .withTemplate(podTemplate(w.name(), labels, image))
                           .endSpec()
                           .build())
                   .create();
@@ -229,17 +221,7 @@ public class SandboxCluster {
                           .withNewUpdateStrategy()
                           .withType("RollingUpdate")
                           .endUpdateStrategy()
-                          .withNewTemplate()
-                          .withNewMetadata()
-                          .withLabels(labels)
-                          .endMetadata()
-                          .withNewSpec()
-                          .addNewContainer()
-                          .withName(w.name())
-                          .withImage(image)
-                          .endContainer()
-                          .endSpec()
-                          .endTemplate()
+                          .withTemplate(podTemplate(w.name(), labels, image))
                           .endSpec()
                           .build())
                   .create();
@@ -263,23 +245,29 @@ public class SandboxCluster {
                           .withNewUpdateStrategy()
                           .withType("RollingUpdate")
                           .endUpdateStrategy()
-                          .withNewTemplate()
-                          .withNewMetadata()
-                          .withLabels(labels)
-                          .endMetadata()
-                          .withNewSpec()
-                          .addNewContainer()
-                          .withName(w.name())
-                          .withImage(image)
-                          .endContainer()
-                          .endSpec()
-                          .endTemplate()
+                          .withTemplate(podTemplate(w.name(), labels, image))
                           .endSpec()
                           .build())
                   .create();
           default -> throw new IllegalArgumentException("unknown kind " + w.kind());
         };
     RolloutSimulator.settle(client, created, w.replicas());
+  }
+
+  /** The pod template all three kinds share: one container named after the workload. */
+  private static PodTemplateSpec podTemplate(
+      String name, Map<String, String> labels, String image) {
+    return new PodTemplateSpecBuilder()
+        .withNewMetadata()
+        .withLabels(labels)
+        .endMetadata()
+        .withNewSpec()
+        .addNewContainer()
+        .withName(name)
+        .withImage(image)
+        .endContainer()
+        .endSpec()
+        .build();
   }
 
   private static WorkloadView view(HasMetadata w) {
