@@ -10,12 +10,13 @@ public enum AuditAction {
   DENIED,
   WITHDRAWN,
   EXPIRED,
+  OUTDATED,
+  ABANDONED,
   CLICK_REFUSED,
   STARTED,
   RESULT,
   FINISHED,
-  INTERRUPTED,
-  DELIVERY_FAILED;
+  INTERRUPTED;
 
   public String label() {
     return name().toLowerCase(Locale.ROOT);

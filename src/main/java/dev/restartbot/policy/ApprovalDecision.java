@@ -5,6 +5,5 @@ public sealed interface ApprovalDecision {
 
   record Admitted() implements ApprovalDecision {}
 
-  /** Why not, in words safe to show the clicker. */
-  record Refused(String reason) implements ApprovalDecision {}
+  record Refused(PolicyRefusal reason) implements ApprovalDecision {}
 }

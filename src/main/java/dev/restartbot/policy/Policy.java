@@ -13,9 +13,6 @@ import java.util.Set;
  */
 public final class Policy {
 
-  private static final String GUESTS_MUST_BE_NAMED =
-      "guest and external accounts must be named in the policy to %s restarts";
-
   private final List<Rule> rules;
   private final boolean defaultApprovalRequired;
   private final boolean allowSelfApproval;
@@ -78,22 +75,21 @@ public final class Policy {
       GroupMembership groups) {
     checkArguments(channelId, targets);
     if (approver.userId().equals(requester.userId()) && !allowSelfApproval) {
-      return new ApprovalDecision.Refused(
-          "you requested this restart; someone else must approve it");
+      return new ApprovalDecision.Refused(new PolicyRefusal.OwnRequest());
     }
     for (Target target : targets) {
       List<Rule> admitting = admitting(target, requester, channelId, groups);
       if (admitting.isEmpty()) {
         // The policy changed after the request was made.
-        return new ApprovalDecision.Refused(notOnAllowlist(target));
+        return new ApprovalDecision.Refused(new PolicyRefusal.NotOnAllowlist(target));
       }
       Set<String> approvers = new LinkedHashSet<>();
       admitting.forEach(rule -> approvers.addAll(rule.approvers()));
       if (!listed(approvers, approver, groups)) {
         return new ApprovalDecision.Refused(
             approver.needsExplicitMention() && listed(approvers, asMember(approver), groups)
-                ? GUESTS_MUST_BE_NAMED.formatted("approve")
-                : "you are not an approver for " + describe(target));
+                ? new PolicyRefusal.GuestMustBeNamed(PolicyRefusal.Role.APPROVER)
+                : new PolicyRefusal.NotAnApprover(target));
       }
     }
     return new ApprovalDecision.Admitted();
@@ -109,19 +105,19 @@ public final class Policy {
   }
 
   /** The most specific reason that is true, without telling what the other rules would allow. */
-  private String whyRefused(Target target, Actor requester, GroupMembership groups) {
+  private PolicyRefusal whyRefused(Target target, Actor requester, GroupMembership groups) {
     List<Rule> covering = rules.stream().filter(rule -> rule.covers(target)).toList();
     if (covering.isEmpty()) {
-      return notOnAllowlist(target);
+      return new PolicyRefusal.NotOnAllowlist(target);
     }
     if (covering.stream().anyMatch(rule -> admitsRequester(rule, requester, groups))) {
-      return "restarts of " + describe(target) + " are not allowed from this channel";
+      return new PolicyRefusal.ChannelNotAllowed(target);
     }
     if (requester.needsExplicitMention()
         && covering.stream().anyMatch(rule -> admitsRequester(rule, asMember(requester), groups))) {
-      return GUESTS_MUST_BE_NAMED.formatted("request");
+      return new PolicyRefusal.GuestMustBeNamed(PolicyRefusal.Role.REQUESTER);
     }
-    return "you are not allowed to request restarts of " + describe(target);
+    return new PolicyRefusal.RequesterNotAllowed(target);
   }
 
   private static boolean admitsRequester(Rule rule, Actor requester, GroupMembership groups) {
@@ -151,17 +147,6 @@ public final class Policy {
 
   private boolean requiresApproval(Rule rule) {
     return rule.approvalRequired().orElse(defaultApprovalRequired);
-  }
-
-  private static String describe(Target target) {
-    return target.ref() + " in " + target.namespace();
-  }
-
-  private static String notOnAllowlist(Target target) {
-    return target.ref()
-        + " in namespace "
-        + target.namespace()
-        + " is not on the restart allowlist";
   }
 
   private static void checkArguments(String channelId, List<Target> targets) {

@@ -6,6 +6,6 @@ public sealed interface RequestDecision {
   /** Every target is admitted; the request waits for an approver when {@code approvalRequired}. */
   record Allowed(boolean approvalRequired) implements RequestDecision {}
 
-  /** The first target that is not admitted, and why, in words safe to show the requester. */
-  record Refused(Target target, String reason) implements RequestDecision {}
+  /** The first target that is not admitted, and why. */
+  record Refused(Target target, PolicyRefusal reason) implements RequestDecision {}
 }

@@ -157,6 +157,7 @@ public final class ConfigMapRequestStore implements RequestStore {
       if (!next.id().equals(id)) {
         throw new IllegalArgumentException("a change may not alter the request id " + id);
       }
+      RequestState.checkMove(id, current.state(), next.state());
       String transition = UUID.randomUUID().toString();
       ConfigMap written = withRequest(read, next, transition);
       boolean ours;

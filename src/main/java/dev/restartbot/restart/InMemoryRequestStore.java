@@ -11,7 +11,10 @@ import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
-/** The request store of a single replica: tests, local runs, and clusters of one. */
+/**
+ * The request store of a single replica: tests, local runs, and clusters of one. Like the cluster
+ * store, it refuses a change that is not a move of the state machine.
+ */
 public final class InMemoryRequestStore implements RequestStore {
 
   private final Map<String, RestartRequest> requests = new ConcurrentHashMap<>();
@@ -47,8 +50,10 @@ public final class InMemoryRequestStore implements RequestStore {
           if (!precondition.test(current)) {
             return current;
           }
-          won[0] = change.apply(current);
-          return won[0];
+          RestartRequest next = change.apply(current);
+          RequestState.checkMove(id, current.state(), next.state());
+          won[0] = next;
+          return next;
         });
     return Optional.ofNullable(won[0]);
   }

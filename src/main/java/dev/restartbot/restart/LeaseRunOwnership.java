@@ -109,7 +109,8 @@ public final class LeaseRunOwnership implements RunOwnership {
     Instant now = clock.instant();
     if (lease == null || lease.getSpec() == null || lease.getSpec().getRenewTime() == null) {
       // The owner claims right after it starts the run; give it one lease period to do so.
-      Instant started = request.decidedAt().orElse(request.createdAt());
+      Instant started =
+          request.decision().map(RestartRequest.Decision::at).orElse(request.createdAt());
       return now.isAfter(started.plus(duration));
     }
     Integer seconds = lease.getSpec().getLeaseDurationSeconds();

@@ -11,7 +11,10 @@ public sealed interface Outcome {
   /** A one-word name for logs, metrics and the audit trail. */
   String code();
 
-  /** A sentence for people: the API's message, or why the target was skipped. */
+  /**
+   * What the outcome holds, for the structured log and the audit trail: the API's message, the
+   * status kubectl would print, or the reason's code. Slack words outcomes itself.
+   */
   String detail();
 
   /**
@@ -31,7 +34,7 @@ public sealed interface Outcome {
     }
 
     public String detail() {
-      return "restartedAt " + restartedAt;
+      return restartedAt;
     }
   }
 
@@ -88,7 +91,7 @@ public sealed interface Outcome {
     }
 
     public String detail() {
-      return "no rollout within " + after + "; last seen: " + lastStatus;
+      return "after " + after + ": " + lastStatus;
     }
   }
 
@@ -120,7 +123,7 @@ public sealed interface Outcome {
     }
 
     public String detail() {
-      return "the deployment is paused; resume it with kubectl rollout resume first";
+      return "paused";
     }
   }
 
@@ -135,14 +138,59 @@ public sealed interface Outcome {
     }
   }
 
-  /** Not attempted because an earlier target failed and stop-on-failure is on. */
-  record Skipped(String reason) implements Outcome {
+  /** Not attempted, and why. */
+  record Skipped(SkipReason reason) implements Outcome {
     public String code() {
       return "skipped";
     }
 
     public String detail() {
-      return reason;
+      return reason.detail();
+    }
+  }
+
+  /** The bot itself failed on this target; the log has the stack trace. */
+  record Unexpected() implements Outcome {
+    public String code() {
+      return "error";
+    }
+
+    public String detail() {
+      return "unexpected error";
+    }
+  }
+
+  /** Why a target was not attempted. */
+  sealed interface SkipReason {
+    String code();
+
+    /** The code and what it refers to, for the log. */
+    String detail();
+
+    /**
+     * An earlier target did not restart and stop-on-failure is on; empty for a request stored
+     * before the target was recorded.
+     */
+    record EarlierFailed(java.util.Optional<dev.restartbot.policy.Target> failed)
+        implements SkipReason {
+      public String code() {
+        return "earlier_target_failed";
+      }
+
+      public String detail() {
+        return code() + failed.map(t -> ": " + t.key()).orElse("");
+      }
+    }
+
+    /** The request store could not be reached, so the run could no longer be recorded. */
+    record StoreUnreachable(String error) implements SkipReason {
+      public String code() {
+        return "store_unreachable";
+      }
+
+      public String detail() {
+        return code() + ": " + error;
+      }
     }
   }
 }

@@ -82,7 +82,7 @@ final class RequestJson {
     requester.put("userId", r.requester().userId());
     requester.put("guest", r.requester().guest());
     requester.put("external", r.requester().external());
-    o.put("requesterName", r.requesterName());
+    o.put("requesterName", r.asked().requesterName());
     o.put("channelId", r.channelId());
     ArrayNode targets = o.putArray("targets");
     r.targets().forEach(t -> targets.add(target(t)));
@@ -90,9 +90,15 @@ final class RequestJson {
     o.put("approvalRequired", r.approvalRequired());
     putInstant(o, "createdAt", r.createdAt());
     putInstant(o, "expiresAt", r.expiresAt());
-    r.decidedBy().ifPresent(v -> o.put("decidedBy", v));
-    r.decidedByName().ifPresent(v -> o.put("decidedByName", v));
-    r.decidedAt().ifPresent(v -> putInstant(o, "decidedAt", v));
+    r.decision()
+        .ifPresent(
+            d -> {
+              o.put("decidedBy", d.by().id());
+              if (d.by() instanceof Decider.Person p) {
+                o.put("decidedByName", p.name());
+              }
+              putInstant(o, "decidedAt", d.at());
+            });
     r.messageTs().ifPresent(v -> o.put("messageTs", v));
     ArrayNode results = o.putArray("results");
     for (TargetResult result : r.results()) {
@@ -119,21 +125,31 @@ final class RequestJson {
               outcome(required(each, "outcome")),
               duration(each, "took")));
     }
+    Instant createdAt = instant(o, "createdAt");
+    Optional<RestartRequest.Decision> decision =
+        optionalText(o, "decidedBy")
+            .map(
+                id ->
+                    new RestartRequest.Decision(
+                        Decider.ByPolicy.ID.equals(id)
+                            ? new Decider.ByPolicy()
+                            : new Decider.Person(id, nullableText(o, "decidedByName")),
+                        optionalText(o, "decidedAt").map(Instant::parse).orElse(createdAt)));
     return new RestartRequest(
         text(o, "id"),
         RequestState.valueOf(text(o, "state")),
-        new Actor(text(requester, "userId"), bool(requester, "guest"), bool(requester, "external")),
-        nullableText(o, "requesterName"),
-        nullableText(o, "channelId"),
-        targets,
-        optionalText(o, "reason"),
-        bool(o, "approvalRequired"),
-        instant(o, "createdAt"),
-        instant(o, "expiresAt"),
-        optionalText(o, "decidedBy"),
-        optionalText(o, "decidedByName"),
-        optionalText(o, "decidedAt").map(Instant::parse),
+        new RestartRequest.Ask(
+            new Actor(
+                text(requester, "userId"), bool(requester, "guest"), bool(requester, "external")),
+            nullableText(o, "requesterName"),
+            nullableText(o, "channelId"),
+            targets,
+            optionalText(o, "reason"),
+            bool(o, "approvalRequired"),
+            createdAt,
+            instant(o, "expiresAt")),
         optionalText(o, "messageTs"),
+        decision,
         results,
         optionalText(o, "finishedAt").map(Instant::parse));
   }
@@ -179,7 +195,9 @@ final class RequestJson {
     } else if (outcome instanceof Outcome.Error x) {
       o.put("message", x.message());
     } else if (outcome instanceof Outcome.Skipped x) {
-      o.put("reason", x.reason());
+      skipReason(o, x.reason());
+    } else if (outcome instanceof Outcome.Unexpected) {
+      // no fields
     } else {
       throw new IllegalArgumentException("no JSON form for outcome " + outcome.getClass());
     }
@@ -206,8 +224,41 @@ final class RequestJson {
       case "Forbidden" -> new Outcome.Forbidden(nullableText(o, "message"));
       case "Paused" -> new Outcome.Paused();
       case "Error" -> new Outcome.Error(nullableText(o, "message"));
-      case "Skipped" -> new Outcome.Skipped(nullableText(o, "reason"));
+      case "Skipped" -> new Outcome.Skipped(skipReason(o));
+      case "Unexpected" -> new Outcome.Unexpected();
       default -> throw new IllegalArgumentException("unknown outcome type " + type);
+    };
+  }
+
+  private static void skipReason(ObjectNode o, Outcome.SkipReason reason) {
+    o.put("skip", reason.getClass().getSimpleName());
+    if (reason instanceof Outcome.SkipReason.EarlierFailed e) {
+      e.failed().ifPresent(t -> o.set("failed", target(t)));
+    } else if (reason instanceof Outcome.SkipReason.StoreUnreachable u) {
+      o.put("error", u.error());
+    } else {
+      throw new IllegalArgumentException("no JSON form for skip reason " + reason.getClass());
+    }
+  }
+
+  /**
+   * A skip reason; a request stored before reasons had a type holds a sentence in {@code reason}
+   * instead, and reads back as the reason that sentence gave.
+   */
+  private static Outcome.SkipReason skipReason(JsonNode o) {
+    if (!o.hasNonNull("skip")) {
+      String legacy = nullableText(o, "reason");
+      return legacy != null && legacy.startsWith("not started: the request store")
+          ? new Outcome.SkipReason.StoreUnreachable(legacy)
+          : new Outcome.SkipReason.EarlierFailed(Optional.empty());
+    }
+    String skip = text(o, "skip");
+    return switch (skip) {
+      case "EarlierFailed" ->
+          new Outcome.SkipReason.EarlierFailed(
+              o.hasNonNull("failed") ? Optional.of(target(o.get("failed"))) : Optional.empty());
+      case "StoreUnreachable" -> new Outcome.SkipReason.StoreUnreachable(nullableText(o, "error"));
+      default -> throw new IllegalArgumentException("unknown skip reason " + skip);
     };
   }
 

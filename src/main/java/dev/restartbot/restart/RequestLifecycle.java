@@ -1,8 +1,5 @@
 package dev.restartbot.restart;
 
-import dev.restartbot.audit.AuditAction;
-import dev.restartbot.audit.AuditLog;
-import dev.restartbot.audit.AuditRecord;
 import dev.restartbot.policy.Actor;
 import dev.restartbot.policy.ApprovalDecision;
 import dev.restartbot.policy.GroupMembership;
@@ -13,6 +10,7 @@ import dev.restartbot.policy.Target;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,8 +18,10 @@ import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
- * The life of a restart request: submit, approve or deny, expire, run. Every transition is a
- * compare-and-set on the store, so a double click or two approvers at once decide once.
+ * The use cases of a restart request: submit, message placed, approve, deny, sweep, run. They
+ * decide, run and record; they answer neutral values and publish {@link RequestEvent}s, which the
+ * subscribers render and audit. Every transition is a compare-and-set on the store, so a double
+ * click, two approvers at once or two replicas decide once and run once.
  */
 @ApplicationScoped
 public class RequestLifecycle {
@@ -35,7 +35,8 @@ public class RequestLifecycle {
   private final PolicyConfig policyConfig;
   private final Workloads workloads;
   private final RestartExecutor executor;
-  private final AuditLog audit;
+  private final RequestEvents events;
+  private final Sequences sequences;
   private final RunOwnership ownership;
   private final Clock clock;
 
@@ -45,7 +46,8 @@ public class RequestLifecycle {
       PolicyConfig policyConfig,
       Workloads workloads,
       RestartExecutor executor,
-      AuditLog audit,
+      RequestEvents events,
+      Sequences sequences,
       RunOwnership ownership,
       Clock clock) {
     this.store = store;
@@ -53,20 +55,22 @@ public class RequestLifecycle {
     this.policyConfig = policyConfig;
     this.workloads = workloads;
     this.executor = executor;
-    this.audit = audit;
+    this.events = events;
+    this.sequences = sequences;
     this.ownership = ownership;
     this.clock = clock;
   }
 
-  /** Checks the policy and the targets, then creates the request; nothing is restarted here. */
+  /**
+   * Checks the policy and reads the targets, then creates the request. Nothing is restarted here: a
+   * request that needs no approval starts once its message is placed ({@link #messagePlaced}).
+   */
   public SubmitResult submit(Submission submission, GroupMembership groups) {
-    String requester = submission.requester().userId();
-    List<String> keys = keys(submission.targets());
+    Actor requester = submission.requester();
     RequestDecision decision =
-        policy.evaluateRequest(
-            submission.requester(), submission.channelId(), submission.targets(), groups);
+        policy.evaluateRequest(requester, submission.channelId(), submission.targets(), groups);
     if (decision instanceof RequestDecision.Refused refused) {
-      return refuse(requester, keys, refused.reason());
+      return refuse(submission, new Refusal.NotAllowed(refused.reason()));
     }
     boolean approvalRequired = ((RequestDecision.Allowed) decision).approvalRequired();
 
@@ -74,109 +78,63 @@ public class RequestLifecycle {
     for (Target target : submission.targets()) {
       Inspection inspection = workloads.inspect(target);
       if (inspection instanceof Inspection.Missing) {
-        return refuse(
-            requester,
-            keys,
-            target.ref() + " was not found in namespace " + target.namespace() + ".");
+        return refuse(submission, new Refusal.NotFound(target));
       }
       if (inspection instanceof Inspection.Unreadable unreadable) {
-        return refuse(
-            requester,
-            keys,
-            "I could not read "
-                + target.ref()
-                + " in namespace "
-                + target.namespace()
-                + ": "
-                + unreadable.message());
+        return refuse(submission, new Refusal.Unreadable(target, unreadable.message()));
       }
       WorkloadSnapshot snapshot = ((Inspection.Found) inspection).snapshot();
       if (snapshot.paused()) {
-        return refuse(
-            requester,
-            keys,
-            target.ref()
-                + " is paused: resume it first (kubectl rollout resume "
-                + target.ref()
-                + " -n "
-                + target.namespace()
-                + ").");
+        return refuse(submission, new Refusal.Paused(target));
       }
       snapshots.add(snapshot);
     }
 
     Instant now = clock.instant();
     RestartRequest request =
-        new RestartRequest(
+        RestartRequest.create(
             newId(),
-            approvalRequired ? RequestState.PENDING : RequestState.APPROVED,
-            submission.requester(),
-            submission.requesterName(),
-            submission.channelId(),
-            submission.targets(),
-            submission.reason(),
-            approvalRequired,
-            now,
-            now.plus(policyConfig.approval().ttl()),
-            approvalRequired ? Optional.empty() : Optional.of(RestartRequest.POLICY),
-            approvalRequired ? Optional.empty() : Optional.of(RestartRequest.POLICY),
-            approvalRequired ? Optional.empty() : Optional.of(now),
-            Optional.empty(),
-            List.of(),
-            Optional.empty());
+            new RestartRequest.Ask(
+                requester,
+                submission.requesterName(),
+                submission.channelId(),
+                submission.targets(),
+                submission.reason(),
+                approvalRequired,
+                now,
+                now.plus(policyConfig.approval().ttl())));
     RequestStore.CreateResult created = store.create(request);
     if (created instanceof RequestStore.CreateResult.TargetBusy busy) {
-      audit.record(
-          new AuditRecord(
-              "",
-              requester,
-              AuditAction.REFUSED,
-              keys,
-              "busy",
-              "targets held by request " + busy.existing().id()));
-      return new SubmitResult.Busy(busy.existing());
+      return refuse(submission, new Refusal.Busy(busy.existing()));
     }
-    audit.record(
-        new AuditRecord(
-            request.id(),
-            requester,
-            AuditAction.REQUESTED,
-            keys,
-            approvalRequired ? "pending" : "approved",
-            submission.reason().orElse("")));
-    if (!approvalRequired) {
-      audit.record(
-          new AuditRecord(
-              request.id(),
-              RestartRequest.POLICY,
-              AuditAction.APPROVED,
-              keys,
-              "ok",
-              "no approval required by the policy"));
-    }
+    events.publish(new RequestEvent.Submitted(request));
     return new SubmitResult.Submitted(request, snapshots);
   }
 
-  /** Remembers where the approval message is, whatever state the request has reached. */
-  public Optional<RestartRequest> attachMessage(String requestId, String messageTs) {
-    return store.update(requestId, r -> true, r -> r.withMessageTs(messageTs));
+  /**
+   * The approval message is in the channel: remembers where, whatever state the request has
+   * reached, and starts the request if it is approved already.
+   */
+  public Optional<RestartRequest> messagePlaced(String requestId, String messageTs) {
+    Optional<RestartRequest> placed =
+        store.update(requestId, r -> true, r -> r.withMessageTs(messageTs));
+    placed.ifPresent(this::startIfVisible);
+    return placed;
   }
 
   /**
-   * Gives up a request that has not started, because its approval message could not be posted:
-   * nothing restarts that the channel cannot see.
+   * The approval message could not be posted: the request is given up (ABANDONED) unless it has
+   * been decided meanwhile, since nothing restarts that the channel cannot see.
    */
-  public Optional<RestartRequest> abandon(String requestId, String why) {
+  public Optional<RestartRequest> messageNotPlaced(String requestId, String why) {
     Optional<RestartRequest> abandoned =
         store.update(
             requestId,
-            r -> r.state() == RequestState.PENDING || r.state() == RequestState.APPROVED,
-            r -> r.withState(RequestState.WITHDRAWN));
-    abandoned.ifPresent(
-        r ->
-            audit.record(
-                new AuditRecord(
-                    r.id(), "system", AuditAction.WITHDRAWN, keys(r.targets()), "abandoned", why)));
+            r ->
+                r.messageTs().isEmpty()
+                    && (r.state() == RequestState.PENDING || r.state() == RequestState.APPROVED),
+            r -> r.withState(RequestState.ABANDONED));
+    abandoned.ifPresent(r -> events.publish(new RequestEvent.Abandoned(r, why)));
     return abandoned;
   }
 
@@ -184,14 +142,15 @@ public class RequestLifecycle {
     return store.find(requestId);
   }
 
-  public Decision approve(
+  /** An Approve click: an admitted approver approves; everyone else is refused. */
+  public ClickResult approve(
       String requestId, Actor approver, String approverName, GroupMembership groups) {
     Optional<RestartRequest> found = store.find(requestId);
     if (found.isEmpty()) {
-      return refuseClick(requestId, approver, "I don't know this request any more.");
+      return refuseClick(requestId, approver, new Refusal.UnknownRequest());
     }
     RestartRequest request = found.get();
-    Optional<String> closed = whyClosed(request);
+    Optional<Refusal> closed = whyClosed(request);
     if (closed.isPresent()) {
       return refuseClick(requestId, approver, closed.get());
     }
@@ -199,34 +158,47 @@ public class RequestLifecycle {
         policy.evaluateApproval(
             approver, request.requester(), request.channelId(), request.targets(), groups);
     if (decision instanceof ApprovalDecision.Refused refused) {
-      return refuseClick(requestId, approver, refused.reason());
+      return refuseClick(requestId, approver, new Refusal.NotAllowed(refused.reason()));
     }
-    return decide(request, approver, approverName, RequestState.APPROVED, AuditAction.APPROVED);
+    return decide(request, approver, approverName, RequestState.APPROVED);
   }
 
   /** A Deny click: the requester withdraws, an approver denies, anyone else is refused. */
-  public Decision deny(
+  public ClickResult deny(
       String requestId, Actor clicker, String clickerName, GroupMembership groups) {
     Optional<RestartRequest> found = store.find(requestId);
     if (found.isEmpty()) {
-      return refuseClick(requestId, clicker, "I don't know this request any more.");
+      return refuseClick(requestId, clicker, new Refusal.UnknownRequest());
     }
     RestartRequest request = found.get();
-    Optional<String> closed = whyClosed(request);
+    Optional<Refusal> closed = whyClosed(request);
     if (closed.isPresent()) {
       return refuseClick(requestId, clicker, closed.get());
     }
     if (clicker.userId().equals(request.requesterId())) {
-      return decide(request, clicker, clickerName, RequestState.WITHDRAWN, AuditAction.WITHDRAWN);
+      return decide(request, clicker, clickerName, RequestState.WITHDRAWN);
     }
     ApprovalDecision decision =
         policy.evaluateApproval(
             clicker, request.requester(), request.channelId(), request.targets(), groups);
     if (decision instanceof ApprovalDecision.Refused refused) {
-      return refuseClick(
-          requestId, clicker, "Only an approver of this request can deny it: " + refused.reason());
+      return refuseClick(requestId, clicker, new Refusal.MayNotDeny(refused.reason()));
     }
-    return decide(request, clicker, clickerName, RequestState.DENIED, AuditAction.DENIED);
+    return decide(request, clicker, clickerName, RequestState.DENIED);
+  }
+
+  /**
+   * The periodic sweep: expires requests nobody decided in time, marks runs whose replica died as
+   * interrupted, and deletes what ended before the retention. Safe on every replica at once: each
+   * change is a compare-and-set, and only the replica that made it publishes it.
+   */
+  public void sweep(Duration retention) {
+    expireDue();
+    interruptAbandoned();
+    int purged = purgeOlderThan(retention);
+    if (purged > 0) {
+      LOG.infof("deleted %d requests that ended more than %s ago", purged, retention);
+    }
   }
 
   /** Moves every pending request whose time is up to EXPIRED; answers the ones this call moved. */
@@ -234,44 +206,92 @@ public class RequestLifecycle {
     Instant now = clock.instant();
     List<RestartRequest> expired = new ArrayList<>();
     for (RestartRequest due : store.list(r -> r.isExpiredAt(now))) {
-      store
-          .update(due.id(), r -> r.isExpiredAt(now), r -> r.withState(RequestState.EXPIRED))
-          .ifPresent(
-              r -> {
-                audit.record(
-                    new AuditRecord(
-                        r.id(), "system", AuditAction.EXPIRED, keys(r.targets()), "expired", ""));
-                expired.add(r);
-              });
+      expire(due.id(), now).ifPresent(expired::add);
     }
     return expired;
   }
 
+  private Optional<RestartRequest> expire(String requestId, Instant now) {
+    Optional<RestartRequest> expired =
+        store.update(requestId, r -> r.isExpiredAt(now), r -> r.withState(RequestState.EXPIRED));
+    expired.ifPresent(r -> events.publish(new RequestEvent.Expired(r)));
+    return expired;
+  }
+
   /**
-   * Runs an approved request if this caller wins the move to RUNNING; answers the finished request,
-   * or empty when someone else runs it.
+   * Marks RUNNING requests whose runner stopped renewing its claim as INTERRUPTED; answers the ones
+   * this call moved. The rest of their targets are not restarted: people decide that.
    */
-  public Optional<RestartRequest> execute(String requestId, ExecutionListener listener) {
+  public List<RestartRequest> interruptAbandoned() {
+    List<RestartRequest> interrupted = new ArrayList<>();
+    for (RestartRequest running : store.list(r -> r.state() == RequestState.RUNNING)) {
+      if (!ownership.isAbandoned(running)) {
+        continue;
+      }
+      store
+          .update(
+              running.id(),
+              r -> r.state() == RequestState.RUNNING,
+              r -> r.finished(RequestState.INTERRUPTED, clock.instant()))
+          .ifPresent(
+              r -> {
+                events.publish(new RequestEvent.Interrupted(r));
+                interrupted.add(r);
+              });
+    }
+    return interrupted;
+  }
+
+  /** Deletes finished requests that ended more than {@code retention} ago; answers how many. */
+  public int purgeOlderThan(Duration retention) {
+    Instant cutoff = clock.instant().minus(retention);
+    int deleted = 0;
+    for (RestartRequest old :
+        store.list(r -> r.state().isFinal() && r.endedAt().isBefore(cutoff))) {
+      if (store.deleteFinished(old.id())) {
+        deleted++;
+      }
+    }
+    return deleted;
+  }
+
+  /** Requests in {@code channelId}, or every request when {@code everyChannel}, newest first. */
+  public List<RestartRequest> history(String channelId, boolean everyChannel, int limit) {
+    return store.list(r -> everyChannel || r.channelId().equals(channelId)).stream()
+        .limit(limit)
+        .toList();
+  }
+
+  /**
+   * The one place a run begins: an approved request starts only once its approval message is in the
+   * channel, so that nothing restarts that the channel cannot see. Called after each write that can
+   * make both true (the approval, the message placed); {@link #run} decides under a compare-and-set
+   * which of them starts it.
+   */
+  private void startIfVisible(RestartRequest request) {
+    if (request.state() == RequestState.APPROVED && request.isVisible()) {
+      sequences.start(request.id(), () -> run(request.id()));
+    }
+  }
+
+  /**
+   * Runs an approved, visible request if this caller wins the move to RUNNING; answers the finished
+   * request, or empty when someone else runs it.
+   */
+  Optional<RestartRequest> run(String requestId) {
     Optional<RestartRequest> running =
         store.update(
             requestId,
-            r -> r.state() == RequestState.APPROVED,
+            r -> r.state() == RequestState.APPROVED && r.isVisible(),
             r -> r.withState(RequestState.RUNNING));
     if (running.isEmpty()) {
       return Optional.empty();
     }
     RestartRequest request = running.get();
-    audit.record(
-        new AuditRecord(
-            request.id(),
-            request.decidedBy().orElse(""),
-            AuditAction.STARTED,
-            keys(request.targets()),
-            "running",
-            ""));
+    events.publish(new RequestEvent.Started(request));
     RestartRequest ran;
     try (RunOwnership.Claim claim = ownership.claim(request)) {
-      ran = executor.run(request, listener);
+      ran = executor.run(request);
     }
     RestartRequest done;
     try {
@@ -292,15 +312,7 @@ public class RequestLifecycle {
       LOG.errorf(e, "request %s finished but could not be stored as done", requestId);
       done = ran.finished(RequestState.DONE, clock.instant());
     }
-    long failed = done.results().stream().filter(r -> !r.outcome().succeeded()).count();
-    audit.record(
-        new AuditRecord(
-            done.id(),
-            done.decidedBy().orElse(""),
-            AuditAction.FINISHED,
-            keys(done.targets()),
-            failed == 0 ? "ok" : "failed",
-            (done.results().size() - failed) + " of " + done.targets().size() + " restarted"));
+    events.publish(new RequestEvent.Finished(done));
     return Optional.of(done);
   }
 
@@ -316,126 +328,48 @@ public class RequestLifecycle {
     return complete;
   }
 
-  /**
-   * Marks RUNNING requests whose runner stopped renewing its claim as INTERRUPTED; answers the ones
-   * this call moved. The rest of their targets are not restarted: people decide that.
-   */
-  public List<RestartRequest> interruptAbandoned() {
-    List<RestartRequest> interrupted = new ArrayList<>();
-    for (RestartRequest running : store.list(r -> r.state() == RequestState.RUNNING)) {
-      if (!ownership.isAbandoned(running)) {
-        continue;
-      }
-      store
-          .update(
-              running.id(),
-              r -> r.state() == RequestState.RUNNING,
-              r -> r.finished(RequestState.INTERRUPTED, clock.instant()))
-          .ifPresent(
-              r -> {
-                audit.record(
-                    new AuditRecord(
-                        r.id(),
-                        "system",
-                        AuditAction.INTERRUPTED,
-                        keys(r.targets()),
-                        "interrupted",
-                        r.results().size() + " of " + r.targets().size() + " targets done"));
-                interrupted.add(r);
-              });
-    }
-    return interrupted;
-  }
-
-  /** Deletes finished requests that ended more than {@code retention} ago; answers how many. */
-  public int purgeOlderThan(java.time.Duration retention) {
-    Instant cutoff = clock.instant().minus(retention);
-    int deleted = 0;
-    for (RestartRequest old :
-        store.list(r -> r.state().isFinal() && r.endedAt().isBefore(cutoff))) {
-      if (store.deleteFinished(old.id())) {
-        deleted++;
-      }
-    }
-    return deleted;
-  }
-
-  /** Requests in {@code channelId}, or every request when {@code everyChannel}, newest first. */
-  public List<RestartRequest> history(String channelId, boolean everyChannel, int limit) {
-    return store.list(r -> everyChannel || r.channelId().equals(channelId)).stream()
-        .limit(limit)
-        .toList();
-  }
-
-  private Decision decide(
-      RestartRequest request,
-      Actor actor,
-      String actorName,
-      RequestState next,
-      AuditAction action) {
+  private ClickResult decide(
+      RestartRequest request, Actor actor, String actorName, RequestState next) {
     Instant now = clock.instant();
     Optional<RestartRequest> decided =
         store.update(
             request.id(),
             r -> r.state() == RequestState.PENDING && !r.isExpiredAt(now),
-            r -> r.withDecision(next, actor.userId(), actorName, now));
+            r -> r.decided(next, new Decider.Person(actor.userId(), actorName), now));
     if (decided.isEmpty()) {
       RestartRequest latest = store.find(request.id()).orElse(request);
       return refuseClick(
-          request.id(),
-          actor,
-          whyClosed(latest).orElse("Someone else decided this request a moment ago."));
+          request.id(), actor, whyClosed(latest).orElse(new Refusal.AlreadyDecided(latest)));
     }
-    audit.record(
-        new AuditRecord(request.id(), actor.userId(), action, keys(request.targets()), "ok", ""));
-    return new Decision.Accepted(decided.get());
+    events.publish(new RequestEvent.Decided(decided.get()));
+    startIfVisible(decided.get());
+    return new ClickResult.Accepted(decided.get());
   }
 
-  private Optional<String> whyClosed(RestartRequest request) {
+  /** Why a click on {@code request} can change nothing any more; expires it if its time is up. */
+  private Optional<Refusal> whyClosed(RestartRequest request) {
     Instant now = clock.instant();
     if (request.isExpiredAt(now)) {
-      store
-          .update(request.id(), r -> r.isExpiredAt(now), r -> r.withState(RequestState.EXPIRED))
-          .ifPresent(
-              r ->
-                  audit.record(
-                      new AuditRecord(
-                          r.id(),
-                          "system",
-                          AuditAction.EXPIRED,
-                          keys(r.targets()),
-                          "expired",
-                          "")));
-      return Optional.of("This request expired; ask again with /restart.");
+      expire(request.id(), now);
+      return Optional.of(new Refusal.Expired());
     }
-    String by = request.decidedBy().map(id -> " by <@" + id + ">").orElse("");
     return switch (request.state()) {
       case PENDING -> Optional.empty();
-      case APPROVED, RUNNING, DONE, INTERRUPTED ->
-          Optional.of(
-              RestartRequest.POLICY.equals(request.decidedBy().orElse(""))
-                  ? "This request needed no approval."
-                  : "This request was already approved" + by + ".");
-      case DENIED -> Optional.of("This request was already denied" + by + ".");
-      case WITHDRAWN -> Optional.of("This request was withdrawn by the requester.");
-      case EXPIRED -> Optional.of("This request expired; ask again with /restart.");
+      case EXPIRED -> Optional.of(new Refusal.Expired());
+      case APPROVED, RUNNING, DONE, INTERRUPTED, DENIED, WITHDRAWN, OUTDATED, ABANDONED ->
+          Optional.of(new Refusal.AlreadyDecided(request));
     };
   }
 
-  private SubmitResult refuse(String requester, List<String> keys, String reason) {
-    audit.record(new AuditRecord("", requester, AuditAction.REFUSED, keys, "refused", reason));
-    return new SubmitResult.Refused(reason);
+  private SubmitResult refuse(Submission submission, Refusal refusal) {
+    events.publish(
+        new RequestEvent.CommandRefused(submission.requester(), submission.targets(), refusal));
+    return new SubmitResult.Refused(refusal);
   }
 
-  private Decision refuseClick(String requestId, Actor actor, String reason) {
-    audit.record(
-        new AuditRecord(
-            requestId, actor.userId(), AuditAction.CLICK_REFUSED, List.of(), "refused", reason));
-    return new Decision.Refused(reason);
-  }
-
-  private static List<String> keys(List<Target> targets) {
-    return targets.stream().map(Target::key).toList();
+  private ClickResult refuseClick(String requestId, Actor actor, Refusal refusal) {
+    events.publish(new RequestEvent.ClickRefused(requestId, actor, refusal));
+    return new ClickResult.Refused(refusal);
   }
 
   static String newId() {

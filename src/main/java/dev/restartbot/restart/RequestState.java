@@ -11,6 +11,10 @@ public enum RequestState {
   DENIED,
   WITHDRAWN,
   EXPIRED,
+  /** A target changed between the request and the approval that would start it. */
+  OUTDATED,
+  /** Its approval message could not be posted: nothing restarts that the channel cannot see. */
+  ABANDONED,
   RUNNING,
   DONE,
   INTERRUPTED;
@@ -29,14 +33,29 @@ public enum RequestState {
     return successors().contains(next);
   }
 
+  /**
+   * Refuses a move the state machine does not allow. Both stores call it on every write, so a bug
+   * cannot store, say, a finished request as running again. Staying in a state is not a move.
+   *
+   * @throws IllegalStateException naming both states
+   */
+  public static void checkMove(String requestId, RequestState from, RequestState to) {
+    if (from != to && !from.canMoveTo(to)) {
+      throw new IllegalStateException(
+          "request %s: %s → %s is not a move of the state machine"
+              .formatted(requestId, from.label(), to.label()));
+    }
+  }
+
   private Set<RequestState> successors() {
     return switch (this) {
-      case PENDING -> EnumSet.of(APPROVED, DENIED, WITHDRAWN, EXPIRED);
-      // WITHDRAWN from APPROVED: a request that needs no approval but whose message could not
-      // be posted is given up, so that no restart runs unseen.
-      case APPROVED -> EnumSet.of(RUNNING, WITHDRAWN);
+      case PENDING -> EnumSet.of(APPROVED, DENIED, WITHDRAWN, EXPIRED, OUTDATED, ABANDONED);
+      // ABANDONED from APPROVED: a request that needs no approval but whose message could not be
+      // posted is given up, so that no restart runs unseen.
+      case APPROVED -> EnumSet.of(RUNNING, ABANDONED);
       case RUNNING -> EnumSet.of(DONE, INTERRUPTED);
-      case DENIED, WITHDRAWN, EXPIRED, DONE, INTERRUPTED -> EnumSet.noneOf(RequestState.class);
+      case DENIED, WITHDRAWN, EXPIRED, OUTDATED, ABANDONED, DONE, INTERRUPTED ->
+          EnumSet.noneOf(RequestState.class);
     };
   }
 

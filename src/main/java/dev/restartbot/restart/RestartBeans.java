@@ -7,6 +7,8 @@ import dev.restartbot.policy.PolicyException;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.runtime.Startup;
 import io.quarkus.runtime.configuration.ConfigurationException;
+import jakarta.enterprise.event.Event;
+import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.io.IOException;
@@ -20,7 +22,10 @@ import java.util.Optional;
 import java.util.UUID;
 import org.jboss.logging.Logger;
 
-/** The restart feature's shared pieces: the clock, the policy, the store and run ownership. */
+/**
+ * The restart feature's shared pieces: the clock, the policy, the store, run ownership, the request
+ * events and the threads sequences run on.
+ */
 public class RestartBeans {
 
   private static final Logger LOG = Logger.getLogger(RestartBeans.class);
@@ -37,6 +42,23 @@ public class RestartBeans {
   @Singleton
   Clock clock() {
     return Clock.systemUTC();
+  }
+
+  /** The request events, to every {@code @Observes RequestEvent} method, in order. */
+  @Produces
+  @Singleton
+  RequestEvents requestEvents(Event<RequestEvent> event) {
+    return new RequestEvents(event::fire);
+  }
+
+  @Produces
+  @Singleton
+  Sequences sequences() {
+    return Sequences.threads();
+  }
+
+  void stopSequences(@Disposes Sequences sequences) {
+    sequences.stop();
   }
 
   /** Built at start, so that a broken allowlist stops the bot with a message naming the key. */

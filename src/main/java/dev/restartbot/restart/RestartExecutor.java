@@ -1,8 +1,5 @@
 package dev.restartbot.restart;
 
-import dev.restartbot.audit.AuditAction;
-import dev.restartbot.audit.AuditLog;
-import dev.restartbot.audit.AuditRecord;
 import dev.restartbot.policy.Target;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -11,11 +8,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
  * Restarts the targets of an approved request one after another: patch, follow the rollout to its
- * end, and only then the next (a health gate between targets).
+ * end, store the result, and only then the next (a health gate between targets). That is all it
+ * does: what people see, the audit trail, metrics and Kubernetes Events subscribe to the events it
+ * publishes, and none of them can hold up the next patch.
  */
 @ApplicationScoped
 public class RestartExecutor {
@@ -24,46 +24,39 @@ public class RestartExecutor {
 
   private final Workloads workloads;
   private final RolloutWatch rollouts;
-  private final WorkloadEvents events;
-  private final RestartMetrics metrics;
   private final RequestStore store;
-  private final AuditLog audit;
+  private final RequestEvents events;
   private final RestartConfig config;
   private final Clock clock;
 
   public RestartExecutor(
       Workloads workloads,
       RolloutWatch rollouts,
-      WorkloadEvents events,
-      RestartMetrics metrics,
       RequestStore store,
-      AuditLog audit,
+      RequestEvents events,
       RestartConfig config,
       Clock clock) {
     this.workloads = workloads;
     this.rollouts = rollouts;
-    this.events = events;
-    this.metrics = metrics;
     this.store = store;
-    this.audit = audit;
+    this.events = events;
     this.config = config;
     this.clock = clock;
   }
 
   /**
    * Runs a request that this caller moved to RUNNING; answers it in its final state. Each result is
-   * audited before it is stored, so a store that cannot be reached loses no audit line; once the
+   * published before it is stored, so a store that cannot be reached loses no audit line; once the
    * store cannot be reached, nothing more is restarted: the run can no longer be recorded, nor can
    * this replica tell whether another one has taken it over.
    */
-  RestartRequest run(RestartRequest running, ExecutionListener listener) {
+  RestartRequest run(RestartRequest running) {
     RestartRequest current = running;
     Target failed = null;
     String storeTrouble = null;
     List<Target> targets = running.targets();
-    for (int i = 0; i < targets.size(); i++) {
-      Target target = targets.get(i);
-      int index = i;
+    for (int index = 0; index < targets.size(); index++) {
+      Target target = targets.get(index);
       if (storeTrouble == null) {
         try {
           if (!stillRunning(running.id())) {
@@ -78,35 +71,20 @@ public class RestartExecutor {
         }
       }
       TargetResult result;
+      Optional<Outcome.Restarted> patched = Optional.empty();
       if (storeTrouble != null) {
-        result =
-            new TargetResult(
-                target,
-                new Outcome.Skipped(
-                    "not started: the request store could not be reached (" + storeTrouble + ")"),
-                Duration.ZERO);
+        result = skipped(target, new Outcome.SkipReason.StoreUnreachable(storeTrouble));
       } else if (failed != null && config.stopOnFailure()) {
-        result =
-            new TargetResult(
-                target,
-                new Outcome.Skipped(failed.ref() + " did not restart and stop-on-failure is on"),
-                Duration.ZERO);
+        result = skipped(target, new Outcome.SkipReason.EarlierFailed(Optional.of(failed)));
       } else {
-        safely(() -> listener.targetStarted(running, target, index));
-        result = restartOne(running, target, index, listener);
+        events.publish(new RequestEvent.TargetStarted(current, index));
+        Attempt attempt = restartOne(current, index);
+        result = attempt.result();
+        patched = attempt.patched();
       }
       if (!result.outcome().succeeded() && failed == null) {
         failed = target;
       }
-      metrics.targetFinished(target, result.outcome(), result.took());
-      audit.record(
-          new AuditRecord(
-              running.id(),
-              running.decidedBy().orElse(""),
-              AuditAction.RESULT,
-              List.of(target.key()),
-              result.outcome().code(),
-              result.outcome().detail()));
       if (storeTrouble == null) {
         try {
           current =
@@ -118,10 +96,16 @@ public class RestartExecutor {
       } else {
         current = current.withResult(result);
       }
-      RestartRequest snapshot = current;
-      safely(() -> listener.targetFinished(snapshot, result, index));
+      events.publish(new RequestEvent.TargetFinished(current, index, result, patched));
     }
     return current;
+  }
+
+  /** One target's result, and the patch the API server accepted, if it got that far. */
+  private record Attempt(TargetResult result, Optional<Outcome.Restarted> patched) {}
+
+  private static TargetResult skipped(Target target, Outcome.SkipReason why) {
+    return new TargetResult(target, new Outcome.Skipped(why), Duration.ZERO);
   }
 
   private static String storeTrouble(RestartRequest request, RuntimeException e) {
@@ -139,70 +123,49 @@ public class RestartExecutor {
     return store.find(requestId).map(r -> r.state() == RequestState.RUNNING).orElse(false);
   }
 
-  private TargetResult restartOne(
-      RestartRequest request, Target target, int index, ExecutionListener listener) {
+  private Attempt restartOne(RestartRequest request, int index) {
+    Target target = request.targets().get(index);
     Instant started = clock.instant();
     // One timestamp per target: a retry of this patch reuses it and so changes nothing.
     String restartedAt = started.truncatedTo(ChronoUnit.SECONDS).toString();
     Outcome outcome;
+    Optional<Outcome.Restarted> patched = Optional.empty();
     try {
       outcome = workloads.restart(target, restartedAt, changeCause(request));
-      if (outcome instanceof Outcome.Restarted patched) {
-        events.record(
-            target,
-            patched.uid(),
-            request.id(),
-            WorkloadEvents.REQUESTED,
-            false,
-            "Rollout restart requested by " + who(request) + " (restartedAt " + restartedAt + ")");
+      if (outcome instanceof Outcome.Restarted accepted) {
+        patched = Optional.of(accepted);
+        events.publish(new RequestEvent.TargetPatched(request, index, accepted));
         if (config.rollout().waitForRollout()) {
-          outcome = follow(request, target, index, listener, patched);
+          outcome =
+              rollouts.await(
+                  target,
+                  accepted.restartedAt(),
+                  accepted.generation(),
+                  config.rollout().timeout(),
+                  status ->
+                      events.publish(new RequestEvent.TargetProgress(request, index, status)));
         }
       }
     } catch (RuntimeException e) {
       LOG.errorf(e, "restart of %s for request %s failed", target, request.id());
-      outcome = new Outcome.Error("unexpected error, see the bot's logs");
+      outcome = new Outcome.Unexpected();
     }
-    return new TargetResult(target, outcome, Duration.between(started, clock.instant()));
+    return new Attempt(
+        new TargetResult(target, outcome, Duration.between(started, clock.instant())), patched);
   }
 
-  private Outcome follow(
-      RestartRequest request,
-      Target target,
-      int index,
-      ExecutionListener listener,
-      Outcome.Restarted patched) {
-    Outcome end =
-        rollouts.await(
-            target,
-            patched.restartedAt(),
-            patched.generation(),
-            config.rollout().timeout(),
-            status -> safely(() -> listener.targetProgress(request, target, index, status)));
-    if (end instanceof Outcome.RolledOut || end instanceof Outcome.OnDelete) {
-      events.record(
-          target,
-          patched.uid(),
-          request.id(),
-          WorkloadEvents.COMPLETE,
-          false,
-          "Restart " + end.detail() + "; requested by " + who(request));
-    } else {
-      events.record(
-          target,
-          patched.uid(),
-          request.id(),
-          WorkloadEvents.FAILED,
-          true,
-          "Restart failed: " + end.detail() + "; requested by " + who(request));
-    }
-    return end;
-  }
-
-  private static String who(RestartRequest request) {
-    return person(request.requesterName(), request.requesterId())
+  /** Who asked and who let it run, ids first: names are what people chose to call themselves. */
+  static String who(RestartRequest request) {
+    return person(request.asked().requesterName(), request.requesterId())
         + ", approved by "
-        + request.decidedBy().map(id -> person(request.decidedByName().orElse(id), id)).orElse("?")
+        + request
+            .decidedBy()
+            .map(
+                d ->
+                    d instanceof Decider.Person p
+                        ? person(p.name(), p.userId())
+                        : Decider.ByPolicy.ID)
+            .orElse("?")
         + " (request "
         + request.id()
         + ")";
@@ -218,14 +181,5 @@ public class RestartExecutor {
       return id;
     }
     return name + " (" + id + ")";
-  }
-
-  /** Rendering a result must never stop the sequence: the store and the audit log have it. */
-  private static void safely(Runnable step) {
-    try {
-      step.run();
-    } catch (RuntimeException e) {
-      LOG.warn("could not report progress to Slack", e);
-    }
   }
 }

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 
 /**
@@ -18,6 +19,12 @@ public class RestartMetrics {
 
   public RestartMetrics(MeterRegistry registry) {
     this.registry = registry;
+  }
+
+  void on(@Observes RequestEvent event) {
+    if (event instanceof RequestEvent.TargetFinished f) {
+      targetFinished(f.result().target(), f.result().outcome(), f.result().took());
+    }
   }
 
   public void targetFinished(Target target, Outcome outcome, Duration took) {

@@ -7,46 +7,129 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Consumer;
 
 /**
  * One {@code /restart} request and everything that happened to it: the unit the store keeps.
  *
- * @param requesterName a display name for the audit trail and the change cause; may equal the id
- * @param messageTs the approval message in {@code channelId}, once posted
- * @param decidedBy who approved or denied it ({@value #POLICY} when no approval was needed)
+ * @param asked what was asked, by whom, where and why: fixed once the request exists
+ * @param messageTs the approval message in the request's channel, once posted
+ * @param decision who approved, denied or withdrew it, and when; for a request that needs no
+ *     approval, the policy, from the start
+ * @param results one per target handled so far, in order
  */
 public record RestartRequest(
     String id,
     RequestState state,
-    Actor requester,
-    String requesterName,
-    String channelId,
-    List<Target> targets,
-    Optional<String> reason,
-    boolean approvalRequired,
-    Instant createdAt,
-    Instant expiresAt,
-    Optional<String> decidedBy,
-    Optional<String> decidedByName,
-    Optional<Instant> decidedAt,
+    Ask asked,
     Optional<String> messageTs,
+    Optional<Decision> decision,
     List<TargetResult> results,
     Optional<Instant> finishedAt) {
 
-  /** The decider of a request whose rules need no approval. */
-  public static final String POLICY = "policy";
+  /**
+   * What the requester asked for.
+   *
+   * @param requesterName a display name for the audit trail; may equal the id
+   * @param channelId the channel the command came from, where the approval message goes
+   */
+  public record Ask(
+      Actor requester,
+      String requesterName,
+      String channelId,
+      List<Target> targets,
+      Optional<String> reason,
+      boolean approvalRequired,
+      Instant createdAt,
+      Instant expiresAt) {
+    public Ask {
+      Objects.requireNonNull(requester, "requester");
+      Objects.requireNonNull(channelId, "channelId");
+      targets = List.copyOf(targets);
+      reason = Objects.requireNonNullElse(reason, Optional.empty());
+      Objects.requireNonNull(createdAt, "createdAt");
+      Objects.requireNonNull(expiresAt, "expiresAt");
+    }
+  }
+
+  /** A decision on the request: who made it and when. */
+  public record Decision(Decider by, Instant at) {
+    public Decision {
+      Objects.requireNonNull(by, "by");
+      Objects.requireNonNull(at, "at");
+    }
+  }
 
   public RestartRequest {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(state, "state");
-    Objects.requireNonNull(requester, "requester");
-    targets = List.copyOf(targets);
+    Objects.requireNonNull(asked, "asked");
+    messageTs = Objects.requireNonNullElse(messageTs, Optional.empty());
+    decision = Objects.requireNonNullElse(decision, Optional.empty());
     results = List.copyOf(results);
+    finishedAt = Objects.requireNonNullElse(finishedAt, Optional.empty());
+  }
+
+  /** A new request as the lifecycle creates it: pending, or approved by the policy. */
+  public static RestartRequest create(String id, Ask asked) {
+    return asked.approvalRequired()
+        ? new RestartRequest(
+            id,
+            RequestState.PENDING,
+            asked,
+            Optional.empty(),
+            Optional.empty(),
+            List.of(),
+            Optional.empty())
+        : new RestartRequest(
+            id,
+            RequestState.APPROVED,
+            asked,
+            Optional.empty(),
+            Optional.of(new Decision(new Decider.ByPolicy(), asked.createdAt())),
+            List.of(),
+            Optional.empty());
+  }
+
+  public Actor requester() {
+    return asked.requester();
   }
 
   public String requesterId() {
-    return requester.userId();
+    return asked.requester().userId();
+  }
+
+  public String channelId() {
+    return asked.channelId();
+  }
+
+  public List<Target> targets() {
+    return asked.targets();
+  }
+
+  public Optional<String> reason() {
+    return asked.reason();
+  }
+
+  public boolean approvalRequired() {
+    return asked.approvalRequired();
+  }
+
+  public Instant createdAt() {
+    return asked.createdAt();
+  }
+
+  public Instant expiresAt() {
+    return asked.expiresAt();
+  }
+
+  /** Who decided, if anyone has. */
+  public Optional<Decider> decidedBy() {
+    return decision.map(Decision::by);
+  }
+
+  /** Whether the policy, not a person, let it run. */
+  public boolean decidedByPolicy() {
+    return decidedBy().map(Decider.ByPolicy.class::isInstance).orElse(false);
   }
 
   /** When the request reached its final state, as far as it records it. */
@@ -55,125 +138,40 @@ public record RestartRequest(
       return finishedAt.get();
     }
     if (state == RequestState.EXPIRED) {
-      return expiresAt;
+      return expiresAt();
     }
-    return decidedAt.orElse(createdAt);
+    return decision.map(Decision::at).orElse(createdAt());
   }
 
   public boolean isExpiredAt(Instant now) {
-    return state == RequestState.PENDING && !now.isBefore(expiresAt);
+    return state == RequestState.PENDING && !now.isBefore(expiresAt());
+  }
+
+  /** Whether the approval message is placed, so that the channel can see what runs. */
+  public boolean isVisible() {
+    return messageTs.isPresent();
   }
 
   public RestartRequest withState(RequestState next) {
-    return edit(c -> c.state = next);
+    return new RestartRequest(id, next, asked, messageTs, decision, results, finishedAt);
   }
 
-  public RestartRequest withDecision(
-      RequestState next, String deciderId, String deciderName, Instant at) {
-    return edit(
-        c -> {
-          c.state = next;
-          c.decidedBy = Optional.of(deciderId);
-          c.decidedByName = Optional.of(deciderName);
-          c.decidedAt = Optional.of(at);
-        });
+  public RestartRequest decided(RequestState next, Decider by, Instant at) {
+    return new RestartRequest(
+        id, next, asked, messageTs, Optional.of(new Decision(by, at)), results, finishedAt);
   }
 
   public RestartRequest withMessageTs(String ts) {
-    return edit(c -> c.messageTs = Optional.of(ts));
-  }
-
-  public RestartRequest withExpiresAt(Instant at) {
-    return edit(c -> c.expiresAt = at);
-  }
-
-  public RestartRequest withCreatedAt(Instant at) {
-    return edit(c -> c.createdAt = at);
-  }
-
-  public RestartRequest withTargets(List<Target> replacement) {
-    return edit(c -> c.targets = replacement);
+    return new RestartRequest(id, state, asked, Optional.of(ts), decision, results, finishedAt);
   }
 
   public RestartRequest withResult(TargetResult result) {
-    return edit(
-        c -> {
-          List<TargetResult> more = new ArrayList<>(c.results);
-          more.add(result);
-          c.results = more;
-        });
+    List<TargetResult> more = new ArrayList<>(results);
+    more.add(result);
+    return new RestartRequest(id, state, asked, messageTs, decision, more, finishedAt);
   }
 
   public RestartRequest finished(RequestState next, Instant at) {
-    return edit(
-        c -> {
-          c.state = next;
-          c.finishedAt = Optional.of(at);
-        });
-  }
-
-  private RestartRequest edit(Consumer<Copy> change) {
-    Copy copy = new Copy(this);
-    change.accept(copy);
-    return copy.build();
-  }
-
-  /** A mutable copy, so that each {@code with…} names only the fields it changes. */
-  private static final class Copy {
-    private final String id;
-    private RequestState state;
-    private final Actor requester;
-    private final String requesterName;
-    private final String channelId;
-    private List<Target> targets;
-    private final Optional<String> reason;
-    private final boolean approvalRequired;
-    private Instant createdAt;
-    private Instant expiresAt;
-    private Optional<String> decidedBy;
-    private Optional<String> decidedByName;
-    private Optional<Instant> decidedAt;
-    private Optional<String> messageTs;
-    private List<TargetResult> results;
-    private Optional<Instant> finishedAt;
-
-    Copy(RestartRequest r) {
-      id = r.id;
-      state = r.state;
-      requester = r.requester;
-      requesterName = r.requesterName;
-      channelId = r.channelId;
-      targets = r.targets;
-      reason = r.reason;
-      approvalRequired = r.approvalRequired;
-      createdAt = r.createdAt;
-      expiresAt = r.expiresAt;
-      decidedBy = r.decidedBy;
-      decidedByName = r.decidedByName;
-      decidedAt = r.decidedAt;
-      messageTs = r.messageTs;
-      results = r.results;
-      finishedAt = r.finishedAt;
-    }
-
-    RestartRequest build() {
-      return new RestartRequest(
-          id,
-          state,
-          requester,
-          requesterName,
-          channelId,
-          targets,
-          reason,
-          approvalRequired,
-          createdAt,
-          expiresAt,
-          decidedBy,
-          decidedByName,
-          decidedAt,
-          messageTs,
-          results,
-          finishedAt);
-    }
+    return new RestartRequest(id, next, asked, messageTs, decision, results, Optional.of(at));
   }
 }

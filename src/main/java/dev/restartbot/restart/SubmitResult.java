@@ -13,9 +13,6 @@ public sealed interface SubmitResult {
     }
   }
 
-  /** Refused with a reason that is safe to show the requester. */
-  record Refused(String reason) implements SubmitResult {}
-
-  /** A target already belongs to an active request. */
-  record Busy(RestartRequest existing) implements SubmitResult {}
+  /** Nothing was created. */
+  record Refused(Refusal refusal) implements SubmitResult {}
 }

@@ -5,15 +5,23 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
  * Kubernetes Events on the restarted workloads, so that {@code kubectl describe} and {@code kubectl
- * get events} show who restarted what, and how the rollout ended.
+ * get events} show who restarted what, and how the rollout ended. A subscriber of the request
+ * events: it writes on a thread of its own, in order, so the sequence never waits for the API.
  */
 @ApplicationScoped
 public class WorkloadEvents {
@@ -27,10 +35,64 @@ public class WorkloadEvents {
 
   private final KubernetesClient client;
   private final Clock clock;
+  private final Executor writer;
 
+  @Inject
   public WorkloadEvents(KubernetesClient client, Clock clock) {
+    this(
+        client,
+        clock,
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "kubernetes-events");
+              t.setDaemon(true);
+              return t;
+            }));
+  }
+
+  /** With {@code writer} {@code Runnable::run}, events are written on the publishing thread. */
+  public WorkloadEvents(KubernetesClient client, Clock clock, Executor writer) {
     this.client = client;
     this.clock = clock;
+    this.writer = writer;
+  }
+
+  /** The patch accepted, and the rollout's end: each an Event on the workload. */
+  void on(@Observes RequestEvent event) {
+    if (event instanceof RequestEvent.TargetPatched p) {
+      String message =
+          "Rollout restart requested by %s (restartedAt %s)"
+              .formatted(RestartExecutor.who(p.request()), p.patch().restartedAt());
+      writer.execute(
+          () -> record(p.target(), p.patch().uid(), p.requestId(), REQUESTED, false, message));
+    } else if (event instanceof RequestEvent.TargetFinished f && f.patched().isPresent()) {
+      Outcome end = f.result().outcome();
+      if (end instanceof Outcome.Restarted) {
+        return; // not followed: the patch is the end, and its Event is written
+      }
+      boolean ok = end.succeeded();
+      String message =
+          (ok ? "Restart %s; requested by %s" : "Restart failed: %s; requested by %s")
+              .formatted(end.detail(), RestartExecutor.who(f.request()));
+      String uid = f.patched().get().uid();
+      writer.execute(
+          () ->
+              record(
+                  f.result().target(), uid, f.requestId(), ok ? COMPLETE : FAILED, !ok, message));
+    }
+  }
+
+  /** Writes what is queued before the client goes away, within a few seconds. */
+  @PreDestroy
+  void drain() {
+    if (writer instanceof ExecutorService service) {
+      service.shutdown();
+      try {
+        service.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /**

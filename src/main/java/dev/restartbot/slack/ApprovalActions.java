@@ -4,17 +4,17 @@ import com.slack.api.app_backend.interactive_components.payload.BlockActionPaylo
 import com.slack.api.bolt.context.builtin.ActionContext;
 import com.slack.api.bolt.request.builtin.BlockActionRequest;
 import com.slack.api.bolt.response.Response;
-import dev.restartbot.restart.Decision;
+import dev.restartbot.restart.ClickResult;
+import dev.restartbot.restart.Refusal;
 import dev.restartbot.restart.RequestLifecycle;
-import dev.restartbot.restart.RequestState;
-import dev.restartbot.restart.RestartRequest;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.context.ManagedExecutor;
 import org.jboss.logging.Logger;
 
 /**
- * The Approve and Deny buttons. Each click is acknowledged at once; the decision, the message
- * update and the restarts happen on the managed executor.
+ * The Approve and Deny buttons. Each click is acknowledged at once, then handed to the lifecycle,
+ * which decides; a refused click is answered to the clicker alone. What follows an accepted click
+ * (the message update, the restarts) comes back as request events.
  */
 @Singleton
 public class ApprovalActions {
@@ -26,19 +26,16 @@ public class ApprovalActions {
 
   private final RequestLifecycle lifecycle;
   private final SlackDirectory directory;
-  private final RequestThread thread;
   private final SlackClient slack;
   private final ManagedExecutor executor;
 
   ApprovalActions(
       RequestLifecycle lifecycle,
       SlackDirectory directory,
-      RequestThread thread,
       SlackClient slack,
       ManagedExecutor executor) {
     this.lifecycle = lifecycle;
     this.directory = directory;
-    this.thread = thread;
     this.slack = slack;
     this.executor = executor;
   }
@@ -58,22 +55,16 @@ public class ApprovalActions {
   private void handle(Click click, boolean approve) {
     try {
       SlackDirectory.Person person = directory.person(click.userId());
-      Decision decision =
+      ClickResult result =
           approve
               ? lifecycle.approve(click.requestId(), person.actor(), person.name(), directory)
               : lifecycle.deny(click.requestId(), person.actor(), person.name(), directory);
-      if (decision instanceof Decision.Refused refused) {
-        tell(click, ":no_entry: " + refused.reason());
-        return;
-      }
-      RestartRequest decided = ((Decision.Accepted) decision).request();
-      thread.showState(decided);
-      if (decided.state() == RequestState.APPROVED) {
-        thread.run(decided);
+      if (result instanceof ClickResult.Refused refused) {
+        tell(click, Refusals.answer(refused.refusal(), RestartCommand::permalink));
       }
     } catch (SlackDeliveryException e) {
       LOG.warnf("could not handle a click on request %s: %s", click.requestId(), e.getMessage());
-      tell(click, "I could not check your click just now (" + e.error() + "); please try again.");
+      tell(click, Refusals.answer(new Refusal.WhoUnknown(e.error()), RestartCommand::permalink));
     } catch (RuntimeException e) {
       LOG.errorf(e, "a click on request %s failed", click.requestId());
       tell(click, "Sorry, something went wrong on my side; the details are in the bot's logs.");

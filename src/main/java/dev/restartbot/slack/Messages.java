@@ -11,8 +11,8 @@ import static com.slack.api.model.block.element.BlockElements.button;
 import com.slack.api.model.block.ContextBlockElement;
 import com.slack.api.model.block.LayoutBlock;
 import dev.restartbot.policy.Target;
+import dev.restartbot.restart.Decider;
 import dev.restartbot.restart.Outcome;
-import dev.restartbot.restart.RequestState;
 import dev.restartbot.restart.RestartRequest;
 import dev.restartbot.restart.TargetResult;
 import dev.restartbot.restart.WorkloadSnapshot;
@@ -80,25 +80,44 @@ final class Messages {
     return "<@" + request.requesterId() + "> asks to restart " + targetList(request.targets());
   }
 
+  /** The ack of a command that created a request. */
+  static String submitted(RestartRequest request) {
+    return request.approvalRequired()
+        ? ":white_check_mark: Request `%s` submitted: %s. Someone else who may approve it has to click Approve."
+            .formatted(request.id(), targetList(request.targets()))
+        : ":white_check_mark: Request `%s` needs no approval; restarting %s now."
+            .formatted(request.id(), targetList(request.targets()));
+  }
+
+  /** Why a new request was given up: its approval message could not be posted. */
+  static String notPosted(SlackDeliveryException failure) {
+    return failure.notInChannel()
+        ? ":warning: I can't post in this channel. Invite me with `/invite @restart-bot` and ask again."
+        : ":warning: Slack refused the approval message (%s); the request was dropped. Please try again."
+            .formatted(failure.error());
+  }
+
   static String stateLine(RestartRequest request) {
     String by = request.decidedBy().map(Messages::who).orElse("someone");
     String state =
         switch (request.state()) {
           case PENDING -> ":hourglass_flowing_sand: Waiting for approval";
           case APPROVED ->
-              isPolicy(request)
+              request.decidedByPolicy()
                   ? ":white_check_mark: No approval needed by the policy"
                   : ":white_check_mark: Approved by " + by;
           case RUNNING ->
-              (isPolicy(request)
+              (request.decidedByPolicy()
                       ? ":arrows_counterclockwise: No approval needed"
                       : ":arrows_counterclockwise: Approved by " + by)
                   + " · restarting…";
           case DENIED -> ":no_entry_sign: Denied by " + by;
           case WITHDRAWN -> ":leftwards_arrow_with_hook: Withdrawn by the requester";
           case EXPIRED -> ":hourglass: Expired: nobody approved it in time";
+          case OUTDATED -> ":warning: Outdated: a target changed since the request; ask again";
+          case ABANDONED -> ":warning: Given up: the approval message could not be posted";
           case DONE ->
-              (isPolicy(request) ? "No approval needed" : "Approved by " + by)
+              (request.decidedByPolicy() ? "No approval needed" : "Approved by " + by)
                   + " · "
                   + summaryCounts(request.results());
           case INTERRUPTED -> ":warning: Interrupted before it finished";
@@ -116,84 +135,87 @@ final class Messages {
     return ":hourglass_flowing_sand: Rolling out " + target(target) + ": " + escape(status);
   }
 
-  /** The thread reply of a target once it has an outcome. */
+  /**
+   * The thread reply of a target once it has an outcome. Java 17 has no pattern-matching switch:
+   * RenderingTest walks the permitted subtypes of {@link Outcome}, so a new outcome that reaches
+   * the end of this chain fails the build instead of reading as "failed".
+   */
   static String result(TargetResult result) {
     Outcome o = result.outcome();
-    String t = target(result.target());
-    String ref = result.target().ref() + " -n " + result.target().namespace();
+    Target target = result.target();
+    String t = target(target);
+    String took = duration(result.took());
     if (o instanceof Outcome.RolledOut r) {
-      return ":white_check_mark: "
-          + t
-          + " "
-          + escape(r.status())
-          + " in "
-          + duration(result.took())
-          + " (restartedAt `"
-          + r.restartedAt()
-          + "`)";
+      return ":white_check_mark: %s %s in %s (restartedAt `%s`)"
+          .formatted(t, escape(r.status()), took, r.restartedAt());
     }
     if (o instanceof Outcome.OnDelete d) {
-      return ":information_source: " + t + " was restarted, but " + sentence(escape(d.status()));
+      return ":information_source: %s was restarted, but %s"
+          .formatted(t, sentence(escape(d.status())));
     }
     if (o instanceof Outcome.RolloutFailed f) {
-      return ":x: "
-          + t
-          + " rollout failed after "
-          + duration(result.took())
-          + ": "
-          + sentence(escape(f.message()))
-          + " Next step: roll back with `kubectl rollout undo "
-          + ref
-          + "`, or fix the cause and run /restart again.";
+      return ":x: %s rollout failed after %s: %s Next step: roll back with `kubectl rollout undo %s`, or fix the cause and run /restart again."
+          .formatted(t, took, sentence(escape(f.message())), ref(target));
     }
     if (o instanceof Outcome.TimedOut timedOut) {
-      return ":hourglass: "
-          + t
-          + " did not finish rolling out within "
-          + duration(timedOut.after())
-          + " (last: "
-          + escape(timedOut.lastStatus())
-          + "). Check `kubectl rollout status "
-          + ref
-          + "`; roll back with `kubectl rollout undo "
-          + ref
-          + "` if it is stuck.";
+      return ":hourglass: %s did not finish rolling out within %s (last: %s). Check `kubectl rollout status %s`; roll back with `kubectl rollout undo %s` if it is stuck."
+          .formatted(
+              t,
+              duration(timedOut.after()),
+              escape(timedOut.lastStatus()),
+              ref(target),
+              ref(target));
     }
     if (o instanceof Outcome.Restarted r) {
-      return ":white_check_mark: "
-          + t
-          + " restarted (restartedAt `"
-          + r.restartedAt()
-          + "`, patch accepted in "
-          + duration(result.took())
-          + ")";
+      return ":white_check_mark: %s restarted (restartedAt `%s`, patch accepted in %s)"
+          .formatted(t, r.restartedAt(), took);
     }
     if (o instanceof Outcome.NotFound) {
-      return ":x: " + t + " was not found";
+      return ":x: %s was not found".formatted(t);
     }
     if (o instanceof Outcome.Forbidden f) {
-      return ":no_entry: " + t + " could not be restarted: forbidden (" + escape(f.message()) + ")";
+      return ":no_entry: %s could not be restarted: forbidden (%s)"
+          .formatted(t, escape(f.message()));
     }
     if (o instanceof Outcome.Paused) {
-      return ":double_vertical_bar: "
-          + t
-          + " is paused and was not restarted; resume it with `kubectl rollout resume "
-          + result.target().ref()
-          + " -n "
-          + result.target().namespace()
-          + "`";
+      return ":double_vertical_bar: %s is paused and was not restarted; resume it with `%s`"
+          .formatted(t, Refusals.resume(target));
     }
     if (o instanceof Outcome.Skipped s) {
-      return ":fast_forward: " + t + " skipped: " + escape(s.reason());
+      return ":fast_forward: %s skipped: %s".formatted(t, skipReason(s.reason()));
     }
-    return ":x: " + t + " failed: " + escape(o.detail());
+    if (o instanceof Outcome.Error e) {
+      return ":x: %s failed: %s".formatted(t, escape(e.message()));
+    }
+    if (o instanceof Outcome.Unexpected) {
+      return ":x: %s failed: an unexpected error on the bot's side; the details are in its logs"
+          .formatted(t);
+    }
+    throw new IllegalStateException("no rendering for outcome " + o.getClass().getName());
+  }
+
+  static String skipReason(Outcome.SkipReason reason) {
+    if (reason instanceof Outcome.SkipReason.EarlierFailed e) {
+      return e.failed()
+          .map(f -> "`%s` did not restart and stop-on-failure is on".formatted(f.ref()))
+          .orElse("an earlier target did not restart and stop-on-failure is on");
+    }
+    if (reason instanceof Outcome.SkipReason.StoreUnreachable u) {
+      return "not started: the request store could not be reached (%s)"
+          .formatted(escape(u.error()));
+    }
+    throw new IllegalStateException("no rendering for skip reason " + reason.getClass().getName());
+  }
+
+  private static String ref(Target target) {
+    return target.ref() + " -n " + target.namespace();
   }
 
   /** The closing thread reply. */
   static String summary(RestartRequest request) {
     Duration took =
-        request.decidedAt().isPresent() && request.finishedAt().isPresent()
-            ? Duration.between(request.decidedAt().get(), request.finishedAt().get())
+        request.decision().isPresent() && request.finishedAt().isPresent()
+            ? Duration.between(request.decision().get().at(), request.finishedAt().get())
             : request.results().stream()
                 .map(TargetResult::took)
                 .reduce(Duration.ZERO, Duration::plus);
@@ -355,12 +377,9 @@ final class Messages {
     return "`" + t.ref() + "` in `" + t.namespace() + "`";
   }
 
-  private static boolean isPolicy(RestartRequest r) {
-    return r.decidedBy().map(RestartRequest.POLICY::equals).orElse(false);
-  }
-
-  private static String who(String userId) {
-    return RestartRequest.POLICY.equals(userId) ? "the policy" : "<@" + userId + ">";
+  /** A person as a mention; the policy as itself. */
+  static String who(Decider decider) {
+    return decider instanceof Decider.Person p ? "<@" + p.userId() + ">" : "the policy";
   }
 
   static String duration(Duration d) {
@@ -393,9 +412,5 @@ final class Messages {
     return trimmed.endsWith(".") || trimmed.endsWith("!") || trimmed.endsWith("?")
         ? trimmed
         : trimmed + ".";
-  }
-
-  static boolean isFinal(RequestState state) {
-    return state.isFinal();
   }
 }

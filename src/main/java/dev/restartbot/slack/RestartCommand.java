@@ -7,6 +7,7 @@ import com.slack.api.bolt.request.builtin.SlashCommandRequest;
 import com.slack.api.bolt.response.Response;
 import dev.restartbot.audit.AuditConfig;
 import dev.restartbot.policy.PolicyConfig;
+import dev.restartbot.restart.Refusal;
 import dev.restartbot.restart.RequestLifecycle;
 import dev.restartbot.restart.RestartRequest;
 import dev.restartbot.restart.Submission;
@@ -32,7 +33,7 @@ public class RestartCommand implements SlashCommandHandler {
   private final CommandParser parser;
   private final RequestLifecycle lifecycle;
   private final SlackDirectory directory;
-  private final RequestThread thread;
+  private final RequestRenderer renderer;
   private final ManagedExecutor executor;
   private final SlackSettings settings;
   private final Optional<String> auditChannel;
@@ -41,14 +42,14 @@ public class RestartCommand implements SlashCommandHandler {
       PolicyConfig policy,
       RequestLifecycle lifecycle,
       SlackDirectory directory,
-      RequestThread thread,
+      RequestRenderer renderer,
       ManagedExecutor executor,
       SlackSettings settings,
       AuditConfig audit) {
     this.parser = new CommandParser(policy.defaultNamespace(), policy.maxTargets());
     this.lifecycle = lifecycle;
     this.directory = directory;
-    this.thread = thread;
+    this.renderer = renderer;
     this.executor = executor;
     this.settings = settings;
     this.auditChannel = audit.auditChannel();
@@ -95,9 +96,7 @@ public class RestartCommand implements SlashCommandHandler {
       person = directory.person(payload.getUserId());
     } catch (SlackDeliveryException e) {
       LOG.warnf("users.info failed for %s: %s", payload.getUserId(), e.error());
-      return "I could not look up your Slack profile just now ("
-          + e.error()
-          + "); please try again.";
+      return Refusals.answer(new Refusal.WhoUnknown(e.error()), RestartCommand::permalink);
     }
     SubmitResult result =
         lifecycle.submit(
@@ -109,49 +108,16 @@ public class RestartCommand implements SlashCommandHandler {
                 restart.reason()),
             directory);
     if (result instanceof SubmitResult.Refused refused) {
-      return ":no_entry: " + refused.reason();
-    }
-    if (result instanceof SubmitResult.Busy busy) {
-      RestartRequest existing = busy.existing();
-      String link = permalink(existing);
-      return ":no_entry: "
-          + Messages.targetList(existing.targets())
-          + " already "
-          + (existing.targets().size() == 1 ? "has" : "have")
-          + " a "
-          + existing.state().label()
-          + " request"
-          + (link == null
-              ? " (`" + existing.id() + "`)"
-              : ": <" + link + "|request " + existing.id() + ">")
-          + ". Wait for it to finish, or withdraw it with its Deny button.";
+      return Refusals.answer(refused.refusal(), RestartCommand::permalink);
     }
     SubmitResult.Submitted submitted = (SubmitResult.Submitted) result;
     RestartRequest request = submitted.request();
     executor.runAsync(
         () ->
-            thread
+            renderer
                 .open(request, submitted.snapshots())
-                .ifPresent(
-                    failure ->
-                        respond(
-                            ctx,
-                            failure.notInChannel()
-                                ? ":warning: I can't post in this channel. Invite me with `/invite @restart-bot` and ask again."
-                                : ":warning: Slack refused the approval message ("
-                                    + failure.error()
-                                    + "); the request was dropped. Please try again.")));
-    return request.approvalRequired()
-        ? ":white_check_mark: Request `"
-            + request.id()
-            + "` submitted: "
-            + Messages.targetList(request.targets())
-            + ". Someone else who may approve it has to click Approve."
-        : ":white_check_mark: Request `"
-            + request.id()
-            + "` needs no approval; restarting "
-            + Messages.targetList(request.targets())
-            + " now.";
+                .ifPresent(failure -> respond(ctx, Messages.notPosted(failure))));
+    return Messages.submitted(request);
   }
 
   private static void respond(SlashCommandContext ctx, String text) {

@@ -8,18 +8,18 @@ import static dev.restartbot.e2e.SlackFlowHarness.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.restartbot.policy.Actor;
 import dev.restartbot.policy.Target;
 import dev.restartbot.policy.WorkloadKind;
 import dev.restartbot.restart.ConfigMapRequestStore;
 import dev.restartbot.restart.Outcome;
 import dev.restartbot.restart.RequestState;
 import dev.restartbot.restart.RequestStore;
+import dev.restartbot.restart.RequestSweep;
 import dev.restartbot.restart.RestartRequest;
 import dev.restartbot.restart.TargetResult;
-import dev.restartbot.slack.RequestSweep;
 import dev.restartbot.testing.FakeSlackApi;
 import dev.restartbot.testing.FakeSlackResource;
+import dev.restartbot.testing.RequestBuilder;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -33,7 +33,6 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -77,23 +76,17 @@ class ClusterStoreTest {
 
   private RestartRequest request(
       String id, RequestState state, List<Target> targets, Instant created, String messageTs) {
-    return new RestartRequest(
-        id,
-        state,
-        Actor.member(REQUESTER),
-        "u0req",
-        OPS,
-        targets,
-        Optional.empty(),
-        true,
-        created,
-        created.plus(Duration.ofMinutes(15)),
-        state == RequestState.PENDING ? Optional.empty() : Optional.of(LEAD),
-        state == RequestState.PENDING ? Optional.empty() : Optional.of("u0lead"),
-        state == RequestState.PENDING ? Optional.empty() : Optional.of(created),
-        Optional.of(messageTs),
-        List.of(),
-        Optional.empty());
+    RequestBuilder b =
+        RequestBuilder.request()
+            .id(id)
+            .requester(REQUESTER, "u0req")
+            .channel(OPS)
+            .targets(targets)
+            .createdAt(created)
+            .message(messageTs);
+    return state == RequestState.PENDING
+        ? b.build()
+        : b.decided(state, LEAD, "u0lead", created).build();
   }
 
   private static Target deploy(String name) {

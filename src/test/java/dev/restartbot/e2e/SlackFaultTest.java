@@ -157,12 +157,12 @@ class SlackFaultTest {
             WAIT);
     assertThat(told.params().get("response_type")).isEqualTo("ephemeral");
     RestartRequest dropped = flow.requestsFor("payments-slnomsg").get(0);
-    assertThat(dropped.state()).isEqualTo(RequestState.WITHDRAWN);
+    assertThat(dropped.state()).isEqualTo(RequestState.ABANDONED);
     assertThat(sequence.records(dropped.id()))
         .extracting(AuditRecord::action, AuditRecord::outcome)
         .contains(
             org.assertj.core.groups.Tuple.tuple(AuditAction.REQUESTED, "pending"),
-            org.assertj.core.groups.Tuple.tuple(AuditAction.WITHDRAWN, "abandoned"));
+            org.assertj.core.groups.Tuple.tuple(AuditAction.ABANDONED, "abandoned"));
     assertThat(kube.allPatches()).isEmpty();
     // The target is free again: asking once more works.
     flow.requested(REQUESTER, "payments-slnomsg", "payments-slnomsg");

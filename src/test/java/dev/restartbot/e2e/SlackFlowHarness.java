@@ -6,11 +6,13 @@ import static org.awaitility.Awaitility.await;
 import dev.restartbot.restart.RequestState;
 import dev.restartbot.restart.RequestStore;
 import dev.restartbot.restart.RestartRequest;
+import dev.restartbot.slack.OrderedDelivery;
 import dev.restartbot.testing.FakeSlackApi;
 import dev.restartbot.testing.SlackRequests;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.arc.Arc;
 import io.restassured.response.Response;
 import java.time.Duration;
 import java.util.List;
@@ -32,6 +34,11 @@ final class SlackFlowHarness {
   SlackFlowHarness(KubernetesClient kube, RequestStore store) {
     this.kube = kube;
     this.store = store;
+    // What an earlier test's requests still had to say reaches Slack before this test starts
+    // (and resets the fake): Slack deliveries run on queues of their own.
+    assertThat(Arc.container().instance(OrderedDelivery.class).get().awaitIdle(WAIT))
+        .as("Slack deliveries of earlier tests finished")
+        .isTrue();
   }
 
   Deployment seedDeployment(String name) {

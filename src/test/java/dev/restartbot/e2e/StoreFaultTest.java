@@ -133,8 +133,7 @@ class StoreFaultTest {
     assertThat(sequence.results(request.id()))
         .extracting(AuditRecord::outcome)
         .containsExactly("restarted", "restarted", "skipped");
-    assertThat(sequence.results(request.id()).get(2).detail())
-        .contains("not started: the request store could not be reached");
+    assertThat(sequence.results(request.id()).get(2).detail()).startsWith("store_unreachable: ");
     assertThat(sequence.records(request.id()))
         .filteredOn(r -> r.action() == AuditAction.FINISHED)
         .singleElement()

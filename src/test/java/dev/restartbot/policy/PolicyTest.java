@@ -64,7 +64,7 @@ class PolicyTest {
           .isEqualTo(
               new RequestDecision.Refused(
                   deployment("payments", "checkout"),
-                  "deployment/checkout in namespace payments is not on the restart allowlist"));
+                  new PolicyRefusal.NotOnAllowlist(deployment("payments", "checkout"))));
     }
 
     @Test
@@ -159,7 +159,7 @@ class PolicyTest {
           .isEqualTo(
               new RequestDecision.Refused(
                   deployment("payments", "api"),
-                  "you are not allowed to request restarts of deployment/api in payments"));
+                  new PolicyRefusal.RequesterNotAllowed(deployment("payments", "api"))));
     }
 
     @Test
@@ -182,7 +182,7 @@ class PolicyTest {
           .isEqualTo(
               new RequestDecision.Refused(
                   deployment("payments", "api"),
-                  "restarts of deployment/api in payments are not allowed from this channel"));
+                  new PolicyRefusal.ChannelNotAllowed(deployment("payments", "api"))));
     }
 
     @Test
@@ -194,7 +194,7 @@ class PolicyTest {
               policy.evaluateRequest(
                   BOB, RANDOM, List.of(deployment("payments", "api")), GroupMembership.NONE))
           .extracting(decision -> ((RequestDecision.Refused) decision).reason())
-          .isEqualTo("you are not allowed to request restarts of deployment/api in payments");
+          .isEqualTo(new PolicyRefusal.RequesterNotAllowed(deployment("payments", "api")));
     }
 
     @Test
@@ -205,7 +205,7 @@ class PolicyTest {
           .isEqualTo(
               new RequestDecision.Refused(
                   deployment("payments", "api"),
-                  "guest and external accounts must be named in the policy to request restarts"));
+                  new PolicyRefusal.GuestMustBeNamed(PolicyRefusal.Role.REQUESTER)));
     }
 
     @Test
@@ -216,7 +216,7 @@ class PolicyTest {
               policy.evaluateRequest(
                   GUEST, OPS, List.of(deployment("payments", "api")), EVERYONE_IN_PLATFORM))
           .extracting(decision -> ((RequestDecision.Refused) decision).reason())
-          .isEqualTo("guest and external accounts must be named in the policy to request restarts");
+          .isEqualTo(new PolicyRefusal.GuestMustBeNamed(PolicyRefusal.Role.REQUESTER));
     }
 
     @Test
@@ -352,7 +352,7 @@ class PolicyTest {
       assertThat(approval(policy, BOB, deployment("payments", "api")))
           .isEqualTo(
               new ApprovalDecision.Refused(
-                  "you are not an approver for deployment/api in payments"));
+                  new PolicyRefusal.NotAnApprover(deployment("payments", "api"))));
     }
 
     @Test
@@ -398,7 +398,7 @@ class PolicyTest {
       assertThat(approval(policy, BOB, deployment("payments", "api"), deployment("payments", "db")))
           .isEqualTo(
               new ApprovalDecision.Refused(
-                  "you are not an approver for deployment/db in payments"));
+                  new PolicyRefusal.NotAnApprover(deployment("payments", "db"))));
     }
 
     @Test
@@ -406,9 +406,7 @@ class PolicyTest {
       Policy policy = policy(rule("payments").deployments("api").approvers(ALICE.userId()));
 
       assertThat(approval(policy, ALICE, deployment("payments", "api")))
-          .isEqualTo(
-              new ApprovalDecision.Refused(
-                  "you requested this restart; someone else must approve it"));
+          .isEqualTo(new ApprovalDecision.Refused(new PolicyRefusal.OwnRequest()));
     }
 
     @Test
@@ -439,7 +437,7 @@ class PolicyTest {
       assertThat(byGroup.evaluateApproval(GUEST, ALICE, OPS, List.of(api), EVERYONE_IN_PLATFORM))
           .isEqualTo(
               new ApprovalDecision.Refused(
-                  "guest and external accounts must be named in the policy to approve restarts"));
+                  new PolicyRefusal.GuestMustBeNamed(PolicyRefusal.Role.APPROVER)));
       assertThat(byGroup.evaluateApproval(EXTERNAL, ALICE, OPS, List.of(api), EVERYONE_IN_PLATFORM))
           .isInstanceOf(ApprovalDecision.Refused.class);
       assertThat(byId.evaluateApproval(GUEST, ALICE, OPS, List.of(api), EVERYONE_IN_PLATFORM))
@@ -453,7 +451,7 @@ class PolicyTest {
       assertThat(approval(policy, Actor.member(LEAD), deployment("payments", "worker")))
           .isEqualTo(
               new ApprovalDecision.Refused(
-                  "deployment/worker in namespace payments is not on the restart allowlist"));
+                  new PolicyRefusal.NotOnAllowlist(deployment("payments", "worker"))));
     }
   }
 

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.restartbot.policy.Actor;
 import dev.restartbot.policy.Target;
 import dev.restartbot.policy.WorkloadKind;
+import dev.restartbot.testing.RequestBuilder;
+import dev.restartbot.testing.Samples;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -19,7 +21,6 @@ import io.fabric8.kubernetes.client.http.Interceptor;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import java.lang.reflect.RecordComponent;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -83,23 +84,12 @@ class ConfigMapRequestStoreTest {
   }
 
   private static RestartRequest minimal(String id, Instant createdAt, Target... targets) {
-    return new RestartRequest(
-        id,
-        RequestState.PENDING,
-        Actor.member("U0REQ"),
-        "alice",
-        "C0OPS",
-        List.of(targets),
-        Optional.empty(),
-        true,
-        createdAt,
-        createdAt.plus(Duration.ofMinutes(15)),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        List.of(),
-        Optional.empty());
+    return RequestBuilder.request()
+        .id(id)
+        .requester("U0REQ", "alice")
+        .targets(targets)
+        .createdAt(createdAt)
+        .build();
   }
 
   private static RestartRequest rich(String id) {
@@ -117,30 +107,26 @@ class ConfigMapRequestStoreTest {
             new Outcome.Forbidden("configmaps is forbidden: \"quoted\" ünïcödé"),
             new Outcome.Paused(),
             new Outcome.Error("500 from the API"),
-            new Outcome.Skipped("an earlier target failed"));
+            new Outcome.Skipped(new Outcome.SkipReason.EarlierFailed(Optional.of(api))),
+            new Outcome.Skipped(new Outcome.SkipReason.StoreUnreachable("etcd timeout")),
+            new Outcome.Unexpected());
     List<TargetResult> results = new ArrayList<>();
     for (int i = 0; i < outcomes.size(); i++) {
       results.add(
           new TargetResult(
               List.of(api, db, agent).get(i % 3), outcomes.get(i), Duration.ofNanos(i)));
     }
-    return new RestartRequest(
-        id,
-        RequestState.DONE,
-        new Actor("W0GUEST", true, true),
-        "Zoë \"ops\" O'Brien",
-        "C0OPS",
-        List.of(api, db, agent),
-        Optional.of("memory leak, see {\"json\": true}"),
-        true,
-        T0,
-        T0.plus(Duration.ofMinutes(15)),
-        Optional.of("U0LEAD"),
-        Optional.of("bob"),
-        Optional.of(T0.plusSeconds(30)),
-        Optional.of("1732615200.000100"),
-        results,
-        Optional.of(T0.plusSeconds(300)));
+    RequestBuilder b =
+        RequestBuilder.request()
+            .id(id)
+            .requester(new Actor("W0GUEST", true, true))
+            .targets(api, db, agent)
+            .reason("memory leak, see {\"json\": true}")
+            .createdAt(T0)
+            .message("1732615200.000100")
+            .decided(RequestState.APPROVED, "U0LEAD", "bob", T0.plusSeconds(30));
+    results.forEach(b::result);
+    return b.finished(RequestState.DONE, T0.plusSeconds(300)).build();
   }
 
   private RestartRequest created(RestartRequest request) {
@@ -200,36 +186,38 @@ class ConfigMapRequestStoreTest {
   @Test
   void everyPermittedOutcomeTypeHasAJsonForm() throws Exception {
     RequestJson codec = new RequestJson(new ObjectMapper());
-    Class<?>[] permitted = Outcome.class.getPermittedSubclasses();
-    assertThat(permitted).hasSizeGreaterThanOrEqualTo(10);
-    for (Class<?> type : permitted) {
-      RecordComponent[] components = type.getRecordComponents();
-      Object[] values = new Object[components.length];
-      Class<?>[] types = new Class<?>[components.length];
-      for (int i = 0; i < components.length; i++) {
-        types[i] = components[i].getType();
-        values[i] = sample(types[i], i);
-      }
-      Outcome outcome = (Outcome) type.getDeclaredConstructor(types).newInstance(values);
+    List<Outcome> every = Samples.all(Outcome.class);
+    assertThat(every).hasSizeGreaterThanOrEqualTo(12);
+    for (Outcome outcome : every) {
       RestartRequest request =
           minimal("o", T0, deployment("a"))
               .withResult(new TargetResult(deployment("a"), outcome, Duration.ofSeconds(3)));
 
-      assertThat(codec.read(codec.write(request))).as(type.getSimpleName()).isEqualTo(request);
+      assertThat(codec.read(codec.write(request))).as(outcome.toString()).isEqualTo(request);
     }
   }
 
-  private static Object sample(Class<?> type, int i) {
-    if (type == String.class) {
-      return "value-" + i;
-    }
-    if (type == long.class) {
-      return 40L + i;
-    }
-    if (type == Duration.class) {
-      return Duration.ofMillis(1234 + i);
-    }
-    throw new AssertionError("add a sample for " + type);
+  @Test
+  void aSkipStoredAsASentenceBeforeReasonsHadTypesReadsBackAsItsReason() throws Exception {
+    RequestJson codec = new RequestJson(new ObjectMapper());
+    String stored =
+        codec
+            .write(
+                minimal("legacy", T0, deployment("a"))
+                    .withResult(
+                        new TargetResult(
+                            deployment("a"),
+                            new Outcome.Skipped(new Outcome.SkipReason.StoreUnreachable("timeout")),
+                            Duration.ZERO)))
+            .replace(
+                "\"skip\":\"StoreUnreachable\",\"error\":\"timeout\"",
+                "\"reason\":\"not started: the request store could not be reached (timeout)\"");
+
+    assertThat(codec.read(stored).results().get(0).outcome())
+        .isEqualTo(
+            new Outcome.Skipped(
+                new Outcome.SkipReason.StoreUnreachable(
+                    "not started: the request store could not be reached (timeout)")));
   }
 
   @Test
@@ -272,7 +260,9 @@ class ConfigMapRequestStoreTest {
         store.update(
             "label",
             r -> r.state() == RequestState.PENDING,
-            r -> r.withDecision(RequestState.APPROVED, "U0LEAD", "bob", T0.plusSeconds(5)));
+            r ->
+                r.decided(
+                    RequestState.APPROVED, new Decider.Person("U0LEAD", "bob"), T0.plusSeconds(5)));
 
     assertThat(approved).map(RestartRequest::state).contains(RequestState.APPROVED);
     ConfigMap cm = map("restart-request-label");
@@ -394,7 +384,8 @@ class ConfigMapRequestStoreTest {
           },
           r -> {
             changes.incrementAndGet();
-            return r.withDecision(RequestState.APPROVED, approver, approver, T0.plusSeconds(1));
+            return r.decided(
+                RequestState.APPROVED, new Decider.Person(approver, approver), T0.plusSeconds(1));
           });
     };
   }
@@ -439,7 +430,7 @@ class ConfigMapRequestStoreTest {
               otherStore.update(
                   winner.id(),
                   r -> r.state() == RequestState.PENDING,
-                  r -> r.withDecision(RequestState.DENIED, "U0LEAD", "bob", T0)))
+                  r -> r.decided(RequestState.DENIED, new Decider.Person("U0LEAD", "bob"), T0)))
           .isPresent();
       assertThat(lockMaps()).as("denying releases the lock").isEmpty();
     }
@@ -510,12 +501,13 @@ class ConfigMapRequestStoreTest {
                   r -> r.state() == RequestState.PENDING,
                   r -> {
                     changes.incrementAndGet();
-                    return r.withDecision(RequestState.APPROVED, "U0LEAD", "bob", T0);
+                    return r.decided(
+                        RequestState.APPROVED, new Decider.Person("U0LEAD", "bob"), T0);
                   });
 
       assertThat(landed).as("the first attempt landed").hasValue(1);
       assertThat(changes).as("decided once, not again after the 409").hasValue(1);
-      assertThat(result).map(RestartRequest::decidedBy).contains(Optional.of("U0LEAD"));
+      assertThat(result.flatMap(RestartRequest::decidedBy).map(Decider::id)).contains("U0LEAD");
       assertThat(store.find("lost")).isEqualTo(result);
     }
   }

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.restartbot.policy.Target;
 import dev.restartbot.policy.WorkloadKind;
+import dev.restartbot.testing.RequestBuilder;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,24 +24,12 @@ class InMemoryRequestStoreTest {
         java.util.Arrays.stream(names)
             .map(n -> new Target(WorkloadKind.DEPLOYMENT, "ns", n))
             .toList();
-    Instant now = Instant.parse("2026-11-26T10:00:00Z");
-    return new RestartRequest(
-        id,
-        RequestState.PENDING,
-        dev.restartbot.policy.Actor.member("U1"),
-        "alice",
-        "C1",
-        targets,
-        Optional.empty(),
-        true,
-        now,
-        now.plusSeconds(900),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        List.of(),
-        Optional.empty());
+    return RequestBuilder.request()
+        .id(id)
+        .requester("U1", "alice")
+        .channel("C1")
+        .targets(targets)
+        .build();
   }
 
   @Test
@@ -68,8 +56,9 @@ class InMemoryRequestStoreTest {
   void sameNameInAnotherNamespaceIsAnotherTarget() {
     store.create(pending("a", "api"));
     RestartRequest other =
-        pending("b", "api")
-            .withTargets(List.of(new Target(WorkloadKind.DEPLOYMENT, "other", "api")));
+        RequestBuilder.from(pending("b", "api"))
+            .targets(new Target(WorkloadKind.DEPLOYMENT, "other", "api"))
+            .build();
 
     assertThat(store.create(other)).isInstanceOf(RequestStore.CreateResult.Created.class);
   }
@@ -111,8 +100,10 @@ class InMemoryRequestStoreTest {
                           id,
                           r -> r.state() == RequestState.PENDING,
                           r ->
-                              r.withDecision(
-                                  RequestState.APPROVED, approver, approver, Instant.now()))
+                              r.decided(
+                                  RequestState.APPROVED,
+                                  new Decider.Person(approver, approver),
+                                  Instant.now()))
                       .ifPresent(r -> wins.incrementAndGet());
                   return null;
                 }));
@@ -130,7 +121,7 @@ class InMemoryRequestStoreTest {
   void listIsNewestFirst() {
     RestartRequest older = pending("old", "a");
     RestartRequest newer = pending("new", "b");
-    newer = newer.withCreatedAt(newer.createdAt().plusSeconds(5));
+    newer = RequestBuilder.from(newer).createdAt(newer.createdAt().plusSeconds(5)).build();
     store.create(older);
     store.create(newer);
 

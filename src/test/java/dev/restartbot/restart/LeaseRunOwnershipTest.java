@@ -2,9 +2,7 @@ package dev.restartbot.restart;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.restartbot.policy.Actor;
-import dev.restartbot.policy.Target;
-import dev.restartbot.policy.WorkloadKind;
+import dev.restartbot.testing.RequestBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -13,8 +11,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 @EnableKubernetesMockClient(crud = true)
@@ -45,23 +41,14 @@ class LeaseRunOwnershipTest {
   private final ManualClock clock = new ManualClock();
 
   private RestartRequest running(String id) {
-    return new RestartRequest(
-        id,
-        RequestState.RUNNING,
-        Actor.member("U1"),
-        "alice",
-        "C1",
-        List.of(new Target(WorkloadKind.DEPLOYMENT, "ns", "api")),
-        Optional.empty(),
-        true,
-        clock.now,
-        clock.now.plusSeconds(900),
-        Optional.of("U2"),
-        Optional.of("bob"),
-        Optional.of(clock.now),
-        Optional.of("1.1"),
-        List.of(),
-        Optional.empty());
+    return RequestBuilder.request()
+        .id(id)
+        .requester("U1", "alice")
+        .channel("C1")
+        .createdAt(clock.now)
+        .message("1.1")
+        .decided(RequestState.RUNNING, "U2", "bob", clock.now)
+        .build();
   }
 
   private LeaseRunOwnership owner(String identity) {

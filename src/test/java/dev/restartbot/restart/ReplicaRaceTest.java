@@ -17,7 +17,6 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -119,18 +118,17 @@ class ReplicaRaceTest {
     ObjectMapper json = new ObjectMapper();
     Clock clock = Clock.systemUTC();
     RequestStore store = new ConfigMapRequestStore(own, "bot", json);
-    AuditLog audit = new AuditLog(json);
+    AuditTrail audit = new AuditTrail(new AuditLog(json));
+    WorkloadEvents kubeEvents = new WorkloadEvents(own, clock, Runnable::run);
+    RequestEvents events =
+        new RequestEvents(
+            e -> {
+              audit.record(e);
+              kubeEvents.on(e);
+            });
     Workloads workloads = new Workloads(own, json);
     RestartExecutor executor =
-        new RestartExecutor(
-            workloads,
-            new RolloutWatch(own),
-            new WorkloadEvents(own, clock),
-            new RestartMetrics(new SimpleMeterRegistry()),
-            store,
-            audit,
-            new Settings(),
-            clock);
+        new RestartExecutor(workloads, new RolloutWatch(own), store, events, new Settings(), clock);
     Policy policy =
         new Policy(
             List.of(
@@ -149,7 +147,9 @@ class ReplicaRaceTest {
         POLICY_CONFIG,
         workloads,
         executor,
-        audit,
+        events,
+        // Runs start only where the test says: both replicas try, and only one may.
+        new Sequences(run -> {}),
         new LeaseRunOwnership(own, "bot", identity, Duration.ofSeconds(30), clock),
         clock);
   }
@@ -205,6 +205,7 @@ class ReplicaRaceTest {
                       Optional.empty()),
                   GroupMembership.NONE);
       String id = submitted.request().id();
+      a.messagePlaced(id, "1.1");
       CountDownLatch go = new CountDownLatch(1);
       List<Future<Boolean>> ran = new ArrayList<>();
       for (RequestLifecycle replica : List.of(a, b)) {
@@ -215,7 +216,7 @@ class ReplicaRaceTest {
                   go.await();
                   replica.approve(id, Actor.member(approver), approver, GroupMembership.NONE);
                   // Both replicas try to run it, whichever click won: only one may.
-                  return replica.execute(id, ExecutionListener.NONE).isPresent();
+                  return replica.run(id).isPresent();
                 }));
       }
       go.countDown();

@@ -9,19 +9,33 @@ import org.junit.jupiter.api.Test;
 class RequestStateTest {
 
   @Test
-  void pendingMayOnlyBeDecidedOrExpire() {
+  void pendingMayOnlyBeDecidedExpireGoOutOfDateOrBeGivenUp() {
     assertThat(movesFrom(RequestState.PENDING))
         .containsExactlyInAnyOrder(
             RequestState.APPROVED,
             RequestState.DENIED,
             RequestState.WITHDRAWN,
-            RequestState.EXPIRED);
+            RequestState.EXPIRED,
+            RequestState.OUTDATED,
+            RequestState.ABANDONED);
   }
 
   @Test
   void approvedMayOnlyStartOrBeGivenUp() {
     assertThat(movesFrom(RequestState.APPROVED))
-        .containsExactlyInAnyOrder(RequestState.RUNNING, RequestState.WITHDRAWN);
+        .containsExactlyInAnyOrder(RequestState.RUNNING, RequestState.ABANDONED);
+  }
+
+  @Test
+  void aMoveTheStateMachineDoesNotDrawIsRefusedAndStayingPutIsNotAMove() {
+    RequestState.checkMove("r1", RequestState.RUNNING, RequestState.RUNNING);
+    RequestState.checkMove("r1", RequestState.RUNNING, RequestState.DONE);
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> RequestState.checkMove("r1", RequestState.DONE, RequestState.RUNNING))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("r1")
+        .hasMessageContaining("done → running");
   }
 
   @Test
@@ -37,6 +51,8 @@ class RequestStateTest {
             RequestState.DENIED,
             RequestState.WITHDRAWN,
             RequestState.EXPIRED,
+            RequestState.OUTDATED,
+            RequestState.ABANDONED,
             RequestState.DONE,
             RequestState.INTERRUPTED)) {
       assertThat(movesFrom(state)).as(state.name()).isEmpty();

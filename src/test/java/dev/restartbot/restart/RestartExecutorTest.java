@@ -2,18 +2,21 @@ package dev.restartbot.restart;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyBoolean;
 import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.Mockito.doNothing;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.spy;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.restartbot.audit.AuditLog;
-import dev.restartbot.policy.Actor;
 import dev.restartbot.policy.Target;
 import dev.restartbot.policy.WorkloadKind;
+import dev.restartbot.testing.RequestBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -37,7 +40,8 @@ class RestartExecutorTest {
   private static final Target C = new Target(WorkloadKind.DAEMONSET, "ns", "c");
 
   private final RolloutWatch rollouts = mock(RolloutWatch.class);
-  private final WorkloadEvents events = mock(WorkloadEvents.class);
+  private final WorkloadEvents kubeEvents = spy(new WorkloadEvents(null, clock, Runnable::run));
+  private final List<RequestEvent> published = new ArrayList<>();
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
   /** The settings under test, without a config source. */
@@ -72,37 +76,32 @@ class RestartExecutorTest {
   }
 
   private RestartExecutor executor(boolean stopOnFailure, boolean waitForRollout) {
+    doNothing().when(kubeEvents).record(any(), any(), any(), any(), anyBoolean(), any());
+    RestartMetrics metrics = new RestartMetrics(meters);
+    AuditTrail trail = new AuditTrail(audit);
+    RequestEvents events =
+        new RequestEvents(
+            e -> {
+              published.add(e);
+              trail.record(e);
+              metrics.on(e);
+              kubeEvents.on(e);
+            });
     return new RestartExecutor(
-        workloads,
-        rollouts,
-        events,
-        new RestartMetrics(meters),
-        store,
-        audit,
-        new Settings(stopOnFailure, waitForRollout),
-        clock);
+        workloads, rollouts, store, events, new Settings(stopOnFailure, waitForRollout), clock);
   }
 
   private RestartRequest running() {
     Instant now = clock.instant();
     RestartRequest r =
-        new RestartRequest(
-            "req1",
-            RequestState.RUNNING,
-            Actor.member("U1"),
-            "alice",
-            "C1",
-            List.of(A, B, C),
-            Optional.empty(),
-            true,
-            now,
-            now.plusSeconds(900),
-            Optional.of("U2"),
-            Optional.of("bob"),
-            Optional.of(now),
-            Optional.of("1.1"),
-            List.of(),
-            Optional.empty());
+        RequestBuilder.request()
+            .requester("U1", "alice")
+            .channel("C1")
+            .targets(A, B, C)
+            .createdAt(now)
+            .message("1.1")
+            .decided(RequestState.RUNNING, "U2", "bob", now)
+            .build();
     store.create(r);
     return r;
   }
@@ -114,12 +113,13 @@ class RestartExecutorTest {
     when(workloads.restart(eq(B), anyString(), anyString()))
         .thenReturn(new Outcome.Forbidden("nope"));
 
-    RestartRequest done = executor(true).run(running(), ExecutionListener.NONE);
+    RestartRequest done = executor(true).run(running());
 
     assertThat(done.results())
         .extracting(r -> r.outcome().code())
         .containsExactly("restarted", "forbidden", "skipped");
-    assertThat(done.results().get(2).outcome().detail()).contains("statefulset/b");
+    assertThat(done.results().get(2).outcome())
+        .isEqualTo(new Outcome.Skipped(new Outcome.SkipReason.EarlierFailed(Optional.of(B))));
     verify(workloads, never()).restart(eq(C), anyString(), anyString());
   }
 
@@ -131,7 +131,7 @@ class RestartExecutorTest {
     when(workloads.restart(eq(C), anyString(), anyString()))
         .thenReturn(new Outcome.Restarted("t", 2, "uid"));
 
-    RestartRequest done = executor(false).run(running(), ExecutionListener.NONE);
+    RestartRequest done = executor(false).run(running());
 
     assertThat(done.results())
         .extracting(r -> r.outcome().code())
@@ -142,23 +142,20 @@ class RestartExecutorTest {
   void targetsRunInOrderAndEachIsReportedBeforeTheNextStarts() {
     when(workloads.restart(any(), anyString(), anyString()))
         .thenReturn(new Outcome.Restarted("t", 2, "uid"));
-    List<String> events = new ArrayList<>();
 
-    executor(true)
-        .run(
-            running(),
-            new ExecutionListener() {
-              @Override
-              public void targetStarted(RestartRequest request, Target target, int index) {
-                events.add("start " + target.name());
-              }
+    executor(true).run(running());
 
-              @Override
-              public void targetFinished(RestartRequest request, TargetResult result, int index) {
-                events.add("done " + result.target().name());
-              }
-            });
-
+    List<String> events =
+        published.stream()
+            .map(
+                e ->
+                    e instanceof RequestEvent.TargetStarted t
+                        ? "start " + t.target().name()
+                        : e instanceof RequestEvent.TargetFinished f
+                            ? "done " + f.result().target().name()
+                            : "")
+            .filter(x -> !x.isEmpty())
+            .toList();
     assertThat(events)
         .containsExactly("start a", "done a", "start b", "done b", "start c", "done c");
   }
@@ -168,7 +165,7 @@ class RestartExecutorTest {
     when(workloads.restart(eq(A), anyString(), anyString()))
         .thenThrow(new IllegalStateException("boom"));
 
-    RestartRequest done = executor(true).run(running(), ExecutionListener.NONE);
+    RestartRequest done = executor(true).run(running());
 
     assertThat(done.results())
         .extracting(r -> r.outcome().code())
@@ -180,7 +177,7 @@ class RestartExecutorTest {
     when(workloads.restart(any(), anyString(), anyString()))
         .thenReturn(new Outcome.Restarted("t", 2, "uid"));
 
-    executor(true).run(running(), ExecutionListener.NONE);
+    executor(true).run(running());
 
     verify(workloads)
         .restart(
@@ -205,15 +202,15 @@ class RestartExecutorTest {
               return new Outcome.RolledOut("t", "rolled out (2 pods)");
             });
 
-    RestartRequest done = executor(true, true).run(running(), ExecutionListener.NONE);
+    RestartRequest done = executor(true, true).run(running());
 
     assertThat(order)
         .containsExactly(
             "patch a", "rolled out a", "patch b", "rolled out b", "patch c", "rolled out c");
     assertThat(done.results()).extracting(r -> r.outcome().code()).containsOnly("rolled_out");
-    verify(events)
+    verify(kubeEvents)
         .record(eq(A), eq("uid"), eq("req1"), eq(WorkloadEvents.REQUESTED), eq(false), any());
-    verify(events)
+    verify(kubeEvents)
         .record(eq(A), eq("uid"), eq("req1"), eq(WorkloadEvents.COMPLETE), eq(false), any());
   }
 
@@ -224,13 +221,14 @@ class RestartExecutorTest {
     when(rollouts.await(eq(A), anyString(), eq(2L), any(), any()))
         .thenReturn(new Outcome.RolloutFailed("exceeded its progress deadline"));
 
-    RestartRequest done = executor(true, true).run(running(), ExecutionListener.NONE);
+    RestartRequest done = executor(true, true).run(running());
 
     assertThat(done.results())
         .extracting(r -> r.outcome().code())
         .containsExactly("rollout_failed", "skipped", "skipped");
     verify(workloads, never()).restart(eq(B), anyString(), anyString());
-    verify(events).record(eq(A), eq("uid"), eq("req1"), eq(WorkloadEvents.FAILED), eq(true), any());
+    verify(kubeEvents)
+        .record(eq(A), eq("uid"), eq("req1"), eq(WorkloadEvents.FAILED), eq(true), any());
     assertThat(meters.get("restartbot.restarts").tag("outcome", "rollout_failed").counter().count())
         .isEqualTo(1.0);
     assertThat(meters.get("restartbot.rollout.duration").timer().count()).isEqualTo(1);

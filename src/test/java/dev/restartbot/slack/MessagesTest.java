@@ -7,11 +7,13 @@ import com.slack.api.model.block.LayoutBlock;
 import com.slack.api.model.block.element.ButtonElement;
 import dev.restartbot.policy.Target;
 import dev.restartbot.policy.WorkloadKind;
+import dev.restartbot.restart.Decider;
 import dev.restartbot.restart.Outcome;
 import dev.restartbot.restart.RequestState;
 import dev.restartbot.restart.RestartRequest;
 import dev.restartbot.restart.TargetResult;
 import dev.restartbot.restart.WorkloadSnapshot;
+import dev.restartbot.testing.RequestBuilder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -22,24 +24,7 @@ import org.junit.jupiter.api.Test;
 class MessagesTest {
 
   private static RestartRequest request(List<Target> targets, Optional<String> reason) {
-    Instant now = Instant.parse("2026-11-26T10:00:00Z");
-    return new RestartRequest(
-        "abc123",
-        RequestState.PENDING,
-        dev.restartbot.policy.Actor.member("U0REQ"),
-        "alice",
-        "C0OPS",
-        targets,
-        reason,
-        true,
-        now,
-        now.plusSeconds(900),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        List.of(),
-        Optional.empty());
+    return RequestBuilder.request().id("abc123").targets(targets).reason(reason).build();
   }
 
   private static Target deploy(String name) {
@@ -95,7 +80,7 @@ class MessagesTest {
   void decidedMessageHasNoButtons() {
     RestartRequest r =
         request(List.of(deploy("payments-api")), Optional.of("why"))
-            .withDecision(RequestState.APPROVED, "U0LEAD", "bob", Instant.now());
+            .decided(RequestState.APPROVED, new Decider.Person("U0LEAD", "bob"), Instant.now());
 
     assertThat(Messages.decided(r)).noneMatch(ActionsBlock.class::isInstance);
     assertThat(Messages.stateLine(r)).contains("Approved by <@U0LEAD>");
@@ -141,7 +126,13 @@ class MessagesTest {
         .contains("paused", "kubectl rollout resume deployment/api -n payments");
     assertThat(Messages.result(new TargetResult(t, new Outcome.Error("boom"), Duration.ZERO)))
         .contains("failed", "boom");
-    assertThat(Messages.result(new TargetResult(t, new Outcome.Skipped("x failed"), Duration.ZERO)))
-        .contains("skipped", "x failed");
+    assertThat(
+            Messages.result(
+                new TargetResult(
+                    t,
+                    new Outcome.Skipped(
+                        new Outcome.SkipReason.EarlierFailed(Optional.of(deploy("x")))),
+                    Duration.ZERO)))
+        .contains("skipped", "`deployment/x` did not restart and stop-on-failure is on");
   }
 }

@@ -1,0 +1,84 @@
+package dev.restartbot.restart;
+
+import dev.restartbot.policy.PolicyRefusal;
+import dev.restartbot.policy.Target;
+
+/**
+ * Every reason a command or a click is refused, as a value. Nothing here is a sentence: the Slack
+ * edge alone words refusals, so that they read the same wherever they appear.
+ */
+public sealed interface Refusal {
+
+  /** A short machine word for the audit log and metrics. */
+  String code();
+
+  /** The allowlist does not admit the requester, or the clicker as an approver. */
+  record NotAllowed(PolicyRefusal reason) implements Refusal {
+    public String code() {
+      return reason.code();
+    }
+  }
+
+  /** A Deny click by someone who is neither the requester nor an approver of the request. */
+  record MayNotDeny(PolicyRefusal reason) implements Refusal {
+    public String code() {
+      return "may_not_deny";
+    }
+  }
+
+  /** The target does not exist in its namespace. */
+  record NotFound(Target target) implements Refusal {
+    public String code() {
+      return "not_found";
+    }
+  }
+
+  /** The target could not be read: the bot may not, or the API did not answer. */
+  record Unreadable(Target target, String apiMessage) implements Refusal {
+    public String code() {
+      return "unreadable";
+    }
+  }
+
+  /** The Deployment is paused; {@code kubectl rollout restart} refuses it too. */
+  record Paused(Target target) implements Refusal {
+    public String code() {
+      return "paused";
+    }
+  }
+
+  /** A target already belongs to a pending or running request. */
+  record Busy(RestartRequest existing) implements Refusal {
+    public String code() {
+      return "busy";
+    }
+  }
+
+  /** Who the person is could not be looked up (Slack's directory did not answer). */
+  record WhoUnknown(String error) implements Refusal {
+    public String code() {
+      return "who_unknown";
+    }
+  }
+
+  /** A click on a request the store does not have (purged, or never existed). */
+  record UnknownRequest() implements Refusal {
+    public String code() {
+      return "unknown_request";
+    }
+  }
+
+  /** A click on a request whose time for a decision is over. */
+  record Expired() implements Refusal {
+    public String code() {
+      return "expired";
+    }
+  }
+
+  /** A click on a request that is no longer pending: {@code request} as it is now. */
+  record AlreadyDecided(RestartRequest request) implements Refusal {
+    public String code() {
+      return "already_decided";
+    }
+  }
+}

@@ -1,0 +1,123 @@
+package dev.restartbot.slack;
+
+import dev.restartbot.policy.PolicyRefusal;
+import dev.restartbot.policy.Target;
+import dev.restartbot.restart.Decider;
+import dev.restartbot.restart.Refusal;
+import dev.restartbot.restart.RestartRequest;
+import java.util.function.Function;
+
+/**
+ * Words every refusal, for the ack of a command and the ephemeral answer to a click: one sentence
+ * or two, each starting with a capital and ending with a full stop, targets named as everywhere
+ * else ({@code `deployment/x` in `ns`}), behind one {@code :no_entry:}.
+ */
+final class Refusals {
+
+  private Refusals() {}
+
+  /** The whole answer: the mark and the sentence. */
+  static String answer(Refusal refusal, Function<RestartRequest, String> permalink) {
+    return ":no_entry: " + text(refusal, permalink);
+  }
+
+  // Java 17 has no pattern-matching switch; RenderingTest walks the permitted subtypes, so a
+  // refusal that reaches the end of this chain fails the build instead of reading as "refused".
+  static String text(Refusal refusal, Function<RestartRequest, String> permalink) {
+    if (refusal instanceof Refusal.NotAllowed n) {
+      return policy(n.reason());
+    }
+    if (refusal instanceof Refusal.MayNotDeny mayNot) {
+      return "Only the requester or an approver of this request can deny it. "
+          + policy(mayNot.reason());
+    }
+    if (refusal instanceof Refusal.NotFound n) {
+      return "%s was not found.".formatted(Messages.target(n.target()));
+    }
+    if (refusal instanceof Refusal.Unreadable u) {
+      return "I could not read %s: %s"
+          .formatted(
+              Messages.target(u.target()), Messages.sentence(Messages.escape(u.apiMessage())));
+    }
+    if (refusal instanceof Refusal.Paused p) {
+      return "%s is paused: resume it first with `%s`."
+          .formatted(Messages.target(p.target()), resume(p.target()));
+    }
+    if (refusal instanceof Refusal.Busy b) {
+      RestartRequest existing = b.existing();
+      String link = permalink.apply(existing);
+      return "%s already %s a %s request%s. Wait for it to finish, or withdraw it with its Deny button."
+          .formatted(
+              Messages.targetList(existing.targets()),
+              existing.targets().size() == 1 ? "has" : "have",
+              existing.state().label(),
+              link == null
+                  ? " (`%s`)".formatted(existing.id())
+                  : ": <%s|request %s>".formatted(link, existing.id()));
+    }
+    if (refusal instanceof Refusal.WhoUnknown w) {
+      return "I could not look up your Slack profile just now (%s); please try again."
+          .formatted(Messages.escape(w.error()));
+    }
+    if (refusal instanceof Refusal.UnknownRequest) {
+      return "I don't know this request any more.";
+    }
+    if (refusal instanceof Refusal.Expired) {
+      return "This request expired; ask again with /restart.";
+    }
+    if (refusal instanceof Refusal.AlreadyDecided a) {
+      return alreadyDecided(a.request());
+    }
+    throw new IllegalStateException("no words for refusal " + refusal.getClass().getName());
+  }
+
+  static String policy(PolicyRefusal reason) {
+    if (reason instanceof PolicyRefusal.NotOnAllowlist n) {
+      return "%s is not on the restart allowlist.".formatted(Messages.target(n.target()));
+    }
+    if (reason instanceof PolicyRefusal.ChannelNotAllowed c) {
+      return "Restarts of %s are not allowed from this channel."
+          .formatted(Messages.target(c.target()));
+    }
+    if (reason instanceof PolicyRefusal.RequesterNotAllowed r) {
+      return "You are not allowed to request restarts of %s."
+          .formatted(Messages.target(r.target()));
+    }
+    if (reason instanceof PolicyRefusal.GuestMustBeNamed g) {
+      return "Guest and external accounts must be named in the policy to %s restarts."
+          .formatted(g.role() == PolicyRefusal.Role.REQUESTER ? "request" : "approve");
+    }
+    if (reason instanceof PolicyRefusal.OwnRequest) {
+      return "You requested this restart; someone else must approve it.";
+    }
+    if (reason instanceof PolicyRefusal.NotAnApprover n) {
+      return "You are not an approver for %s.".formatted(Messages.target(n.target()));
+    }
+    throw new IllegalStateException("no words for policy refusal " + reason.getClass().getName());
+  }
+
+  private static String alreadyDecided(RestartRequest request) {
+    String by =
+        request
+            .decidedBy()
+            .filter(Decider.Person.class::isInstance)
+            .map(d -> " by " + Messages.who(d))
+            .orElse("");
+    return switch (request.state()) {
+      case PENDING -> "Someone else decided this request a moment ago.";
+      case APPROVED, RUNNING, DONE, INTERRUPTED ->
+          request.decidedByPolicy()
+              ? "This request needed no approval."
+              : "This request was already approved%s.".formatted(by);
+      case DENIED -> "This request was already denied%s.".formatted(by);
+      case WITHDRAWN -> "This request was withdrawn by the requester.";
+      case EXPIRED -> "This request expired; ask again with /restart.";
+      case OUTDATED -> "This request is outdated: a target changed since it was asked.";
+      case ABANDONED -> "This request was given up: its approval message could not be posted.";
+    };
+  }
+
+  static String resume(Target target) {
+    return "kubectl rollout resume %s -n %s".formatted(target.ref(), target.namespace());
+  }
+}

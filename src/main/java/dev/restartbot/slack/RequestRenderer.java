@@ -1,0 +1,236 @@
+package dev.restartbot.slack;
+
+import dev.restartbot.restart.Decider;
+import dev.restartbot.restart.RequestEvent;
+import dev.restartbot.restart.RequestLifecycle;
+import dev.restartbot.restart.RestartRequest;
+import dev.restartbot.restart.WorkloadSnapshot;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jboss.logging.Logger;
+
+/**
+ * A request's presence in the channel: the approval message, updated in place as the request moves,
+ * and the thread beneath it with one reply per target and a closing summary. It renders request
+ * events and decides nothing; each request's events are delivered in order on {@link
+ * OrderedDelivery}, so the sequence of restarts never waits for Slack.
+ */
+@Singleton
+public class RequestRenderer implements RequestEvent.Visitor<Void> {
+
+  private static final Logger LOG = Logger.getLogger(RequestRenderer.class);
+
+  private final SlackClient slack;
+  private final RequestLifecycle lifecycle;
+  private final ProgressUpdates progress;
+  private final OrderedDelivery delivery;
+
+  /** Per request, the thread reply of each target; touched only on the request's own queue. */
+  private final Map<String, Map<Integer, String>> replies = new ConcurrentHashMap<>();
+
+  RequestRenderer(
+      SlackClient slack,
+      RequestLifecycle lifecycle,
+      ProgressUpdates progress,
+      OrderedDelivery delivery) {
+    this.slack = slack;
+    this.lifecycle = lifecycle;
+    this.progress = progress;
+    this.delivery = delivery;
+  }
+
+  void on(@Observes RequestEvent event) {
+    if (!event.requestId().isEmpty()) {
+      delivery.submit(event.requestId(), () -> event.accept(this));
+    }
+  }
+
+  /**
+   * Posts the approval message of a new request and tells the lifecycle where it is (a request that
+   * needs no approval then starts). Answers Slack's error when it could not be posted: the request
+   * is then given up.
+   */
+  public Optional<SlackDeliveryException> open(
+      RestartRequest request, List<WorkloadSnapshot> snapshots) {
+    String ts;
+    try {
+      ts =
+          slack.post(
+              request.channelId(),
+              null,
+              Messages.pendingText(request),
+              request.approvalRequired()
+                  ? Messages.pending(request, snapshots)
+                  : Messages.decided(request));
+    } catch (SlackDeliveryException e) {
+      LOG.warnf("could not post the approval message of request %s: %s", request.id(), e.error());
+      lifecycle.messageNotPlaced(request.id(), e.error());
+      return Optional.of(e);
+    }
+    lifecycle.messagePlaced(request.id(), ts);
+    return Optional.empty();
+  }
+
+  @Override
+  public Void commandRefused(RequestEvent.CommandRefused e) {
+    return null; // answered in the command's ack
+  }
+
+  @Override
+  public Void clickRefused(RequestEvent.ClickRefused e) {
+    return null; // answered to the clicker alone
+  }
+
+  @Override
+  public Void submitted(RequestEvent.Submitted e) {
+    return null; // its message is posted by open(), which tells the lifecycle where it is
+  }
+
+  @Override
+  public Void abandoned(RequestEvent.Abandoned e) {
+    return null; // there is no message to update; the requester is told in the command's answer
+  }
+
+  @Override
+  public Void decided(RequestEvent.Decided e) {
+    showState(e.request());
+    return null;
+  }
+
+  @Override
+  public Void expired(RequestEvent.Expired e) {
+    showState(e.request());
+    return null;
+  }
+
+  @Override
+  public Void started(RequestEvent.Started e) {
+    showState(e.request());
+    return null;
+  }
+
+  @Override
+  public Void targetStarted(RequestEvent.TargetStarted e) {
+    try {
+      String ts = post(e.request(), Messages.started(e.target()));
+      replies.computeIfAbsent(e.requestId(), id -> new HashMap<>()).put(e.index(), ts);
+    } catch (SlackDeliveryException x) {
+      LOG.warnf("could not post to the thread of request %s: %s", e.requestId(), x.error());
+    }
+    return null;
+  }
+
+  @Override
+  public Void targetPatched(RequestEvent.TargetPatched e) {
+    return null; // the target's reply says "restarting" until the rollout moves
+  }
+
+  @Override
+  public Void targetProgress(RequestEvent.TargetProgress e) {
+    String ts = reply(e.requestId(), e.index());
+    if (ts != null) {
+      progress.progress(
+          e.request().channelId(), ts, Messages.progress(e.target(), e.status().summary()));
+    }
+    return null;
+  }
+
+  @Override
+  public Void targetFinished(RequestEvent.TargetFinished e) {
+    String text = Messages.result(e.result());
+    String ts = reply(e.requestId(), e.index());
+    if (ts == null) {
+      deliver(e.request(), text);
+      return null;
+    }
+    try {
+      progress.finish(e.request().channelId(), ts, text);
+    } catch (SlackDeliveryException x) {
+      deliver(e.request(), text);
+    }
+    return null;
+  }
+
+  @Override
+  public Void finished(RequestEvent.Finished e) {
+    replies.remove(e.requestId());
+    deliver(e.request(), Messages.summary(e.request()));
+    showState(e.request());
+    return null;
+  }
+
+  @Override
+  public Void interrupted(RequestEvent.Interrupted e) {
+    replies.remove(e.requestId());
+    deliver(e.request(), Messages.interrupted(e.request()));
+    showState(e.request());
+    return null;
+  }
+
+  private String reply(String requestId, int index) {
+    Map<Integer, String> of = replies.get(requestId);
+    return of == null ? null : of.get(index);
+  }
+
+  /** Shows the request's state on the approval message, once it has one. */
+  private void showState(RestartRequest request) {
+    request
+        .messageTs()
+        .ifPresent(
+            ts -> {
+              try {
+                slack.update(
+                    request.channelId(),
+                    ts,
+                    Messages.stateLine(request),
+                    Messages.decided(request));
+              } catch (SlackDeliveryException e) {
+                LOG.warnf(
+                    "could not update the message of request %s: %s", request.id(), e.error());
+              }
+            });
+  }
+
+  /**
+   * Posts a result to the thread; when Slack will not take it even after retries, tells the
+   * requester and the approver (ephemeral), so that nobody waits for a message that is not coming.
+   * The audit log has the record either way.
+   */
+  private void deliver(RestartRequest request, String text) {
+    try {
+      post(request, text);
+    } catch (SlackDeliveryException e) {
+      LOG.warnf("could not post to the thread of request %s: %s", request.id(), e.error());
+      String note =
+          (":warning: I could not post this in the thread of request `%s` (Slack answered %s);"
+                  + " the bot's audit log has it:\n%s")
+              .formatted(request.id(), e.error(), text);
+      for (String user : people(request)) {
+        try {
+          slack.ephemeral(request.channelId(), user, note);
+        } catch (SlackDeliveryException again) {
+          LOG.warnf("could not tell %s about it either: %s", user, again.error());
+        }
+      }
+    }
+  }
+
+  private String post(RestartRequest request, String text) {
+    return slack.post(request.channelId(), request.messageTs().orElse(null), text, null);
+  }
+
+  /** The requester and the person who decided, once each; the policy is nobody to tell. */
+  private static Set<String> people(RestartRequest request) {
+    Set<String> people = new LinkedHashSet<>();
+    people.add(request.requesterId());
+    request.decidedBy().filter(d -> d instanceof Decider.Person).ifPresent(d -> people.add(d.id()));
+    return people;
+  }
+}
