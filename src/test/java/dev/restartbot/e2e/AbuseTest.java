@@ -30,19 +30,16 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.sessions.JqwikSession;
 import org.jboss.logging.Logger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 
 /**
  * Thousands of generated commands, clicks and bodies, signed as Slack signs them, through the real
  * app: never a 5xx, invalid commands answer the usage to the sender alone, and nothing reaches the
- * API server as a PATCH. Cases come from {@link HostileInput} with a seed that every failure names
- * ({@code -Dabuse.seed=} replays a run).
+ * API server as a PATCH. Cases come from {@link HostileInput} with a seed that each test prints and
+ * every failure names ({@code -Drestartbot.seed=} replays a run).
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
@@ -59,38 +56,33 @@ class AbuseTest {
   @KubernetesTestServer KubernetesServer server;
   @Inject RequestStore store;
 
-  private final long seed = Long.getLong("abuse.seed", new Random().nextLong());
-  private final Random random = new Random(seed);
+  private long seed;
+  private Random random;
   private final CommandParser parser = new CommandParser("test", 20);
   private SlackFlowHarness flow;
   private FakeSlackApi slack;
   private KubeRequests kube;
 
   @BeforeEach
-  void setUp() throws InterruptedException {
+  void setUp(TestInfo test) throws InterruptedException {
+    HostileInput.Seed drawn = HostileInput.Seed.forTest(test);
+    seed = drawn.value();
+    random = drawn.random();
     flow = new SlackFlowHarness(server.getClient(), store);
     slack = flow.slack;
     slack.reset();
     kube = new KubeRequests(server);
     kube.reset();
-    // Arbitraries generate only inside a jqwik session; this one draws from the test's seed.
-    JqwikSession.start(Long.toString(seed));
-  }
-
-  @AfterEach
-  void finishSession() {
-    JqwikSession.finish();
   }
 
   @Test
   void generatedCommandsNeverPatchAndInvalidOnesAnswerTheUsageToTheSenderAlone() throws Exception {
     flow.seedDeployment("payments-abuse");
-    Arbitrary<String> texts = HostileInput.commandText();
     AtomicInteger invalid = new AtomicInteger();
     long started = System.nanoTime();
 
     for (int i = 0; i < COMMANDS; i++) {
-      String text = HostileInput.draw(texts, random);
+      String text = HostileInput.commandText(random);
       Response ack = flow.command(REQUESTER, OPS, text);
 
       String context = describe(i, text);
@@ -116,15 +108,6 @@ class AbuseTest {
     flow.seedDeployment("payments-abuse-click");
     RestartRequest pending =
         flow.requested(REQUESTER, "payments-abuse-click", "payments-abuse-click");
-    Arbitrary<String> garbage = Arbitraries.strings().all().ofMaxLength(40);
-    Arbitrary<String> strangers =
-        Arbitraries.oneOf(
-            Arbitraries.strings()
-                .withChars("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-                .ofLength(9)
-                .map(s -> "U" + s),
-            Arbitraries.of("", "U0LEAD ", "u0lead", "U0LEAD\u0000", "USLACKBOT", "W0LEAD"),
-            garbage);
     long started = System.nanoTime();
 
     for (int i = 0; i < CLICKS; i++) {
@@ -135,10 +118,7 @@ class AbuseTest {
         case 0 -> {
           // The real request, by someone who may not decide it.
           value = pending.id();
-          user =
-              action.equals("restart_approve") && random.nextBoolean()
-                  ? REQUESTER
-                  : HostileInput.draw(strangers, random);
+          user = action.equals("restart_approve") && random.nextBoolean() ? REQUESTER : stranger();
         }
         case 1 -> {
           // An approver, but never the real id: near misses and garbage.
@@ -146,15 +126,15 @@ class AbuseTest {
           user = pick(LEAD, SlackFlowHarness.LEAD2);
         }
         default -> {
-          value = HostileInput.draw(garbage, random);
-          user = HostileInput.draw(strangers, random);
+          value = garbage(40);
+          user = stranger();
         }
       }
       String body =
           SlackRequests.blockActionBody(
               user,
-              random.nextInt(5) == 0 ? HostileInput.draw(garbage, random) : OPS,
-              random.nextInt(5) == 0 ? HostileInput.draw(garbage, random) : "1.2",
+              random.nextInt(5) == 0 ? garbage(40) : OPS,
+              random.nextInt(5) == 0 ? garbage(40) : "1.2",
               action,
               value,
               slack.responseUrl("abuse"));
@@ -187,14 +167,13 @@ class AbuseTest {
             LEAD, OPS, "1.2", "restart_approve", "nosuchrequest", slack.responseUrl("abuse"));
     String json =
         java.net.URLDecoder.decode(click.substring("payload=".length()), StandardCharsets.UTF_8);
-    Arbitrary<String> any = Arbitraries.strings().all().ofMaxLength(400);
     long started = System.nanoTime();
 
     for (int i = 0; i < BODIES; i++) {
       String body =
           switch (random.nextInt(6)) {
-            case 0 -> HostileInput.draw(any, random);
-            case 1 -> "payload=" + encode(HostileInput.draw(any, random));
+            case 0 -> garbage(400);
+            case 1 -> "payload=" + encode(garbage(400));
             case 2 -> "payload=" + encode(json.substring(0, random.nextInt(json.length())));
             case 3 ->
                 "payload="
@@ -210,7 +189,7 @@ class AbuseTest {
                                 + ",\"gone\":"));
             case 4 ->
                 "command=%2Frestart&text="
-                    + encode(HostileInput.draw(any, random))
+                    + encode(garbage(400))
                     + (random.nextBoolean() ? "" : "&user_id=&channel_id=");
             default ->
                 "{\"type\":\""
@@ -282,6 +261,20 @@ class AbuseTest {
                         ? Character.toString(cp)
                         : String.format(Locale.ROOT, "\\u%04X", cp)));
     return out.toString();
+  }
+
+  /** Any string up to {@code max} characters long. */
+  private String garbage(int max) {
+    return HostileInput.anyString(random, 0, max);
+  }
+
+  /** Someone who may not decide: a made-up user id, a near miss of an approver's, or garbage. */
+  private String stranger() {
+    return switch (random.nextInt(3)) {
+      case 0 -> "U" + HostileInput.stringOf(random, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 9, 9);
+      case 1 -> pick("", "U0LEAD ", "u0lead", "U0LEAD\u0000", "USLACKBOT", "W0LEAD");
+      default -> garbage(40);
+    };
   }
 
   private String mutate(String id) {

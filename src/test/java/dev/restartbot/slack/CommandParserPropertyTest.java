@@ -5,19 +5,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.restartbot.policy.Target;
 import dev.restartbot.policy.WorkloadKind;
 import dev.restartbot.testing.HostileInput;
+import dev.restartbot.testing.HostileInput.Seed;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.regex.Pattern;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.statistics.Statistics;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The {@code /restart} grammar under generated input: whatever is typed, the parser answers with a
@@ -31,6 +34,8 @@ class CommandParserPropertyTest {
       Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
   private static final Pattern RFC1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
   private static final String PARSER_BUG = "I could not understand that command.";
+  private static final String REASON_CHARS =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 .,:;!?()é€";
 
   private final CommandParser parser = new CommandParser("default", MAX_TARGETS);
 
@@ -41,62 +46,90 @@ class CommandParserPropertyTest {
     }
   }
 
-  @Property(tries = 10_000)
-  void anyTextGetsACommandOrASentenceAndNothingInvalidIsAccepted(
-      @ForAll("commandTexts") String text) {
-    Command command = parser.parse(text);
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(HostileInput.SEED)
+  void anyTextGetsACommandOrASentenceAndNothingInvalidIsAccepted(Seed seed) {
+    Map<String, Integer> mix = new TreeMap<>();
 
-    assertThat(command).isNotNull();
-    Statistics.collect(command.getClass().getSimpleName());
-    // The mix must stay meaningful: plenty refused, and enough accepted to test what is accepted.
-    Statistics.coverage(
-        check -> {
-          check.check("Invalid").percentage(p -> p > 50);
-          check.check("Restart").percentage(p -> p > 3);
+    seed.forEachCase(
+        10_000,
+        HostileInput::commandText,
+        text -> {
+          Command command = parser.parse(text);
+
+          assertThat(command).isNotNull();
+          mix.merge(command.getClass().getSimpleName(), 1, Integer::sum);
+          if (command instanceof Command.Invalid invalid) {
+            assertIsASentenceForTheUser(invalid.problem());
+          } else if (command instanceof Command.Restart restart) {
+            assertKubernetesAcceptsEveryTarget(restart);
+          } else if (command instanceof Command.History history) {
+            assertThat(history.limit()).isBetween(1, 50);
+          } else {
+            assertThat(command).isInstanceOf(Command.Help.class);
+            assertThat(text.toLowerCase(Locale.ROOT).replaceAll("[^a-z]", "")).isEqualTo("help");
+          }
         });
-    if (command instanceof Command.Invalid invalid) {
-      assertIsASentenceForTheUser(invalid.problem());
-    } else if (command instanceof Command.Restart restart) {
-      assertKubernetesAcceptsEveryTarget(restart);
-    } else if (command instanceof Command.History history) {
-      assertThat(history.limit()).isBetween(1, 50);
-    } else {
-      assertThat(command).isInstanceOf(Command.Help.class);
-      assertThat(text.toLowerCase(Locale.ROOT).replaceAll("[^a-z]", "")).isEqualTo("help");
-    }
+
+    // The mix must stay meaningful: plenty refused, and enough accepted to test what is accepted.
+    assertThat(percentage(mix, "Invalid")).as("%% Invalid in %s, %s", mix, seed).isGreaterThan(50);
+    assertThat(percentage(mix, "Restart")).as("%% Restart in %s, %s", mix, seed).isGreaterThan(3);
   }
 
-  @Property(tries = 2_000)
-  void wellFormedCommandsParseToExactlyTheTargetsGivenInOrder(
-      @ForAll("wellFormed") WellFormed command) {
-    Command parsed = parser.parse(command.text());
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(HostileInput.SEED)
+  void wellFormedCommandsParseToExactlyTheTargetsGivenInOrder(Seed seed) {
+    seed.forEachCase(
+        2_000,
+        CommandParserPropertyTest::wellFormed,
+        command -> {
+          Command parsed = parser.parse(command.text());
 
-    assertThat(parsed).isInstanceOf(Command.Restart.class);
-    Command.Restart restart = (Command.Restart) parsed;
-    assertThat(restart.targets()).containsExactlyElementsOf(command.targets());
-    assertThat(restart.reason()).isEqualTo(command.reason());
+          assertThat(parsed).isInstanceOf(Command.Restart.class);
+          Command.Restart restart = (Command.Restart) parsed;
+          assertThat(restart.targets()).containsExactlyElementsOf(command.targets());
+          assertThat(restart.reason()).isEqualTo(command.reason());
+        });
   }
 
-  @Property(tries = 2_000)
-  void oneBadWordAnywhereRefusesTheWholeCommand(
-      @ForAll("wellFormed") WellFormed command,
-      @ForAll("badWords") String bad,
-      @ForAll("positions") int position) {
-    List<String> words = new ArrayList<>(command.words());
-    words.add(Math.floorMod(position, words.size() + 1), bad);
+  /** A well-formed command, a word that spoils it, and where the word goes. */
+  record Spoiled(WellFormed command, String bad, int position) {}
 
-    Command parsed = parser.parse(String.join(" ", words));
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(HostileInput.SEED)
+  void oneBadWordAnywhereRefusesTheWholeCommand(Seed seed) {
+    seed.forEachCase(
+        2_000,
+        random ->
+            new Spoiled(wellFormed(random), badWord(random), HostileInput.integer(random, 0, 50)),
+        spoiled -> {
+          List<String> words = new ArrayList<>(spoiled.command().words());
+          words.add(Math.floorMod(spoiled.position(), words.size() + 1), spoiled.bad());
 
-    assertThat(parsed).isInstanceOf(Command.Invalid.class);
-    assertIsASentenceForTheUser(((Command.Invalid) parsed).problem());
+          Command parsed = parser.parse(String.join(" ", words));
+
+          assertThat(parsed).isInstanceOf(Command.Invalid.class);
+          assertIsASentenceForTheUser(((Command.Invalid) parsed).problem());
+        });
   }
 
-  @Property(tries = 1_000)
-  void moreTargetsThanTheLimitAreRefusedWhateverTheyAre(@ForAll("tooMany") List<String> names) {
-    Command parsed = parser.parse(String.join(" ", names));
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(HostileInput.SEED)
+  void moreTargetsThanTheLimitAreRefusedWhateverTheyAre(Seed seed) {
+    seed.forEachCase(
+        1_000,
+        CommandParserPropertyTest::tooMany,
+        names -> {
+          Command parsed = parser.parse(String.join(" ", names));
 
-    assertThat(parsed).isInstanceOf(Command.Invalid.class);
-    assertThat(((Command.Invalid) parsed).problem()).contains("At most " + MAX_TARGETS);
+          assertThat(parsed).isInstanceOf(Command.Invalid.class);
+          assertThat(((Command.Invalid) parsed).problem()).contains("At most " + MAX_TARGETS);
+        });
+  }
+
+  private static double percentage(Map<String, Integer> mix, String kind) {
+    int all = mix.values().stream().mapToInt(Integer::intValue).sum();
+    return 100.0 * mix.getOrDefault(kind, 0) / all;
   }
 
   private static void assertKubernetesAcceptsEveryTarget(Command.Restart restart) {
@@ -131,49 +164,62 @@ class CommandParserPropertyTest {
     assertThat(problem.chars().filter(c -> c == '`').count() % 2).isZero();
   }
 
-  @Provide
-  Arbitrary<String> commandTexts() {
-    return HostileInput.commandText();
+  /**
+   * A command built to be valid: up to the limit of distinct targets in one namespace, each kind
+   * spelled one of its ways, and the namespace (and, mostly, a reason) as flags among them.
+   */
+  static WellFormed wellFormed(Random random) {
+    String namespace = HostileInput.label(random, 63);
+    List<Target> targets =
+        uniqueByKey(
+            random,
+            1,
+            MAX_TARGETS,
+            r ->
+                new Target(
+                    HostileInput.pick(r, WorkloadKind.values()), namespace, nameOtherThanAWord(r)));
+    Optional<String> reason =
+        random.nextInt(20) == 0 ? Optional.empty() : Optional.of(reason(random));
+    int flagsAt = HostileInput.integer(random, 0, MAX_TARGETS);
+    boolean inline = random.nextBoolean();
+
+    List<String> words =
+        new ArrayList<>(targets.stream().map(CommandParserPropertyTest::spell).toList());
+    List<String> flags = new ArrayList<>();
+    flags.add(inline ? "--namespace=" + namespace : "-n " + namespace);
+    reason.ifPresent(r -> flags.add(inline ? "--reason=\"" + r + "\"" : "--reason '" + r + "'"));
+    words.addAll(Math.min(flagsAt, words.size()), flags);
+    return new WellFormed(words, targets, reason);
   }
 
-  @Provide
-  Arbitrary<WellFormed> wellFormed() {
-    Arbitrary<Target> target =
-        Combinators.combine(
-                Arbitraries.of(WorkloadKind.class),
-                Arbitraries.of("", "deploy/", "Deployment/", "STS/", "ds/", "daemonsets/"),
-                HostileInput.validName().filter(n -> !n.equals("help") && !n.equals("history")))
-            .as((kind, spelling, name) -> new Target(kind, "ns", name));
-    Arbitrary<List<Target>> targets =
-        target.list().ofMinSize(1).ofMaxSize(MAX_TARGETS).uniqueElements(Target::key);
-    Arbitrary<String> namespace = HostileInput.label(63);
-    Arbitrary<Optional<String>> reason =
-        Arbitraries.strings()
-            .alpha()
-            .numeric()
-            .withChars(" .,:;!?()é€")
-            .ofMinLength(1)
-            .ofMaxLength(80)
-            .map(String::strip)
-            .filter(r -> !r.isEmpty())
-            .optional();
-    Arbitrary<Integer> flagsAt = Arbitraries.integers().between(0, MAX_TARGETS);
-    Arbitrary<Boolean> inline = Arbitraries.of(true, false);
-    return Combinators.combine(targets, namespace, reason, flagsAt, inline)
-        .as(
-            (list, ns, why, at, eq) -> {
-              List<Target> inNamespace =
-                  list.stream().map(t -> new Target(t.kind(), ns, t.name())).toList();
-              List<String> words =
-                  new ArrayList<>(
-                      inNamespace.stream().map(CommandParserPropertyTest::spell).toList());
-              int place = Math.min(at, words.size());
-              List<String> flags = new ArrayList<>();
-              flags.add(eq ? "--namespace=" + ns : "-n " + ns);
-              why.ifPresent(r -> flags.add(eq ? "--reason=\"" + r + "\"" : "--reason '" + r + "'"));
-              words.addAll(place, flags);
-              return new WellFormed(words, inNamespace, why);
-            });
+  /** A reason as people write one: letters, digits, punctuation, an accent, a currency sign. */
+  private static String reason(Random random) {
+    String reason;
+    do {
+      reason = HostileInput.stringOf(random, REASON_CHARS, 1, 80).strip();
+    } while (reason.isEmpty());
+    return reason;
+  }
+
+  /** Distinct targets (by key), as many as drawn between {@code min} and {@code max}. */
+  private static List<Target> uniqueByKey(
+      Random random, int min, int max, Function<Random, Target> target) {
+    int size = HostileInput.size(random, min, max);
+    Map<String, Target> byKey = new LinkedHashMap<>();
+    while (byKey.size() < size) {
+      Target next = target.apply(random);
+      byKey.putIfAbsent(next.key(), next);
+    }
+    return List.copyOf(byKey.values());
+  }
+
+  /** A valid name that the grammar does not read as a word of its own. */
+  private static String nameOtherThanAWord(Random random) {
+    String name;
+    do {
+      name = HostileInput.validName(random);
+    } while (name.equals("help") || name.equals("history"));
+    return name;
   }
 
   /** Every spelling of a kind the grammar accepts, chosen by the name's hash. */
@@ -187,13 +233,20 @@ class CommandParserPropertyTest {
     return spellings.get(Math.floorMod(target.name().hashCode(), spellings.size())) + target.name();
   }
 
-  @Provide
-  Arbitrary<String> badWords() {
-    return Arbitraries.oneOf(
-        HostileInput.oddWord().filter(CommandParserPropertyTest::cannotBeValidAnywhere),
-        HostileInput.validName().map(n -> n.toUpperCase(Locale.ROOT) + "X"),
-        HostileInput.validName().map(n -> "pods/" + n),
-        Arbitraries.of("--bogus", "-x", "-n", "deploy/", "/", "&lt;"));
+  /** A word that spoils any command, wherever it stands. */
+  static String badWord(Random random) {
+    return switch (random.nextInt(4)) {
+      case 0 -> {
+        String word;
+        do {
+          word = HostileInput.oddWord(random);
+        } while (!cannotBeValidAnywhere(word));
+        yield word;
+      }
+      case 1 -> HostileInput.validName(random).toUpperCase(Locale.ROOT) + "X";
+      case 2 -> "pods/" + HostileInput.validName(random);
+      default -> HostileInput.pick(random, "--bogus", "-x", "-n", "deploy/", "/", "&lt;");
+    };
   }
 
   /**
@@ -211,18 +264,13 @@ class CommandParserPropertyTest {
     return refusedControl || (oneWord && foreign);
   }
 
-  @Provide
-  Arbitrary<Integer> positions() {
-    return Arbitraries.integers().between(0, 50);
-  }
-
-  @Provide
-  Arbitrary<List<String>> tooMany() {
-    return HostileInput.validName()
-        .filter(n -> !n.equals("help") && !n.equals("history"))
-        .list()
-        .ofMinSize(MAX_TARGETS + 1)
-        .ofMaxSize(300)
-        .uniqueElements();
+  /** More than {@link #MAX_TARGETS} distinct valid names, up to 300. */
+  static List<String> tooMany(Random random) {
+    int size = HostileInput.size(random, MAX_TARGETS + 1, 300);
+    Set<String> names = new LinkedHashSet<>();
+    while (names.size() < size) {
+      names.add(nameOtherThanAWord(random));
+    }
+    return List.copyOf(names);
   }
 }

@@ -8,6 +8,7 @@ import com.slack.api.bolt.request.RequestHeaders;
 import com.slack.api.bolt.response.Response;
 import com.slack.api.bolt.util.SlackRequestParser;
 import dev.restartbot.testing.HostileInput;
+import dev.restartbot.testing.HostileInput.Seed;
 import dev.restartbot.testing.SlackRequests;
 import java.time.Clock;
 import java.time.Instant;
@@ -15,14 +16,10 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Request verification under generated requests: a request signed with the secret within the time
@@ -42,78 +39,125 @@ class SignatureVerificationPropertyTest {
   /** Where a one-character change goes, and what it is. */
   record Mutation(int position, char character, int kind) {}
 
-  @Property(tries = 10_000)
-  void aSignedRequestPassesWhateverTheCaseOfItsHeaderNames(
-      @ForAll("bodies") String body,
-      @ForAll @IntRange(min = -300, max = 300) int skew,
-      @ForAll("headerCases") List<Boolean> upper) {
-    String timestamp = Long.toString(NOW + skew);
-    Map<String, List<String>> headers =
-        Map.of(
-            spell("X-Slack-Request-Timestamp", upper, 0),
-            List.of(timestamp),
-            spell("X-Slack-Signature", upper, 25),
-            List.of(SlackRequests.sign(SECRET, NOW + skew, body)),
-            spell("Content-Type", upper, 42),
-            List.of("application/x-www-form-urlencoded"));
+  /**
+   * A body signed {@code skew} seconds off our clock, its header names spelled by {@code upper}.
+   */
+  record Signed(String body, int skew, List<Boolean> upper) {}
 
-    assertThat(reachesTheHandler(body, headers)).isTrue();
+  /** A body and a change to the timestamp it is signed with. */
+  record Changed(String body, String change) {}
+
+  /** A body and a one-character change, to it or to its signature. */
+  record Mutated(String body, Mutation mutation) {}
+
+  /** A body signed with another secret, and a signing time outside the window. */
+  record Stale(String body, String otherSecret, int age, boolean future) {}
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(HostileInput.SEED)
+  void aSignedRequestPassesWhateverTheCaseOfItsHeaderNames(Seed seed) {
+    seed.forEachCase(
+        10_000,
+        random ->
+            new Signed(
+                body(random),
+                HostileInput.integer(random, -300, 300),
+                HostileInput.listOf(random, 1, 64, Random::nextBoolean)),
+        signed -> {
+          long at = NOW + signed.skew();
+          Map<String, List<String>> headers =
+              Map.of(
+                  spell("X-Slack-Request-Timestamp", signed.upper(), 0),
+                  List.of(Long.toString(at)),
+                  spell("X-Slack-Signature", signed.upper(), 25),
+                  List.of(SlackRequests.sign(SECRET, at, signed.body())),
+                  spell("Content-Type", signed.upper(), 42),
+                  List.of("application/x-www-form-urlencoded"));
+
+          assertThat(reachesTheHandler(signed.body(), headers)).isTrue();
+        });
   }
 
-  @Property(tries = 10_000)
-  void everyChangeToTheBodyIsRefused(
-      @ForAll("bodies") String body, @ForAll("mutations") Mutation mutation) {
-    String signature = SlackRequests.sign(SECRET, NOW, body);
-    String changed = mutate(body, mutation);
-    if (changed.equals(body)) {
-      return;
-    }
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(HostileInput.SEED)
+  void everyChangeToTheBodyIsRefused(Seed seed) {
+    seed.forEachCase(
+        10_000,
+        random -> new Mutated(body(random), mutation(random)),
+        mutated -> {
+          String body = mutated.body();
+          String signature = SlackRequests.sign(SECRET, NOW, body);
+          String changed = mutate(body, mutated.mutation());
+          if (changed.equals(body)) {
+            return;
+          }
 
-    assertThat(verification.isValid(Long.toString(NOW), signature, changed)).isFalse();
-    assertThat(reachesTheHandler(changed, signed(Long.toString(NOW), signature))).isFalse();
+          assertThat(verification.isValid(Long.toString(NOW), signature, changed)).isFalse();
+          assertThat(reachesTheHandler(changed, signed(Long.toString(NOW), signature))).isFalse();
+        });
   }
 
-  @Property(tries = 10_000)
-  void everyChangeToTheTimestampIsRefused(
-      @ForAll("bodies") String body, @ForAll("timestampChanges") String change) {
-    String timestamp = Long.toString(NOW);
-    String signature = SlackRequests.sign(SECRET, NOW, body);
-    String changed = applyTimestampChange(timestamp, change);
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(HostileInput.SEED)
+  void everyChangeToTheTimestampIsRefused(Seed seed) {
+    seed.forEachCase(
+        10_000,
+        random -> new Changed(body(random), timestampChange(random)),
+        change -> {
+          String timestamp = Long.toString(NOW);
+          String signature = SlackRequests.sign(SECRET, NOW, change.body());
+          String changed = applyTimestampChange(timestamp, change.change());
 
-    assertThat(changed).isNotEqualTo(timestamp);
-    assertThat(verification.isValid(changed, signature, body)).isFalse();
-    assertThat(reachesTheHandler(body, signed(changed, signature))).isFalse();
+          assertThat(changed).isNotEqualTo(timestamp);
+          assertThat(verification.isValid(changed, signature, change.body())).isFalse();
+          assertThat(reachesTheHandler(change.body(), signed(changed, signature))).isFalse();
+        });
   }
 
-  @Property(tries = 10_000)
-  void everyChangeToTheSignatureIsRefused(
-      @ForAll("bodies") String body, @ForAll("mutations") Mutation mutation) {
-    String timestamp = Long.toString(NOW);
-    String signature = SlackRequests.sign(SECRET, NOW, body);
-    String changed = mutate(signature, mutation);
-    if (changed.equals(signature)) {
-      return;
-    }
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(HostileInput.SEED)
+  void everyChangeToTheSignatureIsRefused(Seed seed) {
+    seed.forEachCase(
+        10_000,
+        random -> new Mutated(body(random), mutation(random)),
+        mutated -> {
+          String timestamp = Long.toString(NOW);
+          String signature = SlackRequests.sign(SECRET, NOW, mutated.body());
+          String changed = mutate(signature, mutated.mutation());
+          if (changed.equals(signature)) {
+            return;
+          }
 
-    assertThat(verification.isValid(timestamp, changed, body)).isFalse();
-    assertThat(reachesTheHandler(body, signed(timestamp, changed))).isFalse();
+          assertThat(verification.isValid(timestamp, changed, mutated.body())).isFalse();
+          assertThat(reachesTheHandler(mutated.body(), signed(timestamp, changed))).isFalse();
+        });
   }
 
-  @Property(tries = 2_000)
-  void aSignatureMadeWithAnotherSecretOrOutsideTheWindowIsRefused(
-      @ForAll("bodies") String body,
-      @ForAll("otherSecrets") String otherSecret,
-      @ForAll @IntRange(min = 301, max = 100_000) int age,
-      @ForAll boolean future) {
-    String timestamp = Long.toString(NOW);
-    assertThat(verification.isValid(timestamp, SlackRequests.sign(otherSecret, NOW, body), body))
-        .isFalse();
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(HostileInput.SEED)
+  void aSignatureMadeWithAnotherSecretOrOutsideTheWindowIsRefused(Seed seed) {
+    seed.forEachCase(
+        2_000,
+        random ->
+            new Stale(
+                body(random),
+                otherSecret(random),
+                HostileInput.integer(random, 301, 100_000),
+                random.nextBoolean()),
+        stale -> {
+          String body = stale.body();
+          String timestamp = Long.toString(NOW);
+          assertThat(
+                  verification.isValid(
+                      timestamp, SlackRequests.sign(stale.otherSecret(), NOW, body), body))
+              .isFalse();
 
-    long outside = future ? NOW + age : NOW - age;
-    assertThat(
-            verification.isValid(
-                Long.toString(outside), SlackRequests.sign(SECRET, outside, body), body))
-        .isFalse();
+          long outside = stale.future() ? NOW + stale.age() : NOW - stale.age();
+          assertThat(
+                  verification.isValid(
+                      Long.toString(outside), SlackRequests.sign(SECRET, outside, body), body))
+              .isFalse();
+        });
   }
 
   /** Runs the middleware as the app does; answers whether the request got past it. */
@@ -205,61 +249,60 @@ class SignatureVerificationPropertyTest {
     };
   }
 
-  @Provide
-  Arbitrary<String> bodies() {
-    Arbitrary<String> slashCommands =
-        HostileInput.commandText()
-            .map(
-                text ->
-                    SlackRequests.slashCommandBody(
-                        "U0REQ", "C0OPS", text, "http://127.0.0.1:9/response/x"));
-    Arbitrary<String> clicks =
-        Combinators.combine(
-                Arbitraries.of("restart_approve", "restart_deny", "other"),
-                Arbitraries.strings().all().ofMaxLength(40))
-            .as(
-                (action, value) ->
-                    SlackRequests.blockActionBody(
-                        "U0LEAD", "C0OPS", "1.2", action, value, "http://127.0.0.1:9/r"));
-    return Arbitraries.oneOf(slashCommands, slashCommands, clicks);
+  /** A signed slash command (two in three) or button click, with generated text in it. */
+  private static String body(Random random) {
+    if (random.nextInt(3) < 2) {
+      return SlackRequests.slashCommandBody(
+          "U0REQ", "C0OPS", HostileInput.commandText(random), "http://127.0.0.1:9/response/x");
+    }
+    return SlackRequests.blockActionBody(
+        "U0LEAD",
+        "C0OPS",
+        "1.2",
+        HostileInput.pick(random, "restart_approve", "restart_deny", "other"),
+        HostileInput.anyString(random, 0, 40),
+        "http://127.0.0.1:9/r");
   }
 
-  @Provide
-  Arbitrary<List<Boolean>> headerCases() {
-    return Arbitraries.of(true, false).list().ofMinSize(1).ofMaxSize(64);
+  private static Mutation mutation(Random random) {
+    int position = HostileInput.integer(random, 0, 100_000);
+    char character =
+        random.nextBoolean()
+            ? HostileInput.oneCharOf(random, "0123456789abcdef=v&%+")
+            : HostileInput.anyChar(random);
+    return new Mutation(position, character, random.nextInt(3));
   }
 
-  @Provide
-  Arbitrary<Mutation> mutations() {
-    Arbitrary<Character> character =
-        Arbitraries.oneOf(
-            Arbitraries.chars().with("0123456789abcdef=v&%+"), Arbitraries.chars().all());
-    return Combinators.combine(
-            Arbitraries.integers().between(0, 100_000),
-            character,
-            Arbitraries.integers().between(0, 2))
-        .as(Mutation::new);
+  private static String timestampChange(Random random) {
+    return switch (random.nextInt(4)) {
+      case 0 -> "delta:" + HostileInput.integer(random, 1, 300);
+      case 1 -> "delta:" + HostileInput.integer(random, -300, -1);
+      case 2 ->
+          HostileInput.pick(
+              random,
+              "lead-zero",
+              "plus-sign",
+              "leading-space",
+              "decimal",
+              "millis",
+              "drop-last",
+              "",
+              "x");
+      default -> {
+        String any;
+        do {
+          any = HostileInput.anyString(random, 0, 12);
+        } while (any.equals(Long.toString(NOW)) || any.startsWith("delta:"));
+        yield any;
+      }
+    };
   }
 
-  @Provide
-  Arbitrary<String> timestampChanges() {
-    return Arbitraries.oneOf(
-        Arbitraries.longs().between(1, 300).map(d -> "delta:" + d),
-        Arbitraries.longs().between(-300, -1).map(d -> "delta:" + d),
-        Arbitraries.of(
-            "lead-zero", "plus-sign", "leading-space", "decimal", "millis", "drop-last", "", "x"),
-        Arbitraries.strings()
-            .all()
-            .ofMaxLength(12)
-            .filter(s -> !s.equals(Long.toString(NOW)) && !s.startsWith("delta:")));
-  }
-
-  @Provide
-  Arbitrary<String> otherSecrets() {
-    return Arbitraries.strings()
-        .all()
-        .ofMinLength(1)
-        .ofMaxLength(64)
-        .filter(s -> !s.equals(SECRET));
+  private static String otherSecret(Random random) {
+    String secret;
+    do {
+      secret = HostileInput.anyString(random, 1, 64);
+    } while (secret.equals(SECRET));
+    return secret;
   }
 }
