@@ -3,6 +3,7 @@ package dev.restartbot.sandbox;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -42,6 +43,7 @@ import org.jboss.logging.Logger;
  * answers from what it knows: a team and its bot, channels, people, user groups, and the messages
  * kept by a {@link Messages} store. In a closed world only what it was told of exists and the rest
  * gets Slack's error; in an open world whatever the bot names exists, and any method answers ok.
+ * What the bot posts is held to Slack's Block Kit limits ({@link BlockLimits}) unless switched off.
  *
  * <p>A plain class, not a bean: nothing is served unless a sandbox or a test starts one.
  */
@@ -130,6 +132,7 @@ public final class SlackWebApiFake implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
   private volatile String socketModeUrl;
+  private volatile boolean blockLimits = true;
 
   private SlackWebApiFake(Builder b) {
     json = b.json;
@@ -225,6 +228,11 @@ public final class SlackWebApiFake implements AutoCloseable {
     this.socketModeUrl = url;
   }
 
+  /** Whether posts and views are held to Slack's Block Kit limits (on from the start). */
+  public void checkBlockLimits(boolean on) {
+    this.blockLimits = on;
+  }
+
   // ---- the methods --------------------------------------------------------------------------
 
   private Answer answer(Request request) {
@@ -243,6 +251,7 @@ public final class SlackWebApiFake implements AutoCloseable {
           case "usergroups.users.list" -> groupMembers(p);
           case "conversations.info" -> conversationInfo(p);
           case "apps.connections.open" -> connectionsOpen();
+          case "views.open", "views.push", "views.update", "views.publish" -> view(p);
           case RESPONSE_URL -> respond(p);
           default -> otherMethod(request.method());
         });
@@ -267,6 +276,10 @@ public final class SlackWebApiFake implements AutoCloseable {
     if (thread != null && isClosed() && !messages.has(channel, thread)) {
       return error("thread_not_found");
     }
+    Optional<ObjectNode> refused = refuseBlocks(p.get("blocks"), "/blocks");
+    if (refused.isPresent()) {
+      return refused.get();
+    }
     String text = p.get("text");
     String ts =
         messages.post(
@@ -284,6 +297,10 @@ public final class SlackWebApiFake implements AutoCloseable {
     String channel = p.get("channel");
     if (channelName(channel).isEmpty()) {
       return error("channel_not_found");
+    }
+    Optional<ObjectNode> refused = refuseBlocks(p.get("blocks"), "/blocks");
+    if (refused.isPresent()) {
+      return refused.get();
     }
     String ts = p.getOrDefault("ts", "");
     String text = p.get("text");
@@ -303,6 +320,10 @@ public final class SlackWebApiFake implements AutoCloseable {
     String user = p.getOrDefault("user", "");
     if (user(user).isEmpty()) {
       return error("user_not_in_channel");
+    }
+    Optional<ObjectNode> refused = refuseBlocks(p.get("blocks"), "/blocks");
+    if (refused.isPresent()) {
+      return refused.get();
     }
     String ts =
         messages.post(
@@ -358,6 +379,24 @@ public final class SlackWebApiFake implements AutoCloseable {
   private ObjectNode connectionsOpen() {
     String url = socketModeUrl;
     return url == null ? error("socket_mode_not_configured_in_fake") : ok().put("url", url);
+  }
+
+  /** Modals and the home tab: held to the limits, then echoed back as opened. */
+  private ObjectNode view(Map<String, String> p) {
+    JsonNode view = readJson(p.get("view"));
+    if (view == null || !view.isObject()) {
+      return error("invalid_arguments");
+    }
+    JsonNode blocks = view.path("blocks");
+    if (blockLimits && blocks.isArray()) {
+      List<String> breaches = BlockLimits.breaches(blocks, "/view/blocks", BlockLimits.VIEW_BLOCKS);
+      if (!breaches.isEmpty()) {
+        return invalidBlocks(breaches);
+      }
+    }
+    ObjectNode echoed = view.deepCopy();
+    echoed.put("id", "V" + randomHex(5).toUpperCase(Locale.ROOT)).put("team_id", team.id());
+    return ok().set("view", echoed);
   }
 
   /**
@@ -423,6 +462,32 @@ public final class SlackWebApiFake implements AutoCloseable {
     u.put("tz", "UTC");
     u.putObject("profile").put("display_name", user.realName()).put("real_name", user.realName());
     return u;
+  }
+
+  /** Slack's answer to blocks it will not take, or empty when it takes them (or checks are off). */
+  private Optional<ObjectNode> refuseBlocks(String raw, String pointer) {
+    if (!blockLimits || raw == null || raw.isBlank()) {
+      return Optional.empty();
+    }
+    JsonNode blocks = blocks(raw);
+    if (blocks == null) {
+      return Optional.of(error("invalid_blocks_format"));
+    }
+    List<String> breaches = BlockLimits.breaches(blocks, pointer, BlockLimits.MESSAGE_BLOCKS);
+    return breaches.isEmpty() ? Optional.empty() : Optional.of(invalidBlocks(breaches));
+  }
+
+  private ObjectNode invalidBlocks(List<String> breaches) {
+    // Slack's answer reaches only the app; here it also shows in the log of whoever runs the fake.
+    LOG.infof("fake Slack: blocks refused, as Slack refuses them: %s", breaches);
+    ObjectNode a = error("invalid_blocks");
+    ArrayNode errors = a.putArray("errors");
+    ArrayNode metadata = a.putObject("response_metadata").putArray("messages");
+    for (String breach : breaches) {
+      errors.add(breach);
+      metadata.add("[ERROR] " + breach);
+    }
+    return a;
   }
 
   /** Blocks arrive as a JSON string in a form field, or as a JSON array in a JSON body. */

@@ -191,6 +191,24 @@ class SandboxSlackTest {
         .isEqualTo("/sandbox#m" + ts);
   }
 
+  @Test
+  void blocksSlackWouldRefuseAreRefusedAndNeverShown() throws Exception {
+    String tooLong =
+        "[{\"type\":\"section\",\"text\":{\"type\":\"mrkdwn\",\"text\":\""
+            + "x".repeat(3_001)
+            + "\"}}]";
+
+    JsonNode refused =
+        call(
+            "chat.postMessage",
+            form("channel", SandboxWorkspace.CHANNEL_ID, "text", "x", "blocks", tooLong));
+
+    assertThat(refused.path("error").asText()).isEqualTo("invalid_blocks");
+    assertThat(refused.path("errors").get(0).asText())
+        .isEqualTo("must be less than 3001 characters [json-pointer:/blocks/0/text/text]");
+    assertThat(channel.all()).isEmpty();
+  }
+
   private JsonNode respond(String url, String body) throws IOException, InterruptedException {
     HttpResponse<String> response =
         http.send(

@@ -109,8 +109,9 @@ public final class FakeSlackApi {
   }
 
   /**
-   * Forgets calls, scripted failures, users and groups. The Socket Mode URL stays: the app connects
-   * once at start and reconnects to the same place.
+   * Forgets calls, scripted failures, users and groups, and holds posts to Slack's Block Kit limits
+   * again. The Socket Mode URL stays: the app connects once at start and reconnects to the same
+   * place.
    */
   public void reset() {
     calls.clear();
@@ -118,6 +119,7 @@ public final class FakeSlackApi {
     failures.clear();
     errorRules.clear();
     slack.forgetPeople();
+    slack.checkBlockLimits(true);
   }
 
   // ---- scripting ----------------------------------------------------------------------------
@@ -158,6 +160,14 @@ public final class FakeSlackApi {
   /** {@code usergroups.users.list} for {@code groupId} answers these members. */
   public void setGroupMembers(String groupId, String... userIds) {
     slack.setGroupMembers(groupId, List.of(userIds));
+  }
+
+  /**
+   * Until {@link #reset()}, takes blocks Slack would refuse ({@code invalid_blocks}): for a test
+   * whose messages break Slack's limits, which the app's rendering should not.
+   */
+  public void acceptBlocksOverSlacksLimits() {
+    slack.checkBlockLimits(false);
   }
 
   // ---- queries ------------------------------------------------------------------------------
