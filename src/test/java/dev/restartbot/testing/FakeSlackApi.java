@@ -49,6 +49,7 @@ public final class FakeSlackApi {
   // Identity, not equality: two identical posts in the same instant still got different ts.
   private final Map<Call, String> answeredTs = Collections.synchronizedMap(new IdentityHashMap<>());
   private final Map<String, Deque<Script<Answer>>> failures = new ConcurrentHashMap<>();
+  private final Map<String, Deque<Script<Duration>>> delays = new ConcurrentHashMap<>();
   private final List<ErrorRule> errorRules = new CopyOnWriteArrayList<>();
   private final SlackWebApiFake slack;
 
@@ -117,6 +118,7 @@ public final class FakeSlackApi {
     calls.clear();
     answeredTs.clear();
     failures.clear();
+    delays.clear();
     errorRules.clear();
     slack.forgetPeople();
     slack.checkBlockLimits(true);
@@ -141,6 +143,14 @@ public final class FakeSlackApi {
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("a scripted answer must be JSON: " + answer, e);
     }
+  }
+
+  /**
+   * The next {@code times} calls of {@code method} take effect at once, but their answers leave
+   * only after {@code delay}, as from a slow Slack. Scripts for the same method queue up.
+   */
+  public void delayNext(String method, int times, Duration delay) {
+    queue(delays, method, times, delay);
   }
 
   /**
@@ -296,6 +306,14 @@ public final class FakeSlackApi {
       answeredTs.put(call, ts);
     }
     record(call);
+    Duration delay = next(delays, request.method());
+    if (delay != null) {
+      try {
+        Thread.sleep(delay.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     return answer;
   }
 

@@ -313,6 +313,26 @@ class FakeSlackApiTest {
         .hasMessageContaining("chat.postMessage {channel=C1, text=something else}");
   }
 
+  @Test
+  void delayedCallsTakeEffectAtOnceAndAnswerLate() throws Exception {
+    Duration delay = Duration.ofSeconds(2);
+    fake.delayNext("chat.postMessage", 1, delay);
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      long start = System.nanoTime();
+      Future<HttpResponse<String>> slow =
+          pool.submit(() -> form("chat.postMessage", "channel=C1&text=slow"));
+
+      FakeSlackApi.Call call = fake.awaitCall("chat.postMessage", c -> true, delay);
+      assertThat(slow).as("answered before the delay ran out").isNotDone();
+      assertThat(json.readTree(slow.get().body()).get("ts").asText()).isEqualTo(fake.tsOf(call));
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(delay);
+      assertThat(form("chat.postMessage", "channel=C1&text=next").statusCode()).isEqualTo(200);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   // ---- Slack's Block Kit limits -------------------------------------------------------------
 
   private static String blocks(int count, String block) {
