@@ -143,6 +143,84 @@ class SandboxSlackTest {
         .containsExactly(SandboxWorkspace.APPROVER.id());
   }
 
+  @Test
+  void repliesToUnknownThreadsAndPostsToUnknownResponseUrlsAreRefused() throws Exception {
+    assertThat(
+            call(
+                    "chat.postMessage",
+                    form("channel", SandboxWorkspace.CHANNEL_ID, "text", "x", "thread_ts", "1.2"))
+                .path("error")
+                .asText())
+        .isEqualTo("thread_not_found");
+    assertThat(
+            call(
+                    "chat.postEphemeral",
+                    form("channel", SandboxWorkspace.CHANNEL_ID, "user", "U0NOBODY", "text", "x"))
+                .path("error")
+                .asText())
+        .isEqualTo("user_not_in_channel");
+    String forged = slack.responseUrl("U0NOBODY");
+    assertThat(respond(forged, "{\"text\":\"x\"}").path("error").asText()).isEqualTo("expired_url");
+    assertThat(channel.all()).isEmpty();
+  }
+
+  @Test
+  void answersAskedInTheChannelAreSeenByEveryone() throws Exception {
+    respond(
+        slack.responseUrl(SandboxWorkspace.REQUESTER.id()),
+        "{\"text\":\"asked\",\"response_type\":\"in_channel\"}");
+
+    assertThat(channel.visibleTo(SandboxWorkspace.OUTSIDER.id()))
+        .extracting(SandboxChannel.Message::text)
+        .containsExactly("asked");
+  }
+
+  @Test
+  void permalinksPointIntoTheSandboxPage() throws Exception {
+    String ts =
+        call("chat.postMessage", form("channel", SandboxWorkspace.CHANNEL_ID, "text", "x"))
+            .path("ts")
+            .asText();
+
+    assertThat(
+            call(
+                    "chat.getPermalink",
+                    form("channel", SandboxWorkspace.CHANNEL_ID, "message_ts", ts))
+                .path("permalink")
+                .asText())
+        .isEqualTo("/sandbox#m" + ts);
+  }
+
+  @Test
+  void blocksSlackWouldRefuseAreRefusedAndNeverShown() throws Exception {
+    String tooLong =
+        "[{\"type\":\"section\",\"text\":{\"type\":\"mrkdwn\",\"text\":\""
+            + "x".repeat(3_001)
+            + "\"}}]";
+
+    JsonNode refused =
+        call(
+            "chat.postMessage",
+            form("channel", SandboxWorkspace.CHANNEL_ID, "text", "x", "blocks", tooLong));
+
+    assertThat(refused.path("error").asText()).isEqualTo("invalid_blocks");
+    assertThat(refused.path("errors").get(0).asText())
+        .isEqualTo("must be less than 3001 characters [json-pointer:/blocks/0/text/text]");
+    assertThat(channel.all()).isEmpty();
+  }
+
+  private JsonNode respond(String url, String body) throws IOException, InterruptedException {
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create(url))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).isEqualTo(200);
+    return json.readTree(response.body());
+  }
+
   private JsonNode call(String method, String body) throws IOException, InterruptedException {
     return call(method, body, slack.botToken());
   }

@@ -1,40 +1,29 @@
 package dev.restartbot.testing;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
+import dev.restartbot.sandbox.SlackWebApiFake;
+import dev.restartbot.sandbox.SlackWebApiFake.Answer;
+import dev.restartbot.sandbox.SlackWebApiFake.Request;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.Deque;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
- * An in-process fake of the Slack Web API and of {@code response_url}s that records every call.
+ * The tests' Slack: a {@link SlackWebApiFake} in an open world (any channel, user, message or
+ * method the app names exists) that records every call and fails on cue.
  *
  * <p>Independent of the Slack SDK on purpose: it checks what goes over the wire, not what the SDK
  * thinks it sent. One instance lives for the whole JVM (Quarkus keeps the app, and with it the
@@ -49,61 +38,41 @@ public final class FakeSlackApi {
   public static final String BOT_USER_ID = "U0BOT";
   public static final String BOT_ID = "B0BOT";
 
-  private static final String RESPONSE_URL_METHOD = "response_url";
   private static final String RATELIMITED = "{\"ok\":false,\"error\":\"ratelimited\"}";
   private static final String FATAL = "{\"ok\":false,\"error\":\"fatal_error\"}";
-  private static final long TS_EPOCH = 1_700_000_000L;
 
   private static volatile FakeSlackApi instance;
 
   private final ObjectMapper json = new ObjectMapper();
-  private final HttpServer server;
-  private final int port;
   private final List<Call> calls = new CopyOnWriteArrayList<>();
   private final Object arrivals = new Object();
   // Identity, not equality: two identical posts in the same instant still got different ts.
   private final Map<Call, String> answeredTs = Collections.synchronizedMap(new IdentityHashMap<>());
-  private final Map<String, Deque<Failure>> failures = new ConcurrentHashMap<>();
+  private final Map<String, Deque<Script<Answer>>> failures = new ConcurrentHashMap<>();
+  private final Map<String, Deque<Script<Duration>>> delays = new ConcurrentHashMap<>();
   private final List<ErrorRule> errorRules = new CopyOnWriteArrayList<>();
-  private final Map<String, ObjectNode> users = new ConcurrentHashMap<>();
-  private final Map<String, List<String>> groups = new ConcurrentHashMap<>();
-  // Never reset: a request stored by one test must not share a message ts with the next test's.
-  private final AtomicLong tsCounter = new AtomicLong();
-  // Kept across reset(): the app connects once at start and reconnects to the same place.
-  private volatile String socketModeUrl;
+  private final SlackWebApiFake slack;
 
-  private record Failure(int status, String retryAfter, String body, AtomicInteger left) {}
+  /** What the next {@code left} calls of a method get. */
+  private record Script<T>(T what, AtomicInteger left) {}
 
   private record ErrorRule(String method, String channel, String error) {}
 
   private FakeSlackApi() {
-    try {
-      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot start the fake Slack API", e);
-    }
-    AtomicInteger threads = new AtomicInteger();
-    ExecutorService executor =
-        Executors.newCachedThreadPool(
-            r -> {
-              Thread t = new Thread(r, "fake-slack-" + threads.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
-    server.setExecutor(executor);
-    server.createContext("/", this::handle);
-    // HTTP-Dispatcher inherits daemon status from the thread that starts the server: started
-    // from main it would keep a JVM alive after its last test.
-    Thread starter = new Thread(server::start, "fake-slack-start");
-    starter.setDaemon(true);
-    starter.start();
-    try {
-      starter.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted starting the fake Slack API", e);
-    }
-    port = server.getAddress().getPort();
+    slack =
+        SlackWebApiFake.builder(
+                new SlackWebApiFake.Team(
+                    TEAM_ID,
+                    "Example",
+                    "https://example.slack.com/",
+                    BOT_USER_ID,
+                    BOT_ID,
+                    "restartbot"),
+                json)
+            .openWorld("ops")
+            .around(this::answer)
+            .threadName("fake-slack")
+            .start();
   }
 
   /** The JVM-wide fake, started on first use. */
@@ -123,31 +92,36 @@ public final class FakeSlackApi {
 
   /** The Web API prefix, for {@code SlackConfig.setMethodsEndpointUrlPrefix}. */
   public String baseUrl() {
-    return "http://127.0.0.1:" + port + "/api/";
+    return slack.apiUrl();
   }
 
   /** A {@code response_url} whose posts are recorded as method {@code response_url}. */
   public String responseUrl(String id) {
-    return "http://127.0.0.1:" + port + "/response/" + id;
+    return slack.responseUrl(id);
   }
 
   public int port() {
-    return port;
+    return slack.port();
   }
 
-  /** Forgets calls, scripted failures, users and groups. */
   /** What {@code apps.connections.open} answers: the fake Socket Mode server's ws:// URL. */
   public void setSocketModeUrl(String url) {
-    this.socketModeUrl = url;
+    slack.setSocketModeUrl(url);
   }
 
+  /**
+   * Forgets calls, scripted failures, users and groups, and holds posts to Slack's Block Kit limits
+   * again. The Socket Mode URL stays: the app connects once at start and reconnects to the same
+   * place.
+   */
   public void reset() {
     calls.clear();
     answeredTs.clear();
     failures.clear();
+    delays.clear();
     errorRules.clear();
-    users.clear();
-    groups.clear();
+    slack.forgetPeople();
+    slack.checkBlockLimits(true);
   }
 
   // ---- scripting ----------------------------------------------------------------------------
@@ -159,14 +133,24 @@ public final class FakeSlackApi {
    */
   public void failNext(
       String method, int times, int httpStatus, String retryAfterSeconds, String body) {
-    if (times <= 0) {
-      return;
-    }
     String answer = body != null ? body : httpStatus == 429 ? RATELIMITED : FATAL;
-    Deque<Failure> queue = failures.computeIfAbsent(method, m -> new ArrayDeque<>());
-    synchronized (queue) {
-      queue.addLast(new Failure(httpStatus, retryAfterSeconds, answer, new AtomicInteger(times)));
+    try {
+      queue(
+          failures,
+          method,
+          times,
+          new Answer(httpStatus, retryAfterSeconds, json.readTree(answer)));
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("a scripted answer must be JSON: " + answer, e);
     }
+  }
+
+  /**
+   * The next {@code times} calls of {@code method} take effect at once, but their answers leave
+   * only after {@code delay}, as from a slow Slack. Scripts for the same method queue up.
+   */
+  public void delayNext(String method, int times, Duration delay) {
+    queue(delays, method, times, delay);
   }
 
   /**
@@ -180,12 +164,20 @@ public final class FakeSlackApi {
   /** {@code users.info} answers for {@code id} with these fields instead of the defaults. */
   public void addUser(
       String id, String name, String teamId, boolean restricted, boolean ultraRestricted) {
-    users.put(id, user(id, name, teamId, restricted, ultraRestricted));
+    slack.addUser(new SlackWebApiFake.User(id, teamId, name, name, restricted, ultraRestricted));
   }
 
   /** {@code usergroups.users.list} for {@code groupId} answers these members. */
   public void setGroupMembers(String groupId, String... userIds) {
-    groups.put(groupId, List.of(userIds));
+    slack.setGroupMembers(groupId, List.of(userIds));
+  }
+
+  /**
+   * Until {@link #reset()}, takes blocks Slack would refuse ({@code invalid_blocks}): for a test
+   * whose messages break Slack's limits, which the app's rendering should not.
+   */
+  public void acceptBlocksOverSlacksLimits() {
+    slack.checkBlockLimits(false);
   }
 
   // ---- queries ------------------------------------------------------------------------------
@@ -293,66 +285,47 @@ public final class FakeSlackApi {
     return value.length() <= 300 ? value : value.substring(0, 300) + "…";
   }
 
-  // ---- server -------------------------------------------------------------------------------
+  // ---- recording and scripted failures ------------------------------------------------------
 
-  private void handle(HttpExchange exchange) throws IOException {
-    try {
-      String raw = readBody(exchange);
-      String path = exchange.getRequestURI().getPath();
-      Map<String, String> params = new LinkedHashMap<>();
-      String query = exchange.getRequestURI().getRawQuery();
-      if (query != null) {
-        params.putAll(parseForm(query));
-      }
-      String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
-      boolean isJson =
-          (contentType != null && contentType.toLowerCase(Locale.ROOT).contains("json"))
-              || raw.stripLeading().startsWith("{");
-      params.putAll(isJson ? parseJson(raw) : parseForm(raw));
-
-      String method;
-      if (path.startsWith("/api/")) {
-        method = path.substring("/api/".length());
-      } else if (path.startsWith("/response/")) {
-        method = RESPONSE_URL_METHOD;
-        params.put("id", path.substring("/response/".length()));
-      } else {
-        send(exchange, 404, null, "{\"ok\":false,\"error\":\"unknown_path\"}");
-        return;
-      }
-
-      Call call = new Call(method, Collections.unmodifiableMap(params), raw, Instant.now());
-      Failure failure = takeFailure(method);
-      String error = failure == null ? scriptedError(method, params) : null;
-      String ts = null;
-      if (failure == null
-          && error == null
-          && (method.equals("chat.postMessage") || method.equals("chat.postEphemeral"))) {
-        ts = nextTs();
-        // Before recording: whoever sees the call must also see its ts.
-        answeredTs.put(call, ts);
-      }
-      record(call);
-
-      if (failure != null) {
-        send(exchange, failure.status(), failure.retryAfter(), failure.body());
-      } else if (error != null) {
-        ObjectNode answer = json.createObjectNode().put("ok", false).put("error", error);
-        send(exchange, 200, null, json.writeValueAsString(answer));
-      } else {
-        send(exchange, 200, null, json.writeValueAsString(answer(method, params, ts)));
-      }
-    } catch (RuntimeException e) {
-      // A bug in the fake must show as a 500 and a stack trace, not as a silently dropped call.
-      e.printStackTrace();
-      try {
-        send(exchange, 500, null, "{\"ok\":false,\"error\":\"fake_failed\"}");
-      } catch (IOException | RuntimeException ignored) {
-        // Headers already went out; closing below ends the exchange either way.
-      }
-    } finally {
-      exchange.close();
+  /** Stands around the fake's every answer: fails on cue, and records the call with its ts. */
+  private Answer answer(Request request, Function<Request, Answer> fake) {
+    Call call = new Call(request.method(), request.params(), request.rawBody(), Instant.now());
+    Answer failure = next(failures, request.method());
+    String error = failure == null ? scriptedError(request.method(), request.params()) : null;
+    Answer answer;
+    if (failure != null) {
+      answer = failure;
+    } else if (error != null) {
+      answer = Answer.of(json.createObjectNode().put("ok", false).put("error", error));
+    } else {
+      answer = fake.apply(request);
     }
+    String ts = postedTs(request.method(), answer);
+    if (ts != null) {
+      // Before recording: whoever sees the call must also see its ts.
+      answeredTs.put(call, ts);
+    }
+    record(call);
+    Duration delay = next(delays, request.method());
+    if (delay != null) {
+      try {
+        Thread.sleep(delay.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    return answer;
+  }
+
+  private static String postedTs(String method, Answer answer) {
+    if (!answer.ok()) {
+      return null;
+    }
+    return switch (method) {
+      case "chat.postMessage" -> answer.body().path("ts").asText(null);
+      case "chat.postEphemeral" -> answer.body().path("message_ts").asText(null);
+      default -> null;
+    };
   }
 
   private void record(Call call) {
@@ -362,20 +335,32 @@ public final class FakeSlackApi {
     }
   }
 
-  private Failure takeFailure(String method) {
-    Deque<Failure> queue = failures.get(method);
+  private static <T> void queue(
+      Map<String, Deque<Script<T>>> scripts, String method, int times, T what) {
+    if (times <= 0) {
+      return;
+    }
+    Deque<Script<T>> queue = scripts.computeIfAbsent(method, m -> new ArrayDeque<>());
+    synchronized (queue) {
+      queue.addLast(new Script<>(what, new AtomicInteger(times)));
+    }
+  }
+
+  /** What the next call of {@code method} gets from {@code scripts}, or null if nothing. */
+  private static <T> T next(Map<String, Deque<Script<T>>> scripts, String method) {
+    Deque<Script<T>> queue = scripts.get(method);
     if (queue == null) {
       return null;
     }
     synchronized (queue) {
-      Failure first = queue.peekFirst();
+      Script<T> first = queue.peekFirst();
       if (first == null) {
         return null;
       }
       if (first.left().decrementAndGet() == 0) {
         queue.removeFirst();
       }
-      return first;
+      return first.what();
     }
   }
 
@@ -387,156 +372,5 @@ public final class FakeSlackApi {
       }
     }
     return null;
-  }
-
-  private ObjectNode answer(String method, Map<String, String> p, String ts) {
-    ObjectNode a = json.createObjectNode().put("ok", true);
-    switch (method) {
-      case "auth.test" -> {
-        a.put("url", "https://example.slack.com/");
-        a.put("team", "Example");
-        a.put("user", "restartbot");
-        a.put("team_id", TEAM_ID);
-        a.put("user_id", BOT_USER_ID);
-        a.put("bot_id", BOT_ID);
-        a.put("is_enterprise_install", false);
-      }
-      case "chat.postMessage" -> {
-        a.put("channel", p.get("channel"));
-        a.put("ts", ts);
-        ObjectNode m = a.putObject("message");
-        m.put("type", "message");
-        m.put("user", BOT_USER_ID);
-        m.put("bot_id", BOT_ID);
-        putIfPresent(m, "text", p.get("text"));
-        m.put("ts", ts);
-        putIfPresent(m, "thread_ts", p.get("thread_ts"));
-      }
-      case "chat.update" -> {
-        a.put("channel", p.get("channel"));
-        a.put("ts", p.get("ts"));
-        putIfPresent(a, "text", p.get("text"));
-      }
-      case "chat.postEphemeral" -> a.put("message_ts", ts);
-      case "chat.getPermalink" -> {
-        String channel = p.getOrDefault("channel", "");
-        String messageTs = p.getOrDefault("message_ts", "");
-        a.put("channel", channel);
-        a.put(
-            "permalink",
-            "https://example.slack.com/archives/" + channel + "/p" + messageTs.replace(".", ""));
-      }
-      case "users.info" -> {
-        String id = p.getOrDefault("user", "");
-        ObjectNode known = users.get(id);
-        a.set(
-            "user",
-            known != null
-                ? known.deepCopy()
-                : user(id, id.toLowerCase(Locale.ROOT), TEAM_ID, false, false));
-      }
-      case "usergroups.users.list" -> {
-        List<String> members = groups.get(p.getOrDefault("usergroup", ""));
-        if (members == null) {
-          return json.createObjectNode().put("ok", false).put("error", "no_such_subteam");
-        }
-        members.forEach(a.putArray("users")::add);
-      }
-      case "conversations.info" ->
-          a.putObject("channel").put("id", p.get("channel")).put("name", "ops");
-      case "apps.connections.open" -> {
-        if (socketModeUrl == null) {
-          a.put("ok", false).put("error", "socket_mode_not_configured_in_fake");
-        } else {
-          a.put("url", socketModeUrl);
-        }
-      }
-      default -> {}
-    }
-    return a;
-  }
-
-  private ObjectNode user(
-      String id, String name, String teamId, boolean restricted, boolean ultraRestricted) {
-    ObjectNode user = json.createObjectNode();
-    user.put("id", id);
-    user.put("team_id", teamId);
-    user.put("name", name);
-    user.put("real_name", name);
-    user.put("is_restricted", restricted);
-    user.put("is_ultra_restricted", ultraRestricted);
-    user.put("is_bot", false);
-    user.putObject("profile").put("display_name", name).put("real_name", name);
-    return user;
-  }
-
-  private static void putIfPresent(ObjectNode node, String field, String value) {
-    if (value != null) {
-      node.put(field, value);
-    }
-  }
-
-  private String nextTs() {
-    long n = tsCounter.incrementAndGet();
-    return String.format(Locale.ROOT, "%d.%06d", TS_EPOCH + n / 10_000, (n % 10_000) * 100);
-  }
-
-  private static String readBody(HttpExchange exchange) throws IOException {
-    try (InputStream in = exchange.getRequestBody()) {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
-  }
-
-  private static Map<String, String> parseForm(String body) {
-    Map<String, String> params = new LinkedHashMap<>();
-    for (String pair : body.split("&")) {
-      if (pair.isEmpty()) {
-        continue;
-      }
-      int eq = pair.indexOf('=');
-      String key = eq < 0 ? pair : pair.substring(0, eq);
-      String value = eq < 0 ? "" : pair.substring(eq + 1);
-      params.put(
-          URLDecoder.decode(key, StandardCharsets.UTF_8),
-          URLDecoder.decode(value, StandardCharsets.UTF_8));
-    }
-    return params;
-  }
-
-  private Map<String, String> parseJson(String body) {
-    Map<String, String> params = new LinkedHashMap<>();
-    if (body.isBlank()) {
-      return params;
-    }
-    JsonNode root;
-    try {
-      root = json.readTree(body);
-    } catch (IOException e) {
-      throw new UncheckedIOException("fake Slack got malformed JSON: " + body, e);
-    }
-    if (root == null || !root.isObject()) {
-      return params;
-    }
-    for (Map.Entry<String, JsonNode> field : root.properties()) {
-      JsonNode v = field.getValue();
-      // JSON null means "not sent", as the SDK's Gson would omit it anyway.
-      if (!v.isNull()) {
-        params.put(field.getKey(), v.isValueNode() ? v.asText() : v.toString());
-      }
-    }
-    return params;
-  }
-
-  private static void send(HttpExchange exchange, int status, String retryAfter, String body)
-      throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-    if (retryAfter != null) {
-      exchange.getResponseHeaders().set("Retry-After", retryAfter);
-    }
-    exchange.sendResponseHeaders(status, bytes.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(bytes);
-    }
   }
 }

@@ -5,14 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -308,6 +311,167 @@ class FakeSlackApiTest {
         .isInstanceOf(AssertionError.class)
         .hasMessageContaining("no matching chat.update call within PT0.1S")
         .hasMessageContaining("chat.postMessage {channel=C1, text=something else}");
+  }
+
+  @Test
+  void delayedCallsTakeEffectAtOnceAndAnswerLate() throws Exception {
+    Duration delay = Duration.ofSeconds(2);
+    fake.delayNext("chat.postMessage", 1, delay);
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      long start = System.nanoTime();
+      Future<HttpResponse<String>> slow =
+          pool.submit(() -> form("chat.postMessage", "channel=C1&text=slow"));
+
+      FakeSlackApi.Call call = fake.awaitCall("chat.postMessage", c -> true, delay);
+      assertThat(slow).as("answered before the delay ran out").isNotDone();
+      assertThat(json.readTree(slow.get().body()).get("ts").asText()).isEqualTo(fake.tsOf(call));
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(delay);
+      assertThat(form("chat.postMessage", "channel=C1&text=next").statusCode()).isEqualTo(200);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  // ---- Slack's Block Kit limits -------------------------------------------------------------
+
+  private static String blocks(int count, String block) {
+    return String.join(",", Collections.nCopies(count, block));
+  }
+
+  private static String section(int characters) {
+    return "{\"type\":\"section\",\"text\":{\"type\":\"mrkdwn\",\"text\":\""
+        + "x".repeat(characters)
+        + "\"}}";
+  }
+
+  private static String context(int characters) {
+    return "{\"type\":\"context\",\"elements\":[{\"type\":\"mrkdwn\",\"text\":\""
+        + "x".repeat(characters)
+        + "\"}]}";
+  }
+
+  private static String select(int options) {
+    List<String> each = new ArrayList<>();
+    for (int i = 0; i < options; i++) {
+      each.add(
+          "{\"text\":{\"type\":\"plain_text\",\"text\":\"o%d\"},\"value\":\"%d\"}".formatted(i, i));
+    }
+    return "{\"type\":\"section\",\"text\":{\"type\":\"mrkdwn\",\"text\":\"pick\"},"
+        + "\"accessory\":{\"type\":\"static_select\",\"action_id\":\"a\",\"options\":["
+        + String.join(",", each)
+        + "]}}";
+  }
+
+  private JsonNode post(String method, String blocks) throws Exception {
+    return json.readTree(
+        jsonPost(
+                fake.baseUrl() + method,
+                "{\"channel\":\"C1\",\"user\":\"U1\",\"ts\":\"1.2\",\"text\":\"t\","
+                    + "\"blocks\":["
+                    + blocks
+                    + "]}")
+            .body());
+  }
+
+  @Test
+  void messagesAtSlacksLimitsAreTaken() throws Exception {
+    for (String method : List.of("chat.postMessage", "chat.update", "chat.postEphemeral")) {
+      assertThat(post(method, blocks(50, "{\"type\":\"divider\"}")).get("ok").asBoolean())
+          .as(method)
+          .isTrue();
+    }
+    assertThat(
+            post("chat.postMessage", section(3_000) + "," + context(3_000)).get("ok").asBoolean())
+        .isTrue();
+    assertThat(post("chat.postMessage", select(100)).get("ok").asBoolean()).isTrue();
+    // Slack counts characters, not UTF-16 units: 3,000 emoji are 3,000 characters.
+    assertThat(
+            post(
+                    "chat.postMessage",
+                    section(0).replace("\"\"}}", "\"" + "🔁".repeat(3_000) + "\"}}"))
+                .get("ok")
+                .asBoolean())
+        .isTrue();
+  }
+
+  @Test
+  void fiftyOneBlocksAreRefusedAsSlackRefusesThem() throws Exception {
+    for (String method : List.of("chat.postMessage", "chat.update", "chat.postEphemeral")) {
+      assertThat(post(method, blocks(51, "{\"type\":\"divider\"}")))
+          .as(method)
+          .isEqualTo(
+              json.readTree(
+                  "{\"ok\":false,\"error\":\"invalid_blocks\","
+                      + "\"errors\":[\"must be less than 51 items [json-pointer:/blocks]\"],"
+                      + "\"response_metadata\":{\"messages\":"
+                      + "[\"[ERROR] must be less than 51 items [json-pointer:/blocks]\"]}}"));
+    }
+    assertThat(fake.tsOf(fake.calls("chat.postMessage").get(0))).isNull();
+    assertThat(fake.tsOf(fake.calls("chat.postEphemeral").get(0))).isNull();
+  }
+
+  @Test
+  void overlongTextsAndTooManyOptionsAreEachNamedByPointer() throws Exception {
+    JsonNode refused =
+        post(
+            "chat.postMessage",
+            String.join(",", section(10), section(3_001), context(3_001), select(101)));
+
+    assertThat(refused.get("error").asText()).isEqualTo("invalid_blocks");
+    assertThat(refused.get("errors"))
+        .extracting(JsonNode::asText)
+        .containsExactly(
+            "must be less than 3001 characters [json-pointer:/blocks/1/text/text]",
+            "must be less than 3001 characters [json-pointer:/blocks/2/elements/0/text]",
+            "must be less than 101 items [json-pointer:/blocks/3/accessory/options]");
+  }
+
+  @Test
+  void formPostedBlocksAreHeldToTheSameLimits() throws Exception {
+    String tooMany = "[" + blocks(51, "{\"type\":\"divider\"}") + "]";
+    JsonNode refused =
+        json.readTree(
+            form(
+                    "chat.postMessage",
+                    "channel=C1&blocks=" + URLEncoder.encode(tooMany, StandardCharsets.UTF_8))
+                .body());
+    assertThat(refused.get("error").asText()).isEqualTo("invalid_blocks");
+
+    JsonNode garbled =
+        json.readTree(form("chat.postMessage", "channel=C1&blocks=%5Bnot+json").body());
+    assertThat(garbled.get("error").asText()).isEqualTo("invalid_blocks_format");
+  }
+
+  private JsonNode view(String method, int blocks) throws Exception {
+    ObjectNode body = json.createObjectNode().put("trigger_id", "1.2.3");
+    body.set(
+        "view",
+        json.readTree("{\"type\":\"modal\",\"blocks\":[" + blocks(blocks, section(5)) + "]}"));
+    return json.readTree(jsonPost(fake.baseUrl() + method, body.toString()).body());
+  }
+
+  @Test
+  void viewsTakeAHundredBlocksAndNoMore() throws Exception {
+    JsonNode opened = view("views.open", 100);
+    assertThat(opened.get("ok").asBoolean()).isTrue();
+    assertThat(opened.at("/view/type").asText()).isEqualTo("modal");
+    assertThat(opened.at("/view/id").asText()).startsWith("V");
+
+    assertThat(view("views.publish", 101).get("errors"))
+        .extracting(JsonNode::asText)
+        .containsExactly("must be less than 101 items [json-pointer:/view/blocks]");
+  }
+
+  @Test
+  void limitsCanBeLiftedUntilReset() throws Exception {
+    String tooMany = blocks(51, "{\"type\":\"divider\"}");
+    fake.acceptBlocksOverSlacksLimits();
+
+    assertThat(post("chat.postMessage", tooMany).get("ok").asBoolean()).isTrue();
+
+    fake.reset();
+    assertThat(post("chat.postMessage", tooMany).get("error").asText()).isEqualTo("invalid_blocks");
   }
 
   @Test
