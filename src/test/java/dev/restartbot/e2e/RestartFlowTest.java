@@ -155,6 +155,40 @@ class RestartFlowTest {
   }
 
   @Test
+  void aSlowSlackDoesNotHoldUpTheSequenceAndTheThreadStaysInOrder() throws Exception {
+    List<String> names =
+        List.of("batch-slow-a", "batch-slow-b", "batch-slow-c", "batch-slow-d", "batch-slow-e");
+    names.forEach(flow::seedDeployment);
+    // Every message Slack takes answers 300 ms late, as from a slow Slack.
+    slack.delayNext("chat.postMessage", 100, java.time.Duration.ofMillis(300));
+    slack.delayNext("chat.update", 100, java.time.Duration.ofMillis(300));
+
+    flow.command(REQUESTER, OPS, String.join(" ", names)).then().statusCode(200);
+    RestartRequest request = flow.posted("batch-slow-a");
+    var done = flow.awaitState(request.id(), RequestState.DONE);
+
+    // The sequence is over, yet Slack is still being told: at least 11 late answers (the state,
+    // each target's reply and its result, the summary) stand between the start and the summary.
+    String ts = request.messageTs().orElseThrow();
+    assertThat(slack.threadNow(ts).stream().filter(t -> t.contains("restarted (restartedAt")))
+        .as("results shown when the last target was patched")
+        .hasSizeLessThan(names.size());
+    assertThat(done.results()).hasSize(names.size());
+
+    // Then every message arrives, in the order things happened.
+    await()
+        .atMost(WAIT.multipliedBy(2))
+        .until(() -> slack.threadNow(ts).stream().anyMatch(t -> t.contains("Done: 5 restarted")));
+    List<String> thread = slack.threadNow(ts);
+    assertThat(thread).hasSize(names.size() + 1);
+    for (int i = 0; i < names.size(); i++) {
+      assertThat(thread.get(i))
+          .contains("`deployment/" + names.get(i) + "` in `test` restarted (restartedAt");
+    }
+    assertThat(thread.get(names.size())).contains("Done: 5 restarted");
+  }
+
+  @Test
   void unauthorisedRequesterIsRefusedAndNothingIsPosted() throws Exception {
     flow.seedDeployment("payments-unauth");
 
