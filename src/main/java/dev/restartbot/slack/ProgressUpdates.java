@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -37,35 +38,46 @@ public class ProgressUpdates {
 
   private final Sender sender;
   private final long intervalNanos;
-  private final double perNano;
-  private final double capacity;
+  private final long spacingNanos;
+  private final long burstNanos;
   private final ScheduledExecutorService scheduler;
+  private final LongSupplier nanoTime;
   private final Map<String, Slot> slots = new ConcurrentHashMap<>();
-  private double tokens;
-  private long refilledAt = System.nanoTime();
+
+  /** When the budget is next free, were updates spaced evenly (GCRA's theoretical arrival). */
+  private long budgetFreeAt;
 
   @Inject
   ProgressUpdates(SlackClient slack, SlackSettings settings) {
     this(
         (channel, ts, text) -> slack.update(channel, ts, text, null),
         settings.progressInterval(),
-        settings.progressUpdatesPerMinute());
-  }
-
-  ProgressUpdates(Sender sender, Duration interval, int perMinute) {
-    this.sender = sender;
-    this.intervalNanos = interval.toNanos();
-    this.perNano = perMinute / 60e9;
-    // A small burst is fine; the sustained rate is what Slack limits.
-    this.capacity = Math.max(1, perMinute / 6.0);
-    this.tokens = capacity;
-    this.scheduler =
+        settings.progressUpdatesPerMinute(),
         Executors.newSingleThreadScheduledExecutor(
             r -> {
               Thread t = new Thread(r, "slack-progress");
               t.setDaemon(true);
               return t;
-            });
+            }),
+        System::nanoTime);
+  }
+
+  /** {@code scheduler} and {@code nanoTime} are the seam through which tests drive time. */
+  ProgressUpdates(
+      Sender sender,
+      Duration interval,
+      int perMinute,
+      ScheduledExecutorService scheduler,
+      LongSupplier nanoTime) {
+    this.sender = sender;
+    this.intervalNanos = interval.toNanos();
+    int rate = Math.max(1, perMinute);
+    this.spacingNanos = Duration.ofMinutes(1).toNanos() / rate;
+    // A small burst is fine (ten seconds' worth); the sustained rate is what Slack limits.
+    this.burstNanos = (Math.max(1, rate / 6) - 1) * spacingNanos;
+    this.scheduler = scheduler;
+    this.nanoTime = nanoTime;
+    this.budgetFreeAt = nanoTime.getAsLong();
   }
 
   /** Shows {@code text} on the message soon, unless newer progress or the final replaces it. */
@@ -78,7 +90,7 @@ public class ProgressUpdates {
       slot.latest = text;
       if (!slot.scheduled) {
         slot.scheduled = true;
-        long wait = Math.max(0, slot.lastSentNanos + intervalNanos - System.nanoTime());
+        long wait = Math.max(0, slot.lastSentNanos + intervalNanos - nanoTime.getAsLong());
         scheduler.schedule(() -> flush(channel, ts, slot), wait, TimeUnit.NANOSECONDS);
       }
     }
@@ -108,7 +120,7 @@ public class ProgressUpdates {
         return;
       }
       slot.scheduled = false;
-      slot.lastSentNanos = System.nanoTime();
+      slot.lastSentNanos = nanoTime.getAsLong();
       try {
         sender.update(channel, ts, slot.latest);
       } catch (RuntimeException e) {
@@ -117,16 +129,19 @@ public class ProgressUpdates {
     }
   }
 
-  /** Takes a token if there is one (answers 0), or answers how long until there is. */
+  /**
+   * Takes one update from the app-wide budget (answers 0), or answers how long until one is free. A
+   * token bucket in whole nanoseconds, so that a wait comes out exact.
+   */
   private synchronized long takeToken() {
-    long now = System.nanoTime();
-    tokens = Math.min(capacity, tokens + (now - refilledAt) * perNano);
-    refilledAt = now;
-    if (tokens >= 1) {
-      tokens -= 1;
-      return 0;
+    long now = nanoTime.getAsLong();
+    long freeAt = budgetFreeAt - now > 0 ? budgetFreeAt : now;
+    long wait = freeAt - now - burstNanos;
+    if (wait > 0) {
+      return wait;
     }
-    return (long) Math.ceil((1 - tokens) / perNano);
+    budgetFreeAt = freeAt + spacingNanos;
+    return 0;
   }
 
   private static String key(String channel, String ts) {
