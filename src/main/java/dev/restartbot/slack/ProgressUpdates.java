@@ -301,8 +301,9 @@ public class ProgressUpdates {
   @PreDestroy
   void stop() {
     timers.shutdownNow();
+    // A final already on its way may still reach Slack; nothing new is taken.
     if (sends instanceof ExecutorService pool) {
-      pool.shutdownNow();
+      pool.shutdown();
     }
   }
 
