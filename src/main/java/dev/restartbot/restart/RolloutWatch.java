@@ -6,11 +6,15 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -18,14 +22,52 @@ import java.util.function.Consumer;
  * Follows one workload's rollout to its end with a fabric8 informer (list, then watch, with
  * reconnects), never by polling or sleeping, and never with {@code waitUntilReady}, which ignores
  * observedGeneration and updatedReplicas.
+ *
+ * <p>The deadline is a timer that drops a marker into the same queue the informer feeds, so the
+ * waiting thread blocks on one queue with no clock of its own, and a test decides when time is up
+ * by driving the timer.
  */
 @ApplicationScoped
 public class RolloutWatch {
 
-  private final KubernetesClient client;
+  /** One thing the waiting caller is told: a new state, the workload's deletion, or time up. */
+  private record Change(Kind kind, HasMetadata object) {
+    enum Kind {
+      UPDATED,
+      DELETED,
+      DEADLINE
+    }
 
+    static final Change DELETED = new Change(Kind.DELETED, null);
+    static final Change DEADLINE = new Change(Kind.DEADLINE, null);
+  }
+
+  private final KubernetesClient client;
+  private final ScheduledExecutorService deadlines;
+
+  @Inject
   public RolloutWatch(KubernetesClient client) {
+    this(client, deadlineTimer());
+  }
+
+  /** {@code deadlines} runs each rollout's timeout; tests pass a manual one. */
+  RolloutWatch(KubernetesClient client, ScheduledExecutorService deadlines) {
     this.client = client;
+    this.deadlines = deadlines;
+  }
+
+  private static ScheduledExecutorService deadlineTimer() {
+    ScheduledThreadPoolExecutor timer =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "rollout-deadlines");
+              t.setDaemon(true);
+              return t;
+            });
+    // Most rollouts end long before their deadline; do not keep the cancelled timers queued.
+    timer.setRemoveOnCancelPolicy(true);
+    return timer;
   }
 
   /**
@@ -38,13 +80,15 @@ public class RolloutWatch {
       long patchedGeneration,
       Duration timeout,
       Consumer<RolloutStatus> progress) {
-    // Empty means deleted.
-    BlockingQueue<Optional<HasMetadata>> changes = new LinkedBlockingQueue<>();
-    long deadline = System.nanoTime() + timeout.toNanos();
+    BlockingQueue<Change> changes = new LinkedBlockingQueue<>();
+    ScheduledFuture<?> deadline =
+        deadlines.schedule(
+            () -> changes.add(Change.DEADLINE), timeout.toNanos(), TimeUnit.NANOSECONDS);
     SharedIndexInformer<? extends HasMetadata> informer;
     try {
       informer = Workloads.resource(client, target).inform(queueing(changes), 0);
     } catch (KubernetesClientException e) {
+      deadline.cancel(false);
       return new Outcome.Error("could not watch the rollout: " + Workloads.apiMessage(e));
     }
     try {
@@ -53,39 +97,48 @@ public class RolloutWatch {
       }
       String last = "waiting for the controller to see the change";
       while (true) {
-        long remaining = deadline - System.nanoTime();
-        Optional<HasMetadata> change =
-            remaining <= 0 ? null : changes.poll(remaining, TimeUnit.NANOSECONDS);
-        if (change == null) {
-          return new Outcome.TimedOut(timeout, last);
+        Change change = changes.take();
+        boolean late = change.kind() == Change.Kind.DEADLINE;
+        // Only the newest state matters; older ones queued meanwhile are stale. A state that came
+        // in with the deadline still counts: it was there before the deadline was noticed.
+        for (Change newer = changes.poll(); newer != null; newer = changes.poll()) {
+          if (newer.kind() == Change.Kind.DEADLINE) {
+            late = true;
+          } else {
+            change = newer;
+          }
         }
-        // Only the newest state matters; older ones queued meanwhile are stale.
-        for (Optional<HasMetadata> newer = changes.poll(); newer != null; newer = changes.poll()) {
-          change = newer;
-        }
-        if (change.isEmpty()) {
+        if (change.kind() == Change.Kind.DELETED) {
           return deleted(target);
         }
-        RolloutStatus status = RolloutStatus.of(change.get(), patchedGeneration);
-        switch (status.phase()) {
-          case DONE:
-            return new Outcome.RolledOut(restartedAt, status.summary());
-          case FAILED:
-            return new Outcome.RolloutFailed(status.summary());
-          case ON_DELETE:
-            return new Outcome.OnDelete(restartedAt, status.summary());
-          case WAITING:
-          default:
-            if (!status.summary().equals(last)) {
-              last = status.summary();
-              progress.accept(status);
-            }
+        if (change.kind() == Change.Kind.UPDATED) {
+          RolloutStatus status = RolloutStatus.of(change.object(), patchedGeneration);
+          switch (status.phase()) {
+            case DONE:
+              return new Outcome.RolledOut(restartedAt, status.summary());
+            case FAILED:
+              return new Outcome.RolloutFailed(status.summary());
+            case ON_DELETE:
+              return new Outcome.OnDelete(restartedAt, status.summary());
+            case WAITING:
+            default:
+              if (!status.summary().equals(last)) {
+                last = status.summary();
+                if (!late) {
+                  progress.accept(status);
+                }
+              }
+          }
+        }
+        if (late) {
+          return new Outcome.TimedOut(timeout, last);
         }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return new Outcome.Error("interrupted while following the rollout");
     } finally {
+      deadline.cancel(false);
       informer.close();
     }
   }
@@ -95,23 +148,27 @@ public class RolloutWatch {
         target.ref() + " was deleted in namespace " + target.namespace() + " during its rollout");
   }
 
-  private static ResourceEventHandler<HasMetadata> queueing(
-      BlockingQueue<Optional<HasMetadata>> changes) {
+  private static ResourceEventHandler<HasMetadata> queueing(BlockingQueue<Change> changes) {
     return new ResourceEventHandler<>() {
       @Override
       public void onAdd(HasMetadata obj) {
-        changes.add(Optional.of(obj));
+        changes.add(new Change(Change.Kind.UPDATED, obj));
       }
 
       @Override
       public void onUpdate(HasMetadata oldObj, HasMetadata newObj) {
-        changes.add(Optional.of(newObj));
+        changes.add(new Change(Change.Kind.UPDATED, newObj));
       }
 
       @Override
       public void onDelete(HasMetadata obj, boolean deletedFinalStateUnknown) {
-        changes.add(Optional.empty());
+        changes.add(Change.DELETED);
       }
     };
+  }
+
+  @PreDestroy
+  void stop() {
+    deadlines.shutdownNow();
   }
 }

@@ -4,6 +4,7 @@ import static dev.restartbot.e2e.SlackFlowHarness.LEAD;
 import static dev.restartbot.e2e.SlackFlowHarness.REQUESTER;
 import static dev.restartbot.e2e.SlackFlowHarness.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.restartbot.audit.AuditAction;
 import dev.restartbot.audit.AuditLog;
@@ -122,14 +123,21 @@ final class FaultSequence implements AutoCloseable {
 
   /** Each target's reply, in order, says what happened to it; then the summary. */
   void assertThread(RestartRequest done, String... words) {
-    List<String> thread = slack.threadNow(done.messageTs().orElseThrow());
-    for (int i = 0; i < words.length; i++) {
-      String name = done.targets().get(i).name();
-      String word = words[i];
-      assertThat(thread)
-          .as("thread of %s", done.id())
-          .anySatisfy(reply -> assertThat(reply).contains(name).contains(word));
-    }
+    // A target's result is an edit of its reply, sent without holding the sequence up: it may
+    // land just after the request is done.
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              List<String> thread = slack.threadNow(done.messageTs().orElseThrow());
+              for (int i = 0; i < words.length; i++) {
+                String name = done.targets().get(i).name();
+                String word = words[i];
+                assertThat(thread)
+                    .as("thread of %s", done.id())
+                    .anySatisfy(reply -> assertThat(reply).contains(name).contains(word));
+              }
+            });
   }
 
   /**

@@ -128,7 +128,11 @@ class RolloutFlowTest {
     controller("payments-roll-a", true, 2, 2, 2);
 
     await().atMost(WAIT).until(() -> flow.restartedAt("payments-roll-b") != null);
-    assertThat(updatesOf(replyA)).last().asString().contains("rolled out (2 pods)");
+    // The result is sent without holding the sequence up: it may land after B's patch.
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> assertThat(updatesOf(replyA)).last().asString().contains("rolled out (2 pods)"));
     List<String> progress =
         updatesOf(replyA).stream().filter(t -> t.contains("Rolling out")).toList();
     assertThat(progress).isNotEmpty().hasSizeLessThanOrEqualTo(4);

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.restartbot.policy.Target;
 import dev.restartbot.policy.WorkloadKind;
+import dev.restartbot.testing.ManualScheduler;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -26,7 +27,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Follows rollouts against the fabric8 mock API server; the test plays the controller by writing
- * {@code status}, as the mock runs none.
+ * {@code status}, as the mock runs none, and moves the deadline's clock by hand, so nothing times
+ * out unless a test says so.
  */
 @EnableKubernetesMockClient(crud = true)
 class RolloutWatchTest {
@@ -37,11 +39,12 @@ class RolloutWatchTest {
   private Workloads workloads;
   private RolloutWatch watch;
   private final List<String> progress = new CopyOnWriteArrayList<>();
+  private final ManualScheduler time = new ManualScheduler();
 
   @BeforeEach
   void setUp() {
     workloads = new Workloads(client, new ObjectMapper());
-    watch = new RolloutWatch(client);
+    watch = new RolloutWatch(client, time);
   }
 
   private Deployment deployment(String name, int replicas) {
@@ -181,12 +184,51 @@ class RolloutWatchTest {
     deployment("slow", 2);
     Target target = new Target(WorkloadKind.DEPLOYMENT, "test", "slow");
     Outcome.Restarted patched = patch(target);
-    CompletableFuture<Outcome> outcome = follow(target, patched, Duration.ofMillis(1500));
+    CompletableFuture<Outcome> outcome = follow(target, patched, Duration.ofMinutes(10));
     deploymentStatus("slow", patched.generation(), 2, 1, 2);
+    await().atMost(Duration.ofSeconds(5)).until(() -> progress.contains("1 of 2 new pods updated"));
+
+    time.advance(Duration.ofMinutes(10));
 
     Outcome end = outcome.get(5, TimeUnit.SECONDS);
     assertThat(end).isInstanceOf(Outcome.TimedOut.class);
     assertThat(((Outcome.TimedOut) end).lastStatus()).isEqualTo("1 of 2 new pods updated");
+    assertThat(((Outcome.TimedOut) end).after()).isEqualTo(Duration.ofMinutes(10));
+  }
+
+  @Test
+  void aRolloutIsFollowedUpToTheLastMomentOfItsTimeoutAndNotBeyond() throws Exception {
+    deployment("edge", 2);
+    Target target = new Target(WorkloadKind.DEPLOYMENT, "test", "edge");
+    Outcome.Restarted patched = patch(target);
+    CompletableFuture<Outcome> outcome = follow(target, patched, Duration.ofMinutes(10));
+    await().atMost(Duration.ofSeconds(5)).until(() -> time.queued() == 1);
+
+    time.advance(Duration.ofMinutes(10).minusNanos(1));
+    // Reported only if the deadline has not been queued before it: the queue keeps order.
+    deploymentStatus("edge", patched.generation(), 2, 1, 2);
+    await().atMost(Duration.ofSeconds(5)).until(() -> progress.contains("1 of 2 new pods updated"));
+    assertThat(outcome).isNotDone();
+
+    time.advance(Duration.ofNanos(1));
+
+    Outcome end = outcome.get(5, TimeUnit.SECONDS);
+    assertThat(end).isInstanceOf(Outcome.TimedOut.class);
+    assertThat(((Outcome.TimedOut) end).lastStatus()).isEqualTo("1 of 2 new pods updated");
+  }
+
+  @Test
+  void theDeadlineTimerIsCancelledWhenTheRolloutEnds() throws Exception {
+    deployment("quick", 1);
+    Target target = new Target(WorkloadKind.DEPLOYMENT, "test", "quick");
+    Outcome.Restarted patched = patch(target);
+    CompletableFuture<Outcome> outcome = follow(target, patched, Duration.ofMinutes(10));
+    await().atMost(Duration.ofSeconds(5)).until(() -> time.queued() == 1);
+
+    deploymentStatus("quick", patched.generation(), 1, 1, 1);
+
+    assertThat(outcome.get(5, TimeUnit.SECONDS)).isInstanceOf(Outcome.RolledOut.class);
+    assertThat(time.queued()).isZero();
   }
 
   @Test
