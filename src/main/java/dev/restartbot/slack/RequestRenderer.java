@@ -150,11 +150,13 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
       deliver(e.request(), text);
       return null;
     }
-    try {
-      progress.finish(e.request().channelId(), ts, text);
-    } catch (SlackDeliveryException x) {
-      deliver(e.request(), text);
-    }
+    // The limiter sends the final after any progress in flight; if Slack will not take it, the
+    // result goes to the thread as a reply of its own.
+    progress.finish(
+        e.request().channelId(),
+        ts,
+        text,
+        () -> delivery.submit(e.requestId(), () -> deliver(e.request(), text)));
     return null;
   }
 

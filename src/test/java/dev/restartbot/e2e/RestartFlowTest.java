@@ -178,14 +178,16 @@ class RestartFlowTest {
     // Then every message arrives, in the order things happened.
     await()
         .atMost(WAIT.multipliedBy(2))
-        .until(() -> slack.threadNow(ts).stream().anyMatch(t -> t.contains("Done: 5 restarted")));
-    List<String> thread = slack.threadNow(ts);
-    assertThat(thread).hasSize(names.size() + 1);
-    for (int i = 0; i < names.size(); i++) {
-      assertThat(thread.get(i))
-          .contains("`deployment/" + names.get(i) + "` in `test` restarted (restartedAt");
-    }
-    assertThat(thread.get(names.size())).contains("Done: 5 restarted");
+        .untilAsserted(
+            () -> {
+              List<String> thread = slack.threadNow(ts);
+              assertThat(thread).hasSize(names.size() + 1);
+              for (int i = 0; i < names.size(); i++) {
+                assertThat(thread.get(i))
+                    .contains("`deployment/" + names.get(i) + "` in `test` restarted (restartedAt");
+              }
+              assertThat(thread.get(names.size())).contains("Done: 5 restarted");
+            });
   }
 
   @Test
