@@ -29,6 +29,17 @@ final class Messages {
   static final String ACTIONS_BLOCK = "approval_actions";
   private static final int CONFIRM_TEXT_LIMIT = 300;
 
+  /** Slack's limit for the text of a section or context element. */
+  static final int TEXT_LIMIT = 3000;
+
+  /**
+   * Targets shown one block each on the approval message; the rest share one block, so that the
+   * message stays within Slack's 50 blocks at any {@code restart.max-targets}.
+   */
+  static final int DETAILED_TARGETS = 20;
+
+  private static final int IMAGES_SHOWN = 5;
+
   private Messages() {}
 
   /** The approval message while it waits: targets as they are now, and the two buttons. */
@@ -321,28 +332,30 @@ final class Messages {
                             + (n == 1 ? "1 workload" : n + " workloads")
                             + (n > 1 ? ", one after another" : "")
                             + ":"))));
-    for (int i = 0; i < n; i++) {
+    int shown = Math.min(n, DETAILED_TARGETS);
+    for (int i = 0; i < shown; i++) {
       Target t = request.targets().get(i);
       WorkloadSnapshot snap = i < snapshots.size() ? snapshots.get(i) : null;
-      String line = "*" + t.ref() + "* in `" + t.namespace() + "`";
+      String line = "*%s* in `%s`".formatted(t.ref(), t.namespace());
       if (snap != null) {
         line +=
-            "\n"
-                + snap.ready()
-                + "/"
-                + snap.desired()
-                + " ready"
-                + (snap.images().isEmpty()
-                    ? ""
-                    : " · "
-                        + snap.images().stream()
-                            .map(im -> "`" + escape(im) + "`")
-                            .collect(Collectors.joining(", ")))
-                + " · last restarted "
-                + snap.lastRestartedAt().map(a -> "`" + escape(a) + "`").orElse("never");
+            "\n%d/%d ready%s · last restarted %s"
+                .formatted(
+                    snap.ready(),
+                    snap.desired(),
+                    images(snap.images()),
+                    snap.lastRestartedAt().map(at -> "`" + escape(at) + "`").orElse("never"));
       }
-      String text = line;
+      String text = limit(line);
       blocks.add(section(s -> s.text(markdownText(text))));
+    }
+    if (n > shown) {
+      // Slack takes at most 50 blocks a message: the rest are named in one block of their own.
+      String rest =
+          limit(
+              "…and %d more: %s"
+                  .formatted(n - shown, targetList(request.targets().subList(shown, n))));
+      blocks.add(section(s -> s.text(markdownText(rest))));
     }
     request
         .reason()
@@ -351,8 +364,34 @@ final class Messages {
                 blocks.add(
                     context(
                         List.<ContextBlockElement>of(
-                            markdownText("*Reason:* " + escape(reason))))));
+                            markdownText(limit("*Reason:* " + escape(reason)))))));
     return blocks;
+  }
+
+  /** At most a few images a target: a pod of many sidecars must not crowd out the rest. */
+  private static String images(List<String> images) {
+    if (images.isEmpty()) {
+      return "";
+    }
+    String shown =
+        images.stream()
+            .limit(IMAGES_SHOWN)
+            .map(im -> "`" + escape(im) + "`")
+            .collect(Collectors.joining(", "));
+    return " · "
+        + shown
+        + (images.size() > IMAGES_SHOWN
+            ? " and %d more".formatted(images.size() - IMAGES_SHOWN)
+            : "");
+  }
+
+  /** Slack refuses a text object over 3,000 characters: cut it, and say so. */
+  static String limit(String text) {
+    if (text.length() <= TEXT_LIMIT) {
+      return text;
+    }
+    String more = "… (cut at Slack's limit)";
+    return text.substring(0, TEXT_LIMIT - more.length()) + more;
   }
 
   static String confirmText(List<Target> targets) {

@@ -294,6 +294,20 @@ class ConfigMapRequestStoreTest {
   }
 
   @Test
+  void aWriteThatIsNotAMoveOfTheStateMachineIsRefusedAndWritesNothing() {
+    created(minimal("leap", T0, deployment("payments-api")));
+    String version = map("restart-request-leap").getMetadata().getResourceVersion();
+
+    assertThatThrownBy(
+            () -> store.update("leap", r -> true, r -> r.withState(RequestState.RUNNING)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("pending → running");
+
+    assertThat(map("restart-request-leap").getMetadata().getResourceVersion()).isEqualTo(version);
+    assertThat(store.find("leap").map(RestartRequest::state)).contains(RequestState.PENDING);
+  }
+
+  @Test
   void anUpdateOfAnUnknownRequestAnswersEmpty() {
     assertThat(store.update("nobody", r -> true, r -> r.withState(RequestState.DONE))).isEmpty();
     assertThat(store.find("nobody")).isEmpty();

@@ -1,6 +1,7 @@
 package dev.restartbot.restart;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.restartbot.policy.Target;
 import dev.restartbot.policy.WorkloadKind;
@@ -50,6 +51,17 @@ class InMemoryRequestStoreTest {
 
     assertThat(store.create(pending("b", "api")))
         .isInstanceOf(RequestStore.CreateResult.Created.class);
+  }
+
+  @Test
+  void aWriteThatIsNotAMoveOfTheStateMachineIsRefusedAndChangesNothing() {
+    store.create(pending("a", "api"));
+    store.update("a", r -> true, r -> r.withState(RequestState.DENIED));
+
+    assertThatThrownBy(() -> store.update("a", r -> true, r -> r.withState(RequestState.RUNNING)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("denied → running");
+    assertThat(store.find("a").map(RestartRequest::state)).contains(RequestState.DENIED);
   }
 
   @Test

@@ -11,6 +11,7 @@ import dev.restartbot.policy.PolicyConfig;
 import dev.restartbot.policy.Rule;
 import dev.restartbot.policy.Target;
 import dev.restartbot.policy.WorkloadKind;
+import dev.restartbot.testing.TestConfig;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -46,70 +47,16 @@ class ReplicaRaceTest {
 
   private final List<KubernetesClient> clients = new ArrayList<>();
 
-  private record Settings() implements RestartConfig {
-    public boolean stopOnFailure() {
-      return true;
-    }
-
-    public Rollout rollout() {
-      return new Rollout() {
-        public boolean waitForRollout() {
-          return false;
-        }
-
-        public Duration timeout() {
-          return Duration.ofMinutes(10);
-        }
-      };
-    }
-
-    public Optional<String> store() {
-      return Optional.of("kubernetes");
-    }
-
-    public Optional<String> storeNamespace() {
-      return Optional.of("bot");
-    }
-
-    public Duration storeRetention() {
-      return Duration.ofDays(30);
-    }
-  }
+  private static final RestartConfig SETTINGS =
+      TestConfig.mapping(
+          RestartConfig.class,
+          Map.of(
+              "restart.rollout.wait", "false",
+              "restart.store", "kubernetes",
+              "restart.store-namespace", "bot"));
 
   private static final PolicyConfig POLICY_CONFIG =
-      new PolicyConfig() {
-        public String defaultNamespace() {
-          return "test";
-        }
-
-        public Approval approval() {
-          return new Approval() {
-            public boolean required() {
-              return true;
-            }
-
-            public Duration ttl() {
-              return Duration.ofMinutes(15);
-            }
-
-            public boolean allowSelfApproval() {
-              return false;
-            }
-
-            public Duration sweepEvery() {
-              return Duration.ofSeconds(30);
-            }
-          };
-        }
-
-        public int maxTargets() {
-          return 20;
-        }
-
-        public List<RuleConfig> rules() {
-          return List.of();
-        }
-      };
+      TestConfig.mapping(PolicyConfig.class, Map.of("restart.default-namespace", "test"));
 
   private RequestLifecycle replica(String identity) {
     KubernetesClient own =
@@ -128,7 +75,7 @@ class ReplicaRaceTest {
             });
     Workloads workloads = new Workloads(own, json);
     RestartExecutor executor =
-        new RestartExecutor(workloads, new RolloutWatch(own), store, events, new Settings(), clock);
+        new RestartExecutor(workloads, new RolloutWatch(own), store, events, SETTINGS, clock);
     Policy policy =
         new Policy(
             List.of(

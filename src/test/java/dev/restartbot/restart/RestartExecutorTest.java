@@ -17,13 +17,14 @@ import dev.restartbot.audit.AuditLog;
 import dev.restartbot.policy.Target;
 import dev.restartbot.policy.WorkloadKind;
 import dev.restartbot.testing.RequestBuilder;
+import dev.restartbot.testing.TestConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -44,31 +45,13 @@ class RestartExecutorTest {
   private final List<RequestEvent> published = new ArrayList<>();
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
-  /** The settings under test, without a config source. */
-  private record Settings(boolean stopOnFailure, boolean waitForRollout) implements RestartConfig {
-    public Optional<String> store() {
-      return Optional.of("memory");
-    }
-
-    public Optional<String> storeNamespace() {
-      return Optional.empty();
-    }
-
-    public Duration storeRetention() {
-      return Duration.ofDays(30);
-    }
-
-    public Rollout rollout() {
-      return new Rollout() {
-        public boolean waitForRollout() {
-          return Settings.this.waitForRollout;
-        }
-
-        public Duration timeout() {
-          return Duration.ofMinutes(10);
-        }
-      };
-    }
+  /** The settings under test: the two that vary, the rest as the app's defaults. */
+  private static RestartConfig settings(boolean stopOnFailure, boolean waitForRollout) {
+    return TestConfig.mapping(
+        RestartConfig.class,
+        Map.of(
+            "restart.stop-on-failure", Boolean.toString(stopOnFailure),
+            "restart.rollout.wait", Boolean.toString(waitForRollout)));
   }
 
   private RestartExecutor executor(boolean stopOnFailure) {
@@ -88,7 +71,7 @@ class RestartExecutorTest {
               kubeEvents.on(e);
             });
     return new RestartExecutor(
-        workloads, rollouts, store, events, new Settings(stopOnFailure, waitForRollout), clock);
+        workloads, rollouts, store, events, settings(stopOnFailure, waitForRollout), clock);
   }
 
   private RestartRequest running() {

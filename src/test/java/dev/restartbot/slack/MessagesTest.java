@@ -135,4 +135,28 @@ class MessagesTest {
                     Duration.ZERO)))
         .contains("skipped", "`deployment/x` did not restart and stop-on-failure is on");
   }
+
+  @Test
+  void anApprovalMessageOfAHundredTargetsStaysWithinSlacksLimits() {
+    List<Target> targets = IntStream.range(0, 100).mapToObj(i -> deploy("api-" + i)).toList();
+    List<String> manyImages =
+        IntStream.range(0, 200).mapToObj(i -> "registry.example/sidecar-" + i + ":1.0").toList();
+    List<WorkloadSnapshot> snapshots =
+        targets.stream()
+            .map(t -> new WorkloadSnapshot(t, 3, 3, manyImages, Optional.empty(), false))
+            .toList();
+
+    List<LayoutBlock> blocks =
+        Messages.pending(request(targets, Optional.of("x".repeat(5000))), snapshots);
+
+    assertThat(blocks).hasSizeLessThanOrEqualTo(50);
+    String json = new com.google.gson.Gson().toJson(blocks);
+    assertThat(json).contains("deployment/api-19", "…and 80 more", "deployment/api-99");
+    assertThat(json).contains("and 195 more");
+    for (LayoutBlock block : blocks) {
+      if (block instanceof com.slack.api.model.block.SectionBlock section) {
+        assertThat(section.getText().getText().length()).isLessThanOrEqualTo(3000);
+      }
+    }
+  }
 }
