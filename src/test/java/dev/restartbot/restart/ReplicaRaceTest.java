@@ -64,8 +64,8 @@ class ReplicaRaceTest {
       };
     }
 
-    public Optional<String> store() {
-      return Optional.of("kubernetes");
+    public Optional<StoreKind> store() {
+      return Optional.of(StoreKind.KUBERNETES);
     }
 
     public Optional<String> storeNamespace() {

@@ -42,8 +42,8 @@ class RestartExecutorTest {
 
   /** The settings under test, without a config source. */
   private record Settings(boolean stopOnFailure, boolean waitForRollout) implements RestartConfig {
-    public Optional<String> store() {
-      return Optional.of("memory");
+    public Optional<StoreKind> store() {
+      return Optional.of(StoreKind.MEMORY);
     }
 
     public Optional<String> storeNamespace() {
