@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.quarkus.arc.profile.UnlessBuildProfile;
 import io.quarkus.arc.properties.IfBuildProperty;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
@@ -35,6 +36,7 @@ import org.jboss.logging.Logger;
  */
 @Singleton
 @IfBuildProperty(name = "restart.sandbox.enabled", stringValue = "true")
+@UnlessBuildProfile("prod")
 public class SandboxSlack {
 
   private static final Logger LOG = Logger.getLogger(SandboxSlack.class);
