@@ -55,7 +55,11 @@ class KustomizationTest {
   static void render() throws Exception {
     Optional<Path> kubectl = onPath("kubectl");
     if (kubectl.isEmpty()) {
-      withoutKubectl(System.getenv());
+      String why = whyWithoutKubectl(System.getenv());
+      // On stderr, which surefire shows: a logger has no handler in a plain test, and surefire
+      // counts a class skipped in @BeforeAll as no test at all.
+      System.err.printf("WARNING: SKIPPED KustomizationTest: %s, so k8s/ is not rendered.%n", why);
+      Assumptions.assumeTrue(false, why + ": k8s/ cannot be rendered and checked");
     }
     Path out = Files.createTempFile("kustomize", ".yaml");
     Path err = Files.createTempFile("kustomize", ".err");
@@ -77,12 +81,12 @@ class KustomizationTest {
   }
 
   /**
-   * Without kubectl, a local run skips these checks with a warning. In CI ({@code CI=true}) a skip
-   * would hide them, so the run fails instead: {@code .ci/run} installs kubectl. Only where no
-   * package source offers kubectl does {@code .ci/run} say so in {@value #NOT_INSTALLABLE}, and
-   * then CI skips as well, with that reason in the warning.
+   * Without kubectl, a local run skips these checks with a warning: the reason is returned. In CI
+   * ({@code CI=true}) a skip would hide them, so the run fails instead: {@code .ci/run} installs
+   * kubectl. Only where no package source offers kubectl does {@code .ci/run} say so in {@value
+   * #NOT_INSTALLABLE}, and then CI skips as well, with that reason.
    */
-  static void withoutKubectl(Map<String, String> env) {
+  static String whyWithoutKubectl(Map<String, String> env) {
     boolean ci = "true".equalsIgnoreCase(env.getOrDefault("CI", ""));
     String notInstallable = env.get(NOT_INSTALLABLE);
     if (ci && notInstallable == null) {
@@ -92,14 +96,9 @@ class KustomizationTest {
               + NOT_INSTALLABLE
               + " and the checks are skipped with a warning.");
     }
-    String why =
-        ci
-            ? "kubectl cannot be installed here (" + NOT_INSTALLABLE + ": " + notInstallable + ")"
-            : "kubectl is not on PATH";
-    // On stderr, which surefire shows: a logger has no handler in a plain test, and surefire counts
-    // a class skipped in @BeforeAll as no test at all.
-    System.err.printf("WARNING: SKIPPED KustomizationTest: %s, so k8s/ is not rendered.%n", why);
-    Assumptions.assumeTrue(false, why + ": k8s/ cannot be rendered and checked");
+    return ci
+        ? "kubectl cannot be installed here (" + NOT_INSTALLABLE + ": " + notInstallable + ")"
+        : "kubectl is not on PATH";
   }
 
   @Test
