@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 import org.jboss.logging.Logger;
@@ -77,30 +76,23 @@ public class RestartBeans {
   @Produces
   @Singleton
   StorePlacement storePlacement(RestartConfig config, KubernetesClient client) {
-    String kind =
-        config
-            .store()
-            .map(s -> s.trim().toLowerCase(Locale.ROOT))
-            .orElse(runsInCluster() ? "kubernetes" : "memory");
-    switch (kind) {
-      case "memory":
-        return new StorePlacement(false, Optional.empty());
-      case "kubernetes":
-        String namespace =
-            config
-                .storeNamespace()
-                .or(RestartBeans::serviceAccountNamespace)
-                .or(() -> Optional.ofNullable(client.getNamespace()))
-                .orElseThrow(
-                    () ->
-                        new ConfigurationException(
-                            "restart.store is kubernetes but no namespace is known: set"
-                                + " restart.store-namespace (RESTART_STORE_NAMESPACE)."));
-        return new StorePlacement(true, Optional.of(namespace));
-      default:
-        throw new ConfigurationException(
-            "restart.store must be kubernetes or memory, not '" + kind + "' (RESTART_STORE).");
-    }
+    // A value other than memory or kubernetes never gets here: the config mapping refuses it.
+    return switch (StoreKind.orDefault(config.store(), runsInCluster())) {
+      case MEMORY -> new StorePlacement(false, Optional.empty());
+      case KUBERNETES -> new StorePlacement(true, Optional.of(storeNamespace(config, client)));
+    };
+  }
+
+  private static String storeNamespace(RestartConfig config, KubernetesClient client) {
+    return config
+        .storeNamespace()
+        .or(RestartBeans::serviceAccountNamespace)
+        .or(() -> Optional.ofNullable(client.getNamespace()))
+        .orElseThrow(
+            () ->
+                new ConfigurationException(
+                    "restart.store is kubernetes but no namespace is known: set"
+                        + " restart.store-namespace (RESTART_STORE_NAMESPACE)."));
   }
 
   @Produces

@@ -20,7 +20,7 @@ public interface RestartConfig {
    * Where requests live: {@code kubernetes} (ConfigMaps in the bot's namespace, shared by every
    * replica) or {@code memory}. Unset: kubernetes inside a cluster, memory elsewhere.
    */
-  Optional<String> store();
+  Optional<StoreKind> store();
 
   /** The namespace of the cluster store; unset: the service account's namespace. */
   Optional<String> storeNamespace();

@@ -19,6 +19,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.quarkus.arc.profile.UnlessBuildProfile;
 import io.quarkus.arc.properties.IfBuildProperty;
 import io.quarkus.runtime.Startup;
 import jakarta.annotation.PreDestroy;
@@ -49,6 +50,7 @@ import org.jboss.logging.Logger;
 @Singleton
 @Startup
 @IfBuildProperty(name = "restart.sandbox.enabled", stringValue = "true")
+@UnlessBuildProfile("prod")
 public class RolloutSimulator {
 
   static final Duration STEP = Duration.ofMillis(800);

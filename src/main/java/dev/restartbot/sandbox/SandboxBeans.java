@@ -2,6 +2,7 @@ package dev.restartbot.sandbox;
 
 import dev.restartbot.slack.SlackSettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.arc.profile.UnlessBuildProfile;
 import io.quarkus.arc.properties.IfBuildProperty;
 import io.smallrye.config.SmallRyeConfig;
 import jakarta.annotation.Priority;
@@ -20,6 +21,7 @@ import org.eclipse.microprofile.config.Config;
  * restart.sandbox.enabled=true}.
  */
 @IfBuildProperty(name = "restart.sandbox.enabled", stringValue = "true")
+@UnlessBuildProfile("prod")
 public class SandboxBeans {
 
   /** Replaces the Quarkus extension's client (a default bean built from the kubeconfig). */

@@ -1,6 +1,7 @@
 package dev.restartbot.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.arc.profile.UnlessBuildProfile;
 import io.quarkus.arc.properties.IfBuildProperty;
 import jakarta.inject.Singleton;
 import java.time.Instant;
@@ -19,6 +20,7 @@ import java.util.Optional;
  */
 @Singleton
 @IfBuildProperty(name = "restart.sandbox.enabled", stringValue = "true")
+@UnlessBuildProfile("prod")
 public class SandboxChannel {
 
   /**

@@ -1,6 +1,7 @@
 package dev.restartbot.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.arc.profile.UnlessBuildProfile;
 import io.quarkus.arc.properties.IfBuildProperty;
 import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.Consumes;
@@ -29,6 +30,7 @@ import java.util.Map;
  */
 @Path("/sandbox")
 @IfBuildProperty(name = "restart.sandbox.enabled", stringValue = "true")
+@UnlessBuildProfile("prod")
 public class SandboxResource {
 
   private static final Map<String, String> FILES =

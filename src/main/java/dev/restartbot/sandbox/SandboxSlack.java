@@ -2,6 +2,7 @@ package dev.restartbot.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.arc.profile.UnlessBuildProfile;
 import io.quarkus.arc.properties.IfBuildProperty;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
@@ -15,6 +16,7 @@ import org.jboss.logging.Logger;
  */
 @Singleton
 @IfBuildProperty(name = "restart.sandbox.enabled", stringValue = "true")
+@UnlessBuildProfile("prod")
 public class SandboxSlack {
 
   private static final Logger LOG = Logger.getLogger(SandboxSlack.class);

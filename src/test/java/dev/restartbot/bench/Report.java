@@ -65,7 +65,7 @@ final class Report {
     out.add("# Benchmarks");
     out.add("");
     out.add(
-        "Written by `mvn -B -Pbenchmark verify` (see the README); every run replaces this file");
+        "Written by `./mvnw -B -Pbenchmark verify` (see the README); every run replaces this file");
     out.add("except the notes at the end.");
     out.add("");
     out.addAll(machine());

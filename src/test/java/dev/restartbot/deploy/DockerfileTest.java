@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -98,6 +99,56 @@ class DockerfileTest {
         .doesNotContainIgnoringCase("jdk")
         .doesNotContainIgnoringCase("maven");
     assertThat(in(1, "RUN")).as("the runtime stage installs nothing").isEmpty();
+  }
+
+  @Test
+  void everyBaseImageIsPinnedToAtLeastAMinorVersion() {
+    List<String> stages = new ArrayList<>();
+    for (Instruction from :
+        instructions.stream().filter(i -> i.keyword().equals("FROM")).toList()) {
+      List<String> words =
+          Arrays.stream(from.args().split("\\s+")).filter(w -> !w.startsWith("--")).toList();
+      String image = words.get(0);
+      if (!stages.contains(image)) {
+        assertThat(pinnedToAMinorVersion(image))
+            .as("FROM %s: pin a version with at least a minor (17.0.15, 3.9), or a digest", image)
+            .isTrue();
+      }
+      if (words.size() == 3 && words.get(1).equalsIgnoreCase("AS")) {
+        stages.add(words.get(2));
+      }
+    }
+    assertThat(stages).as("the stages were read").containsExactly("build", "runtime");
+  }
+
+  /**
+   * {@code name:TAG} whose tag starts with {@code major.minor} (as {@code 3.9.9-eclipse-temurin-17}
+   * or {@code 17.0.15_6-jre}), or {@code name@sha256:…}; not {@code :17-jre}, {@code :latest} or no
+   * tag.
+   */
+  static boolean pinnedToAMinorVersion(String image) {
+    if (image.contains("@sha256:")) {
+      return true;
+    }
+    String lastPart = image.substring(image.lastIndexOf('/') + 1);
+    int colon = lastPart.indexOf(':');
+    return colon >= 0 && lastPart.substring(colon + 1).matches("v?\\d+\\.\\d+([._-].*)?");
+  }
+
+  @Test
+  void aPinIsAVersionWithAMinorOrADigest() {
+    assertThat(pinnedToAMinorVersion("maven:3.9.9-eclipse-temurin-17")).isTrue();
+    assertThat(pinnedToAMinorVersion("maven:3.9-eclipse-temurin-17")).isTrue();
+    assertThat(pinnedToAMinorVersion("eclipse-temurin:17.0.15_6-jre")).isTrue();
+    assertThat(pinnedToAMinorVersion("registry.example.com:5000/team/jre:17.0.15")).isTrue();
+    assertThat(pinnedToAMinorVersion("eclipse-temurin@sha256:0123abcd")).isTrue();
+
+    assertThat(pinnedToAMinorVersion("eclipse-temurin:17-jre")).isFalse();
+    assertThat(pinnedToAMinorVersion("eclipse-temurin:17")).isFalse();
+    assertThat(pinnedToAMinorVersion("eclipse-temurin:latest")).isFalse();
+    assertThat(pinnedToAMinorVersion("eclipse-temurin")).isFalse();
+    assertThat(pinnedToAMinorVersion("registry.example.com:5000/team/jre")).isFalse();
+    assertThat(pinnedToAMinorVersion("maven:3-eclipse-temurin-17.0")).isFalse();
   }
 
   @Test
