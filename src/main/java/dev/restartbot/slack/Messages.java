@@ -1,23 +1,11 @@
 package dev.restartbot.slack;
 
-import static com.slack.api.model.block.Blocks.actions;
-import static com.slack.api.model.block.Blocks.context;
-import static com.slack.api.model.block.Blocks.section;
-import static com.slack.api.model.block.composition.BlockCompositions.confirmationDialog;
-import static com.slack.api.model.block.composition.BlockCompositions.markdownText;
-import static com.slack.api.model.block.composition.BlockCompositions.plainText;
-import static com.slack.api.model.block.element.BlockElements.button;
-
-import com.slack.api.model.block.ContextBlockElement;
-import com.slack.api.model.block.LayoutBlock;
 import dev.restartbot.policy.Target;
 import dev.restartbot.restart.Decider;
 import dev.restartbot.restart.Outcome;
 import dev.restartbot.restart.RestartRequest;
 import dev.restartbot.restart.TargetResult;
-import dev.restartbot.restart.WorkloadSnapshot;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -26,66 +14,10 @@ import java.util.stream.Collectors;
 /** Renders requests and results as Slack text and Block Kit; the only place that knows how. */
 final class Messages {
 
-  static final String ACTIONS_BLOCK = "approval_actions";
-  private static final int CONFIRM_TEXT_LIMIT = 300;
-
   /** Slack's limit for the text of a section or context element. */
   static final int TEXT_LIMIT = 3000;
 
-  /**
-   * Targets shown one block each on the approval message; the rest share one block, so that the
-   * message stays within Slack's 50 blocks at any {@code restart.max-targets}.
-   */
-  static final int DETAILED_TARGETS = 20;
-
-  private static final int IMAGES_SHOWN = 5;
-
   private Messages() {}
-
-  /** The approval message while it waits: targets as they are now, and the two buttons. */
-  static List<LayoutBlock> pending(RestartRequest request, List<WorkloadSnapshot> snapshots) {
-    List<LayoutBlock> blocks = new ArrayList<>(header(request, snapshots));
-    blocks.add(
-        context(
-            List.<ContextBlockElement>of(
-                markdownText(
-                    "Expires "
-                        + slackDate(request.expiresAt().getEpochSecond())
-                        + " · request `"
-                        + request.id()
-                        + "`"))));
-    blocks.add(
-        actions(
-            ACTIONS_BLOCK,
-            List.of(
-                button(
-                    b ->
-                        b.actionId(SlackApp.APPROVE)
-                            .text(plainText("Approve"))
-                            .style("primary")
-                            .value(request.id())
-                            .confirm(
-                                confirmationDialog(
-                                    c ->
-                                        c.title(plainText("Restart now?"))
-                                            .text(plainText(confirmText(request.targets())))
-                                            .confirm(plainText("Restart"))
-                                            .deny(plainText("Cancel"))))),
-                button(
-                    b ->
-                        b.actionId(SlackApp.DENY)
-                            .text(plainText("Deny"))
-                            .style("danger")
-                            .value(request.id())))));
-    return blocks;
-  }
-
-  /** The approval message after a decision or at the end: the buttons give way to the state. */
-  static List<LayoutBlock> decided(RestartRequest request) {
-    List<LayoutBlock> blocks = new ArrayList<>(header(request, List.of()));
-    blocks.add(context(List.<ContextBlockElement>of(markdownText(stateLine(request)))));
-    return blocks;
-  }
 
   static String pendingText(RestartRequest request) {
     return "<@" + request.requesterId() + "> asks to restart " + targetList(request.targets());
@@ -317,74 +249,6 @@ final class Messages {
     return out.toString();
   }
 
-  private static List<LayoutBlock> header(
-      RestartRequest request, List<WorkloadSnapshot> snapshots) {
-    List<LayoutBlock> blocks = new ArrayList<>();
-    int n = request.targets().size();
-    blocks.add(
-        section(
-            s ->
-                s.text(
-                    markdownText(
-                        ":arrows_counterclockwise: <@"
-                            + request.requesterId()
-                            + "> asks to restart "
-                            + (n == 1 ? "1 workload" : n + " workloads")
-                            + (n > 1 ? ", one after another" : "")
-                            + ":"))));
-    int shown = Math.min(n, DETAILED_TARGETS);
-    for (int i = 0; i < shown; i++) {
-      Target t = request.targets().get(i);
-      WorkloadSnapshot snap = i < snapshots.size() ? snapshots.get(i) : null;
-      String line = "*%s* in `%s`".formatted(t.ref(), t.namespace());
-      if (snap != null) {
-        line +=
-            "\n%d/%d ready%s · last restarted %s"
-                .formatted(
-                    snap.ready(),
-                    snap.desired(),
-                    images(snap.images()),
-                    snap.lastRestartedAt().map(at -> "`" + escape(at) + "`").orElse("never"));
-      }
-      String text = limit(line);
-      blocks.add(section(s -> s.text(markdownText(text))));
-    }
-    if (n > shown) {
-      // Slack takes at most 50 blocks a message: the rest are named in one block of their own.
-      String rest =
-          limit(
-              "…and %d more: %s"
-                  .formatted(n - shown, targetList(request.targets().subList(shown, n))));
-      blocks.add(section(s -> s.text(markdownText(rest))));
-    }
-    request
-        .reason()
-        .ifPresent(
-            reason ->
-                blocks.add(
-                    context(
-                        List.<ContextBlockElement>of(
-                            markdownText(limit("*Reason:* " + escape(reason)))))));
-    return blocks;
-  }
-
-  /** At most a few images a target: a pod of many sidecars must not crowd out the rest. */
-  private static String images(List<String> images) {
-    if (images.isEmpty()) {
-      return "";
-    }
-    String shown =
-        images.stream()
-            .limit(IMAGES_SHOWN)
-            .map(im -> "`" + escape(im) + "`")
-            .collect(Collectors.joining(", "));
-    return " · "
-        + shown
-        + (images.size() > IMAGES_SHOWN
-            ? " and %d more".formatted(images.size() - IMAGES_SHOWN)
-            : "");
-  }
-
   /** Slack refuses a text object over 3,000 characters: cut it, and say so. */
   static String limit(String text) {
     if (text.length() <= TEXT_LIMIT) {
@@ -392,20 +256,6 @@ final class Messages {
     }
     String more = "… (cut at Slack's limit)";
     return text.substring(0, TEXT_LIMIT - more.length()) + more;
-  }
-
-  static String confirmText(List<Target> targets) {
-    StringBuilder text = new StringBuilder("This restarts, one after another: ");
-    for (int i = 0; i < targets.size(); i++) {
-      String next =
-          (i == 0 ? "" : ", ") + targets.get(i).ref() + " in " + targets.get(i).namespace();
-      String rest = " and " + (targets.size() - i) + " more.";
-      if (text.length() + next.length() + rest.length() + 1 > CONFIRM_TEXT_LIMIT) {
-        return text + rest;
-      }
-      text.append(next);
-    }
-    return text.append('.').toString();
   }
 
   static String targetList(List<Target> targets) {
@@ -432,7 +282,7 @@ final class Messages {
     return (ms / 60_000) + " min " + (ms / 1000 % 60) + " s";
   }
 
-  private static String slackDate(long epochSecond) {
+  static String slackDate(long epochSecond) {
     return "<!date^"
         + epochSecond
         + "^{date_short_pretty} at {time}|"

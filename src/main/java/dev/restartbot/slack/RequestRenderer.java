@@ -67,8 +67,8 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
               null,
               Messages.pendingText(request),
               request.approvalRequired()
-                  ? Messages.pending(request, snapshots)
-                  : Messages.decided(request));
+                  ? ApprovalMessage.pending(request, snapshots)
+                  : ApprovalMessage.decided(request));
     } catch (SlackDeliveryException e) {
       LOG.warnf("could not post the approval message of request %s: %s", request.id(), e.error());
       lifecycle.messageNotPlaced(request.id(), e.error());
@@ -192,7 +192,7 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
                     request.channelId(),
                     ts,
                     Messages.stateLine(request),
-                    Messages.decided(request));
+                    ApprovalMessage.decided(request));
               } catch (SlackDeliveryException e) {
                 LOG.warnf(
                     "could not update the message of request %s: %s", request.id(), e.error());

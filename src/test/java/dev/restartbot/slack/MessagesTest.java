@@ -36,7 +36,7 @@ class MessagesTest {
     RestartRequest r = request(List.of(deploy("payments-api")), Optional.empty());
 
     List<LayoutBlock> blocks =
-        Messages.pending(
+        ApprovalMessage.pending(
             r,
             List.of(
                 new WorkloadSnapshot(
@@ -64,7 +64,7 @@ class MessagesTest {
     List<Target> many =
         IntStream.range(0, 20).mapToObj(i -> deploy("a-rather-long-service-name-" + i)).toList();
 
-    String text = Messages.confirmText(many);
+    String text = ApprovalMessage.confirmText(many);
 
     assertThat(text.length()).isLessThanOrEqualTo(300);
     assertThat(text).endsWith("more.");
@@ -82,7 +82,7 @@ class MessagesTest {
         request(List.of(deploy("payments-api")), Optional.of("why"))
             .decided(RequestState.APPROVED, new Decider.Person("U0LEAD", "bob"), Instant.now());
 
-    assertThat(Messages.decided(r)).noneMatch(ActionsBlock.class::isInstance);
+    assertThat(ApprovalMessage.decided(r)).noneMatch(ActionsBlock.class::isInstance);
     assertThat(Messages.stateLine(r)).contains("Approved by <@U0LEAD>");
   }
 
@@ -147,7 +147,7 @@ class MessagesTest {
             .toList();
 
     List<LayoutBlock> blocks =
-        Messages.pending(request(targets, Optional.of("x".repeat(5000))), snapshots);
+        ApprovalMessage.pending(request(targets, Optional.of("x".repeat(5000))), snapshots);
 
     assertThat(blocks).hasSizeLessThanOrEqualTo(50);
     String json = new com.google.gson.Gson().toJson(blocks);
