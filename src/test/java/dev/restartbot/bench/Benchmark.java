@@ -223,7 +223,9 @@ public final class Benchmark {
         "  first PATCH to the last target's first PATCH (99 intervals); median of "
             + FanOut.REPEATS
             + " rounds after",
-        "  a warm-up round of each.",
+        "  a warm-up round of each. The loop starts once the bot's summary is in the thread and its",
+        "  Kubernetes Events have reached the mock, so that it does not share the cores with the",
+        "  bot's tail (the bot writes Slack messages and Events beside its sequence).",
         "- **Rollout detection**: the driver writes the final status after the bot showed progress;",
         "  measured from the status write's arrival at the mock to the \"rolled out\" `chat.update`'s",
         "  arrival at the fake Slack.",

@@ -59,6 +59,10 @@ final class FanOut {
         users.send(click);
         Instant summary = users.awaitReply(posted.messageTs(), "Done").at();
         Duration botRun = firstToLastPatch(names);
+        // The bot writes its Kubernetes Events and Slack messages beside the sequence; let the
+        // last of them land before the loop runs, so that the loop does not share the cores
+        // with the bot's tail.
+        awaitEvents(TARGETS);
 
         api.forget();
         for (String name : names) {
@@ -78,6 +82,20 @@ final class FanOut {
       }
     }
     return new Result(median(bot), median(loop), median(clickToSummary));
+  }
+
+  private void awaitEvents(int count) {
+    long deadline = System.nanoTime() + SlackUsers.WAIT.toNanos();
+    while (api.arrivals().stream().filter(FanOut::isEventWrite).count() < count) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the bot wrote fewer than " + count + " Events");
+      }
+      MockApiServer.sleepBriefly();
+    }
+  }
+
+  private static boolean isEventWrite(MockApiServer.Arrival a) {
+    return a.method().equals("POST") && a.path().contains("/events");
   }
 
   private Duration firstToLastPatch(List<String> names) {
