@@ -4,10 +4,12 @@ import dev.restartbot.restart.Decider;
 import dev.restartbot.restart.RequestEvent;
 import dev.restartbot.restart.RequestLifecycle;
 import dev.restartbot.restart.RestartRequest;
+import dev.restartbot.restart.TargetResult;
 import dev.restartbot.restart.WorkloadSnapshot;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +37,17 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
   /** Per request, the thread reply of each target; touched only on the request's own queue. */
   private final Map<String, Map<Integer, String>> replies = new ConcurrentHashMap<>();
 
+  /**
+   * Per request, the results already known when the events were published, ahead of what Slack has
+   * been shown. When the sequence runs ahead of Slack (a fan-out without waiting for rollouts, a
+   * slow Slack), a target's reply is posted once, with its result, instead of "restarting" and then
+   * an edit: half the calls, and nothing stale on the way.
+   */
+  private final Map<String, Map<Integer, TargetResult>> known = new ConcurrentHashMap<>();
+
+  /** Per request, the targets whose reply was posted with the result already in it. */
+  private final Map<String, Set<Integer>> postedFinal = new ConcurrentHashMap<>();
+
   RequestRenderer(
       SlackClient slack,
       RequestLifecycle lifecycle,
@@ -47,6 +60,11 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
   }
 
   void on(@Observes RequestEvent event) {
+    if (event instanceof RequestEvent.TargetFinished f) {
+      known
+          .computeIfAbsent(f.requestId(), id -> new ConcurrentHashMap<>())
+          .put(f.index(), f.result());
+    }
     if (!event.requestId().isEmpty()) {
       delivery.submit(event.requestId(), () -> event.accept(this));
     }
@@ -118,9 +136,14 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
 
   @Override
   public Void targetStarted(RequestEvent.TargetStarted e) {
+    Optional<TargetResult> result = knownResult(e.requestId(), e.index());
     try {
-      String ts = post(e.request(), Messages.started(e.target()));
+      String ts =
+          post(e.request(), result.map(Messages::result).orElse(Messages.started(e.target())));
       replies.computeIfAbsent(e.requestId(), id -> new HashMap<>()).put(e.index(), ts);
+      if (result.isPresent()) {
+        postedFinal.computeIfAbsent(e.requestId(), id -> new HashSet<>()).add(e.index());
+      }
     } catch (SlackDeliveryException x) {
       LOG.warnf("could not post to the thread of request %s: %s", e.requestId(), x.error());
     }
@@ -135,7 +158,7 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
   @Override
   public Void targetProgress(RequestEvent.TargetProgress e) {
     String ts = reply(e.requestId(), e.index());
-    if (ts != null) {
+    if (ts != null && knownResult(e.requestId(), e.index()).isEmpty()) {
       progress.progress(
           e.request().channelId(), ts, Messages.progress(e.target(), e.status().summary()));
     }
@@ -144,6 +167,9 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
 
   @Override
   public Void targetFinished(RequestEvent.TargetFinished e) {
+    if (postedFinal.getOrDefault(e.requestId(), Set.of()).contains(e.index())) {
+      return null; // its reply was posted with this result
+    }
     String text = Messages.result(e.result());
     String ts = reply(e.requestId(), e.index());
     if (ts == null) {
@@ -162,7 +188,7 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
 
   @Override
   public Void finished(RequestEvent.Finished e) {
-    replies.remove(e.requestId());
+    forget(e.requestId());
     deliver(e.request(), Messages.summary(e.request()));
     showState(e.request());
     return null;
@@ -170,10 +196,21 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
 
   @Override
   public Void interrupted(RequestEvent.Interrupted e) {
-    replies.remove(e.requestId());
+    forget(e.requestId());
     deliver(e.request(), Messages.interrupted(e.request()));
     showState(e.request());
     return null;
+  }
+
+  private Optional<TargetResult> knownResult(String requestId, int index) {
+    Map<Integer, TargetResult> of = known.get(requestId);
+    return Optional.ofNullable(of == null ? null : of.get(index));
+  }
+
+  private void forget(String requestId) {
+    replies.remove(requestId);
+    known.remove(requestId);
+    postedFinal.remove(requestId);
   }
 
   private String reply(String requestId, int index) {
