@@ -12,6 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import java.time.Duration;
 import java.util.List;
 import org.jboss.logging.Logger;
 
@@ -21,6 +22,9 @@ import org.jboss.logging.Logger;
  */
 @ApplicationScoped
 public class SlackApp {
+
+  /** How long Slack waits for the answer to a slash command. */
+  static final Duration SLACK_ACK_LIMIT = Duration.ofSeconds(3);
 
   static final String COMMAND = "/restart";
   public static final String APPROVE = "restart_approve";
@@ -49,6 +53,7 @@ public class SlackApp {
       ApprovalActions actions) {
     String token = required(settings.botToken(), "SLACK_BOT_TOKEN", "the bot token (xoxb-…)");
     required(settings.signingSecret(), "SLACK_SIGNING_SECRET", "the app's signing secret");
+    checkAckBudget(settings.ackBudget());
     AppConfig config =
         AppConfig.builder()
             .slack(slack)
@@ -92,6 +97,19 @@ public class SlackApp {
 
   private static boolean socketMode(SlackSettings settings) {
     return settings.appToken().filter(t -> !t.isBlank()).isPresent();
+  }
+
+  /**
+   * Slack gives up on an answer after three seconds: a budget that long would answer too late, and
+   * the requester would see an error while the command goes on.
+   */
+  static void checkAckBudget(Duration budget) {
+    if (budget.isNegative() || budget.isZero() || budget.compareTo(SLACK_ACK_LIMIT) >= 0) {
+      throw new ConfigurationException(
+          ("slack.ack-budget (SLACK_ACK_BUDGET) is %s, but Slack waits at most 3 seconds for the"
+                  + " answer to a command: set it above 0 and below 3s, for example 2s.")
+              .formatted(budget));
+    }
   }
 
   private static String required(

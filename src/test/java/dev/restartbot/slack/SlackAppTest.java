@@ -2,47 +2,30 @@ package dev.restartbot.slack;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.restartbot.testing.TestConfig;
 import io.quarkus.runtime.configuration.ConfigurationException;
 import java.time.Duration;
-import java.util.Optional;
+import java.util.HashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class SlackAppTest {
 
   private static SlackSettings settings(String token, String secret) {
-    return new SlackSettings() {
-      public Optional<String> botToken() {
-        return Optional.ofNullable(token);
-      }
+    return settings(token, secret, "2s");
+  }
 
-      public Optional<String> signingSecret() {
-        return Optional.ofNullable(secret);
-      }
-
-      public Optional<String> appToken() {
-        return Optional.empty();
-      }
-
-      public String apiUrl() {
-        return "http://127.0.0.1:9/api/";
-      }
-
-      public Duration directoryTtl() {
-        return Duration.ofMinutes(5);
-      }
-
-      public int progressUpdatesPerMinute() {
-        return 50;
-      }
-
-      public Duration progressInterval() {
-        return Duration.ofSeconds(1);
-      }
-
-      public Duration ackBudget() {
-        return Duration.ofSeconds(2);
-      }
-    };
+  private static SlackSettings settings(String token, String secret, String ackBudget) {
+    Map<String, String> properties = new HashMap<>();
+    if (token != null) {
+      properties.put("slack.bot-token", token);
+    }
+    if (secret != null) {
+      properties.put("slack.signing-secret", secret);
+    }
+    properties.put("slack.api-url", "http://127.0.0.1:9/api/");
+    properties.put("slack.ack-budget", ackBudget);
+    return TestConfig.mapping(SlackSettings.class, properties);
   }
 
   @Test
@@ -63,5 +46,25 @@ class SlackAppTest {
     assertThatThrownBy(() -> producer.app(producer.slack(settings), settings, null, null, null))
         .isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("SLACK_SIGNING_SECRET is not set");
+  }
+
+  @Test
+  void anAckBudgetOfThreeSecondsOrMoreStopsTheAppNamingTheSetting() {
+    SlackApp producer = new SlackApp();
+    for (String budget : new String[] {"3s", "5s", "0s"}) {
+      SlackSettings settings = settings("xoxb-1", "secret", budget);
+
+      assertThatThrownBy(() -> producer.app(producer.slack(settings), settings, null, null, null))
+          .as(budget)
+          .isInstanceOf(ConfigurationException.class)
+          .hasMessageContaining("slack.ack-budget (SLACK_ACK_BUDGET)")
+          .hasMessageContaining("below 3s");
+    }
+  }
+
+  @Test
+  void anAckBudgetUnderThreeSecondsIsAccepted() {
+    SlackApp.checkAckBudget(Duration.ofMillis(2999));
+    SlackApp.checkAckBudget(Duration.ofSeconds(2));
   }
 }
