@@ -16,7 +16,9 @@ public enum AuditAction {
   STARTED,
   RESULT,
   FINISHED,
-  INTERRUPTED;
+  INTERRUPTED,
+  HANDED_BACK,
+  RESUMED;
 
   public String label() {
     return name().toLowerCase(Locale.ROOT);

@@ -156,8 +156,32 @@ public class AuditTrail implements RequestEvent.Visitor<Optional<AuditRecord>> {
         SYSTEM,
         AuditAction.INTERRUPTED,
         r.targets(),
-        "interrupted",
+        e.why() == RequestEvent.Interruption.CLAIM_LOST ? "claim_lost" : "interrupted",
         "%d of %d targets done".formatted(r.results().size(), r.targets().size()));
+  }
+
+  @Override
+  public Optional<AuditRecord> handedBack(RequestEvent.HandedBack e) {
+    RestartRequest r = e.request();
+    return step(
+        r.id(),
+        SYSTEM,
+        AuditAction.HANDED_BACK,
+        r.targets(),
+        "handed_back",
+        "%d of %d targets done".formatted(r.results().size(), r.targets().size()));
+  }
+
+  @Override
+  public Optional<AuditRecord> resumed(RequestEvent.Resumed e) {
+    RestartRequest r = e.request();
+    return step(
+        r.id(),
+        SYSTEM,
+        AuditAction.RESUMED,
+        r.targets(),
+        "resumed",
+        "from target %d of %d".formatted(r.results().size() + 1, r.targets().size()));
   }
 
   private static Optional<AuditRecord> step(

@@ -250,6 +250,43 @@ public final class ConfigMapRequestStore implements RequestStore {
     return found;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A lock is left over when the request it names is final or gone; a lock whose request cannot
+   * be read (a newer version of the bot wrote it) stays. Each delete is guarded by the lock's
+   * resourceVersion, so a lock taken over meanwhile stays too.
+   */
+  @Override
+  public int removeLeftoverLocks() {
+    int removed = 0;
+    for (ConfigMap lock : maps().withLabel(MANAGED_BY, MANAGER).withLabel(LOCK).list().getItems()) {
+      if (!labels(lock).containsKey(LOCK)) {
+        continue;
+      }
+      String holder = holderOf(lock);
+      if (holder != null) {
+        ConfigMap held = maps().withName(configMapName(holder)).get();
+        if (held != null && decode(held).map(r -> r.state().isActive()).orElse(true)) {
+          continue;
+        }
+      }
+      try {
+        maps()
+            .withName(lock.getMetadata().getName())
+            .lockResourceVersion(lock.getMetadata().getResourceVersion())
+            .delete();
+        removed++;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != HttpURLConnection.HTTP_CONFLICT
+            && e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) {
+          throw e;
+        }
+      }
+    }
+    return removed;
+  }
+
   /** Writes the request's ConfigMap; a request id is never reused. */
   private ConfigMap writeNew(RestartRequest request, String transition) {
     ConfigMap fresh =

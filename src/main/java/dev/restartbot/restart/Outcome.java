@@ -182,6 +182,20 @@ public sealed interface Outcome {
       }
     }
 
+    /**
+     * The bot shut down before this target, and no other replica could take the run over (one
+     * replica, requests in memory).
+     */
+    record ShutDown() implements SkipReason {
+      public String code() {
+        return "shut_down";
+      }
+
+      public String detail() {
+        return code();
+      }
+    }
+
     /** The request store could not be reached, so the run could no longer be recorded. */
     record StoreUnreachable(String error) implements SkipReason {
       public String code() {

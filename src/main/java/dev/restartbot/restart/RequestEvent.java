@@ -57,6 +57,10 @@ public sealed interface RequestEvent {
     R finished(Finished e);
 
     R interrupted(Interrupted e);
+
+    R handedBack(HandedBack e);
+
+    R resumed(Resumed e);
   }
 
   /** A command was refused; no request exists. */
@@ -171,10 +175,35 @@ public sealed interface RequestEvent {
     }
   }
 
-  /** The replica running it stopped renewing its claim (INTERRUPTED). */
-  record Interrupted(RestartRequest request) implements OfRequest {
+  /** Why a run stopped before it finished (INTERRUPTED). */
+  enum Interruption {
+    /** The replica running it stopped renewing its claim; another replica noticed. */
+    RUNNER_GONE,
+    /** The replica running it could not renew its claim for half its duration, and stopped. */
+    CLAIM_LOST
+  }
+
+  /** The run stopped before it finished (INTERRUPTED); nothing more of it is restarted. */
+  record Interrupted(RestartRequest request, Interruption why) implements OfRequest {
     public <R> R accept(Visitor<R> v) {
       return v.interrupted(this);
+    }
+  }
+
+  /**
+   * The replica running it shut down between two targets and handed the run back (still RUNNING):
+   * another replica resumes it from its next target.
+   */
+  record HandedBack(RestartRequest request) implements OfRequest {
+    public <R> R accept(Visitor<R> v) {
+      return v.handedBack(this);
+    }
+  }
+
+  /** This replica took over a run that was handed back, from its first target without a result. */
+  record Resumed(RestartRequest request) implements OfRequest {
+    public <R> R accept(Visitor<R> v) {
+      return v.resumed(this);
     }
   }
 }

@@ -236,7 +236,7 @@ final class RequestJson {
       e.failed().ifPresent(t -> o.set("failed", target(t)));
     } else if (reason instanceof Outcome.SkipReason.StoreUnreachable u) {
       o.put("error", u.error());
-    } else {
+    } else if (!(reason instanceof Outcome.SkipReason.ShutDown)) {
       throw new IllegalArgumentException("no JSON form for skip reason " + reason.getClass());
     }
   }
@@ -258,6 +258,7 @@ final class RequestJson {
           new Outcome.SkipReason.EarlierFailed(
               o.hasNonNull("failed") ? Optional.of(target(o.get("failed"))) : Optional.empty());
       case "StoreUnreachable" -> new Outcome.SkipReason.StoreUnreachable(nullableText(o, "error"));
+      case "ShutDown" -> new Outcome.SkipReason.ShutDown();
       default -> throw new IllegalArgumentException("unknown skip reason " + skip);
     };
   }

@@ -30,6 +30,15 @@ public class RequestLifecycle {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final char[] ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789".toCharArray();
 
+  /** How often the end of a run is tried before it is given up to the sweep. */
+  private static final int DONE_ATTEMPTS = 6;
+
+  /**
+   * How long an approved request may wait for its approval message before the sweep gives it up:
+   * longer than Slack's retries of the post take.
+   */
+  static final Duration MESSAGE_GRACE = Duration.ofMinutes(5);
+
   private final RequestStore store;
   private final Policy policy;
   private final PolicyConfig policyConfig;
@@ -163,7 +172,10 @@ public class RequestLifecycle {
     return decide(request, approver, approverName, RequestState.APPROVED);
   }
 
-  /** A Deny click: the requester withdraws, an approver denies, anyone else is refused. */
+  /**
+   * A Deny click: the requester withdraws, an approver denies, anyone else is refused. An approved
+   * request whose run has not started may be taken back the same way.
+   */
   public ClickResult deny(
       String requestId, Actor clicker, String clickerName, GroupMembership groups) {
     Optional<RestartRequest> found = store.find(requestId);
@@ -171,7 +183,8 @@ public class RequestLifecycle {
       return refuseClick(requestId, clicker, new Refusal.UnknownRequest());
     }
     RestartRequest request = found.get();
-    Optional<Refusal> closed = whyClosed(request);
+    Optional<Refusal> closed =
+        request.state() == RequestState.APPROVED ? Optional.empty() : whyClosed(request);
     if (closed.isPresent()) {
       return refuseClick(requestId, clicker, closed.get());
     }
@@ -188,13 +201,27 @@ public class RequestLifecycle {
   }
 
   /**
-   * The periodic sweep: expires requests nobody decided in time, marks runs whose replica died as
-   * interrupted, and deletes what ended before the retention. Safe on every replica at once: each
-   * change is a compare-and-set, and only the replica that made it publishes it.
+   * The periodic sweep. Safe on every replica at once: each change is a compare-and-set (on the
+   * store, or on a run's claim), and only the replica that made it publishes it.
+   *
+   * <ul>
+   *   <li>expires requests nobody decided in time;
+   *   <li>starts approved requests whose start was lost (a replica died, a write failed), or ends
+   *       them when their approval message never reached the channel;
+   *   <li>resumes runs handed back by a replica that shut down, and marks runs whose replica died
+   *       as interrupted;
+   *   <li>removes claims and target locks left behind by crashes, and deletes what ended before the
+   *       retention.
+   * </ul>
    */
   public void sweep(Duration retention) {
     expireDue();
+    startOrEndApproved();
     interruptAbandoned();
+    int leftovers = removeLeftovers();
+    if (leftovers > 0) {
+      LOG.infof("removed %d claims and locks left behind by requests that ended", leftovers);
+    }
     int purged = purgeOlderThan(retention);
     if (purged > 0) {
       LOG.infof("deleted %d requests that ended more than %s ago", purged, retention);
@@ -219,27 +246,84 @@ public class RequestLifecycle {
   }
 
   /**
-   * Marks RUNNING requests whose runner stopped renewing its claim as INTERRUPTED; answers the ones
-   * this call moved. The rest of their targets are not restarted: people decide that.
+   * Looks at every APPROVED request that no replica has claimed for a whole claim duration: one
+   * whose approval message is in the channel is started (a person, or the policy, let it run; the
+   * claim and the compare-and-set in {@link #run} let exactly one replica start it), and one whose
+   * message never reached the channel is ABANDONED, since nothing restarts that the channel cannot
+   * see. Answers the requests this call abandoned.
+   */
+  public List<RestartRequest> startOrEndApproved() {
+    Instant now = clock.instant();
+    List<RestartRequest> abandoned = new ArrayList<>();
+    for (RestartRequest approved : store.list(r -> r.state() == RequestState.APPROVED)) {
+      if (ownership.observe(approved.id()) == RunOwnership.Holding.LIVE) {
+        continue;
+      }
+      if (approved.isVisible()) {
+        LOG.infof("request %s: approved but never started; starting it", approved.id());
+        startIfVisible(approved);
+      } else if (approved.createdAt().plus(MESSAGE_GRACE).isBefore(now)) {
+        store
+            .update(
+                approved.id(),
+                r -> r.state() == RequestState.APPROVED && !r.isVisible(),
+                r -> r.withState(RequestState.ABANDONED))
+            .ifPresent(
+                r -> {
+                  events.publish(
+                      new RequestEvent.Abandoned(r, "its approval message was never posted"));
+                  abandoned.add(r);
+                });
+      }
+    }
+    return abandoned;
+  }
+
+  /**
+   * Looks at every RUNNING request this replica does not run: a run handed back by a replica that
+   * shut down is resumed here, and a run whose claim has lapsed (its replica died) is marked
+   * INTERRUPTED, or DONE when every target has its result stored. The rest of an interrupted run is
+   * not restarted: people decide that. Answers the requests this call interrupted.
    */
   public List<RestartRequest> interruptAbandoned() {
     List<RestartRequest> interrupted = new ArrayList<>();
     for (RestartRequest running : store.list(r -> r.state() == RequestState.RUNNING)) {
-      if (!ownership.isAbandoned(running)) {
-        continue;
+      switch (ownership.observe(running.id())) {
+        case LIVE -> {}
+        case RELEASED -> sequences.start(running.id(), () -> resume(running.id()));
+        case LAPSED -> {
+          boolean complete = running.results().size() >= running.targets().size();
+          store
+              .update(
+                  running.id(),
+                  r -> r.state() == RequestState.RUNNING,
+                  r ->
+                      r.finished(
+                          complete ? RequestState.DONE : RequestState.INTERRUPTED, clock.instant()))
+              .ifPresent(
+                  r -> {
+                    if (complete) {
+                      // Its runner stored every result but not the end; it may have said so.
+                      events.publish(new RequestEvent.Finished(r));
+                    } else {
+                      events.publish(
+                          new RequestEvent.Interrupted(r, RequestEvent.Interruption.RUNNER_GONE));
+                      interrupted.add(r);
+                    }
+                  });
+        }
       }
-      store
-          .update(
-              running.id(),
-              r -> r.state() == RequestState.RUNNING,
-              r -> r.finished(RequestState.INTERRUPTED, clock.instant()))
-          .ifPresent(
-              r -> {
-                events.publish(new RequestEvent.Interrupted(r));
-                interrupted.add(r);
-              });
     }
     return interrupted;
+  }
+
+  /** Removes claims and target locks that crashed runs and creations left behind. */
+  int removeLeftovers() {
+    java.util.Set<String> active =
+        store.list(r -> r.state().isActive()).stream()
+            .map(RestartRequest::id)
+            .collect(java.util.stream.Collectors.toSet());
+    return ownership.removeLeftovers(active) + store.removeLeftoverLocks();
   }
 
   /** Deletes finished requests that ended more than {@code retention} ago; answers how many. */
@@ -275,45 +359,175 @@ public class RequestLifecycle {
   }
 
   /**
-   * Runs an approved, visible request if this caller wins the move to RUNNING; answers the finished
-   * request, or empty when someone else runs it.
+   * Runs an approved, visible request if this caller wins it: first the claim on its run, then the
+   * move to RUNNING, so that a request is never RUNNING without a claim that says who runs it.
+   * Answers the request where its run ended, or empty when someone else runs it.
    */
   Optional<RestartRequest> run(String requestId) {
-    Optional<RestartRequest> running =
-        store.update(
-            requestId,
-            r -> r.state() == RequestState.APPROVED && r.isVisible(),
-            r -> r.withState(RequestState.RUNNING));
+    Optional<RunOwnership.Claim> claimed = ownership.claim(requestId);
+    if (claimed.isEmpty()) {
+      return Optional.empty(); // another replica is starting it
+    }
+    RunOwnership.Claim claim = claimed.get();
+    Optional<RestartRequest> running;
+    try {
+      running =
+          store.update(
+              requestId,
+              r -> r.state() == RequestState.APPROVED && r.isVisible(),
+              r -> r.withState(RequestState.RUNNING));
+    } catch (RuntimeException e) {
+      claim.close();
+      throw e;
+    }
     if (running.isEmpty()) {
+      claim.close();
       return Optional.empty();
     }
-    RestartRequest request = running.get();
-    events.publish(new RequestEvent.Started(request));
-    RestartRequest ran;
-    try (RunOwnership.Claim claim = ownership.claim(request)) {
-      ran = executor.run(request);
+    events.publish(new RequestEvent.Started(running.get()));
+    return Optional.of(follow(running.get(), claim));
+  }
+
+  /**
+   * Takes over a run that another replica handed back when it shut down, and runs its remaining
+   * targets; empty when another replica took it first.
+   */
+  Optional<RestartRequest> resume(String requestId) {
+    Optional<RunOwnership.Claim> claimed = ownership.claim(requestId);
+    if (claimed.isEmpty()) {
+      return Optional.empty();
     }
-    RestartRequest done;
+    RunOwnership.Claim claim = claimed.get();
+    Optional<RestartRequest> running;
     try {
-      if (store.find(requestId).map(r -> r.state() == RequestState.INTERRUPTED).orElse(false)) {
+      running = store.find(requestId).filter(r -> r.state() == RequestState.RUNNING);
+    } catch (RuntimeException e) {
+      claim.handBack();
+      throw e;
+    }
+    if (running.isEmpty()) {
+      claim.close();
+      return Optional.empty();
+    }
+    LOG.infof(
+        "request %s: resumed here at target %d of %d",
+        requestId, running.get().results().size() + 1, running.get().targets().size());
+    events.publish(new RequestEvent.Resumed(running.get()));
+    return Optional.of(follow(running.get(), claim));
+  }
+
+  /** Runs the rest of a RUNNING request under {@code claim}, and ends it. */
+  private RestartRequest follow(RestartRequest running, RunOwnership.Claim claim) {
+    RestartExecutor.Ran ran;
+    try {
+      ran =
+          executor.run(
+              running,
+              () -> {
+                if (!claim.held()) {
+                  return Optional.of(RestartExecutor.Stop.CLAIM_LOST);
+                }
+                return sequences.stopping()
+                    ? Optional.of(RestartExecutor.Stop.SHUTTING_DOWN)
+                    : Optional.empty();
+              });
+    } catch (RuntimeException | Error e) {
+      claim.close(); // the claim lapses into "interrupted" on the next sweep
+      throw e;
+    }
+    RestartRequest current = ran.request();
+    if (ran.stopped().isEmpty()) {
+      return complete(current, claim);
+    }
+    switch (ran.stopped().get()) {
+      case INTERRUPTED_ELSEWHERE -> {
         // Another replica took our claim for dead while we ran; it has told the channel.
-        return store.find(requestId);
+        claim.close();
+        return store.find(running.id()).orElse(current);
       }
-      done =
-          store
-              .update(
+      case CLAIM_LOST -> {
+        claim.close();
+        return stopInterrupted(current);
+      }
+      case SHUTTING_DOWN -> {
+        if (ownership.canHandBack()) {
+          claim.handBack();
+          events.publish(new RequestEvent.HandedBack(current));
+          return current;
+        }
+        return complete(executor.skipRest(current, new Outcome.SkipReason.ShutDown()), claim);
+      }
+    }
+    throw new IllegalStateException("unreachable");
+  }
+
+  /** This replica lost its claim and stopped between targets: INTERRUPTED, said once. */
+  private RestartRequest stopInterrupted(RestartRequest current) {
+    try {
+      Optional<RestartRequest> interrupted =
+          store.update(
+              current.id(),
+              r -> r.state() == RequestState.RUNNING,
+              r -> withResultsOf(current, r).finished(RequestState.INTERRUPTED, clock.instant()));
+      interrupted.ifPresent(
+          r ->
+              events.publish(
+                  new RequestEvent.Interrupted(r, RequestEvent.Interruption.CLAIM_LOST)));
+      return interrupted.orElse(current);
+    } catch (RuntimeException e) {
+      LOG.errorf(
+          e,
+          "request %s stopped (claim lost) and could not be stored; the sweep ends it",
+          current.id());
+      return current;
+    }
+  }
+
+  /**
+   * Stores the end of a run (DONE) and says so. The write is retried while this replica holds its
+   * claim, so that a short outage of the API server does not leave the request RUNNING for another
+   * replica to report as interrupted after its summary was shown.
+   */
+  private RestartRequest complete(RestartRequest ran, RunOwnership.Claim claim) {
+    String requestId = ran.id();
+    try {
+      for (int attempt = 1; ; attempt++) {
+        try {
+          Optional<RestartRequest> done =
+              store.update(
                   requestId,
                   r -> r.state() == RequestState.RUNNING,
-                  r -> withResultsOf(ran, r).finished(RequestState.DONE, clock.instant()))
-              .orElse(ran);
-    } catch (RuntimeException e) {
-      // The run is over and audited; the store keeps it as running until it can be reached,
-      // and the sweep then reports it as interrupted with what it holds.
-      LOG.errorf(e, "request %s finished but could not be stored as done", requestId);
-      done = ran.finished(RequestState.DONE, clock.instant());
+                  r -> withResultsOf(ran, r).finished(RequestState.DONE, clock.instant()));
+          if (done.isEmpty()) {
+            // Not RUNNING any more: another replica ended it, and told the channel.
+            return store.find(requestId).orElse(ran);
+          }
+          events.publish(new RequestEvent.Finished(done.get()));
+          return done.get();
+        } catch (RuntimeException e) {
+          if (attempt >= DONE_ATTEMPTS || !claim.held()) {
+            // The run is over and audited; the store keeps it as running until it can be
+            // reached, and the sweep then ends it from what it holds.
+            LOG.errorf(e, "request %s finished but could not be stored as done", requestId);
+            RestartRequest done = ran.finished(RequestState.DONE, clock.instant());
+            events.publish(new RequestEvent.Finished(done));
+            return done;
+          }
+          LOG.warnf("request %s: storing its end failed (%s); trying again", requestId, e);
+          pause(Duration.ofMillis(200L << Math.min(attempt, 5)));
+        }
+      }
+    } finally {
+      claim.close();
     }
-    events.publish(new RequestEvent.Finished(done));
-    return Optional.of(done);
+  }
+
+  private static void pause(Duration duration) {
+    try {
+      Thread.sleep(duration.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /**
@@ -331,18 +545,22 @@ public class RequestLifecycle {
   private ClickResult decide(
       RestartRequest request, Actor actor, String actorName, RequestState next) {
     Instant now = clock.instant();
+    // From PENDING; or, to take an approval back, from APPROVED: the compare-and-set against the
+    // move to RUNNING decides whether the run or the withdrawal wins.
+    RequestState from = request.state();
     Optional<RestartRequest> decided =
         store.update(
             request.id(),
-            r -> r.state() == RequestState.PENDING && !r.isExpiredAt(now),
+            r -> r.state() == from && !r.isExpiredAt(now),
             r -> r.decided(next, new Decider.Person(actor.userId(), actorName), now));
     if (decided.isEmpty()) {
       RestartRequest latest = store.find(request.id()).orElse(request);
       return refuseClick(
           request.id(), actor, whyClosed(latest).orElse(new Refusal.AlreadyDecided(latest)));
     }
-    events.publish(new RequestEvent.Decided(decided.get()));
+    // The run starts first: what Slack shows must never be what it waits for.
     startIfVisible(decided.get());
+    events.publish(new RequestEvent.Decided(decided.get()));
     return new ClickResult.Accepted(decided.get());
   }
 

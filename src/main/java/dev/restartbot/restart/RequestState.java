@@ -51,8 +51,9 @@ public enum RequestState {
     return switch (this) {
       case PENDING -> EnumSet.of(APPROVED, DENIED, WITHDRAWN, EXPIRED, OUTDATED, ABANDONED);
       // ABANDONED from APPROVED: a request that needs no approval but whose message could not be
-      // posted is given up, so that no restart runs unseen.
-      case APPROVED -> EnumSet.of(RUNNING, ABANDONED);
+      // posted is given up, so that no restart runs unseen. WITHDRAWN and DENIED from APPROVED:
+      // the requester or an approver takes back an approval whose run has not started.
+      case APPROVED -> EnumSet.of(RUNNING, ABANDONED, WITHDRAWN, DENIED);
       case RUNNING -> EnumSet.of(DONE, INTERRUPTED);
       case DENIED, WITHDRAWN, EXPIRED, OUTDATED, ABANDONED, DONE, INTERRUPTED ->
           EnumSet.noneOf(RequestState.class);

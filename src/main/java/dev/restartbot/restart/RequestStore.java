@@ -38,4 +38,12 @@ public interface RequestStore {
    * deleted: it still holds its targets.
    */
   boolean deleteFinished(String id);
+
+  /**
+   * Removes target locks that crashed creations and runs left behind (locks whose request has ended
+   * or is gone); answers how many. A store without such locks has none to remove.
+   */
+  default int removeLeftoverLocks() {
+    return 0;
+  }
 }

@@ -16,9 +16,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
 /**
@@ -30,9 +32,6 @@ public class RestartBeans {
   private static final Logger LOG = Logger.getLogger(RestartBeans.class);
   private static final Path SERVICE_ACCOUNT =
       Path.of("/var/run/secrets/kubernetes.io/serviceaccount");
-
-  /** A claim lasts three renewal periods, so one missed renewal does not lose it. */
-  static final Duration LEASE_DURATION = Duration.ofSeconds(30);
 
   /** Where requests live, decided once from {@code restart.store*} and the environment. */
   record StorePlacement(boolean inCluster, Optional<String> namespace) {}
@@ -56,8 +55,8 @@ public class RestartBeans {
     return Sequences.threads();
   }
 
-  void stopSequences(@Disposes Sequences sequences) {
-    sequences.stop();
+  void stopSequences(@Disposes Sequences sequences, RestartConfig config) {
+    sequences.drain(config.shutdownGrace());
   }
 
   /** Built at start, so that a broken allowlist stops the bot with a message naming the key. */
@@ -109,16 +108,35 @@ public class RestartBeans {
 
   @Produces
   @Singleton
-  RunOwnership runOwnership(StorePlacement placement, KubernetesClient client, Clock clock) {
+  RunOwnership runOwnership(
+      StorePlacement placement, KubernetesClient client, RestartConfig config, Clock clock) {
     if (placement.namespace().isEmpty()) {
-      return RunOwnership.LOCAL;
+      return RunOwnership.local(config.leaseDuration(), System::nanoTime);
     }
     String identity =
         Optional.ofNullable(System.getenv("HOSTNAME"))
-            .filter(h -> !h.isBlank())
-            .orElse("restart-bot-" + UUID.randomUUID());
+                .filter(h -> !h.isBlank())
+                .orElse("restart-bot")
+            + "-"
+            + UUID.randomUUID().toString().substring(0, 8);
+    AtomicInteger n = new AtomicInteger();
+    // A few threads, so that one renewal stuck on a slow API server holds up no other claim.
+    ScheduledExecutorService renewals =
+        Executors.newScheduledThreadPool(
+            4,
+            r -> {
+              Thread t = new Thread(r, "restart-lease-renewal-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     return new LeaseRunOwnership(
-        client, placement.namespace().get(), identity, LEASE_DURATION, clock);
+        LeaseRunOwnership.LeaseApi.of(client, placement.namespace().get()),
+        placement.namespace().get(),
+        identity,
+        config.leaseDuration(),
+        clock,
+        renewals,
+        System::nanoTime);
   }
 
   private static boolean runsInCluster() {

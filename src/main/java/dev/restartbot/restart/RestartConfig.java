@@ -29,6 +29,21 @@ public interface RestartConfig {
   @WithDefault("30d")
   Duration storeRetention();
 
+  /**
+   * How long a run's claim lasts without renewal before another replica may take its runner for
+   * dead. Runners renew every sixth of it, and stop starting targets after half of it without a
+   * renewal.
+   */
+  @WithDefault("30s")
+  Duration leaseDuration();
+
+  /**
+   * On shutdown, how long a running target may take to finish before the process exits; keep it
+   * below the Deployment's {@code terminationGracePeriodSeconds}.
+   */
+  @WithDefault("90s")
+  Duration shutdownGrace();
+
   /** {@code restart.rollout.*}. */
   interface Rollout {
 

@@ -44,30 +44,61 @@ public class RestartExecutor {
     this.clock = clock;
   }
 
+  /** Why a run stopped before its next target. */
+  enum Stop {
+    /** Another replica took this run for dead and marked it INTERRUPTED. */
+    INTERRUPTED_ELSEWHERE,
+    /** This replica could not renew its claim on the run. */
+    CLAIM_LOST,
+    /** This replica is shutting down. */
+    SHUTTING_DOWN
+  }
+
+  /** Asked before each target: a reason to stop, or empty to go on. */
+  @FunctionalInterface
+  interface Guard {
+    Optional<Stop> check();
+
+    Guard NONE = Optional::empty;
+  }
+
+  /** Where a run got to: the request with its results, and why it stopped early, if it did. */
+  record Ran(RestartRequest request, Optional<Stop> stopped) {}
+
   /**
-   * Runs a request that this caller moved to RUNNING; answers it in its final state. Each result is
-   * published before it is stored, so a store that cannot be reached loses no audit line; once the
-   * store cannot be reached, nothing more is restarted: the run can no longer be recorded, nor can
-   * this replica tell whether another one has taken it over.
+   * Runs a request that this caller moved to RUNNING (or took over), from its first target without
+   * a result. Before each target it asks the store whether the request is still RUNNING and the
+   * {@code guard} whether to go on; it stops there, between two targets, when either says no. Each
+   * result is published before it is stored, so a store that cannot be reached loses no audit line;
+   * once the store cannot be reached, nothing more is restarted: the run can no longer be recorded,
+   * nor can this replica tell whether another one has taken it over.
    */
-  RestartRequest run(RestartRequest running) {
+  Ran run(RestartRequest running, Guard guard) {
     RestartRequest current = running;
-    Target failed = null;
-    String storeTrouble = null;
     List<Target> targets = running.targets();
-    for (int index = 0; index < targets.size(); index++) {
+    Target failed =
+        running.results().stream()
+            .filter(r -> !r.outcome().succeeded())
+            .map(TargetResult::target)
+            .findFirst()
+            .orElse(null);
+    String storeTrouble = null;
+    for (int index = running.results().size(); index < targets.size(); index++) {
       Target target = targets.get(index);
       if (storeTrouble == null) {
+        Optional<Stop> stop;
         try {
-          if (!stillRunning(running.id())) {
-            // Taken for dead by another replica: it told the channel; patch nothing more.
-            LOG.warnf(
-                "request %s was interrupted; %s and later targets not started",
-                running.id(), target);
-            return store.find(running.id()).orElse(current);
-          }
+          stop =
+              stillRunning(running.id()) ? guard.check() : Optional.of(Stop.INTERRUPTED_ELSEWHERE);
         } catch (RuntimeException e) {
           storeTrouble = storeTrouble(running, e);
+          stop = Optional.empty();
+        }
+        if (stop.isPresent()) {
+          LOG.warnf(
+              "request %s stops before %s (%s): %d of %d targets done",
+              running.id(), target, stop.get(), index, targets.size());
+          return new Ran(current, stop);
         }
       }
       TargetResult result;
@@ -98,7 +129,29 @@ public class RestartExecutor {
       }
       events.publish(new RequestEvent.TargetFinished(current, index, result, patched));
     }
-    return current;
+    return new Ran(current, Optional.empty());
+  }
+
+  /**
+   * Records every target of {@code current} without a result as skipped for {@code why}, stored and
+   * published like any result.
+   */
+  RestartRequest skipRest(RestartRequest current, Outcome.SkipReason why) {
+    RestartRequest request = current;
+    for (int index = request.results().size(); index < request.targets().size(); index++) {
+      TargetResult result = skipped(request.targets().get(index), why);
+      try {
+        request = store.update(request.id(), r -> true, r -> r.withResult(result)).orElse(request);
+      } catch (RuntimeException e) {
+        storeTrouble(request, e);
+        request = request.withResult(result);
+      }
+      if (request.results().size() <= index) {
+        request = request.withResult(result);
+      }
+      events.publish(new RequestEvent.TargetFinished(request, index, result, Optional.empty()));
+    }
+    return request;
   }
 
   /** One target's result, and the patch the API server accepted, if it got that far. */

@@ -157,8 +157,34 @@ public class AuditChannel implements RequestEvent.Visitor<Optional<String>> {
         r.id(),
         "",
         List.of(),
-        "The replica running it stopped; %d of %d targets done."
+        (e.why() == RequestEvent.Interruption.CLAIM_LOST
+                ? "The replica running it lost its claim and stopped; %d of %d targets done."
+                : "The replica running it stopped; %d of %d targets done.")
             .formatted(r.results().size(), r.targets().size()));
+  }
+
+  @Override
+  public Optional<String> handedBack(RequestEvent.HandedBack e) {
+    RestartRequest r = e.request();
+    return line(
+        AuditAction.HANDED_BACK,
+        r.id(),
+        "",
+        List.of(),
+        "The replica running it shut down; %d of %d targets done, another replica resumes it."
+            .formatted(r.results().size(), r.targets().size()));
+  }
+
+  @Override
+  public Optional<String> resumed(RequestEvent.Resumed e) {
+    RestartRequest r = e.request();
+    return line(
+        AuditAction.RESUMED,
+        r.id(),
+        "",
+        List.of(),
+        "Resumed by another replica from target %d of %d."
+            .formatted(r.results().size() + 1, r.targets().size()));
   }
 
   private static String decider(RestartRequest r) {

@@ -3,6 +3,7 @@ package dev.restartbot.slack;
 import dev.restartbot.policy.Target;
 import dev.restartbot.restart.Decider;
 import dev.restartbot.restart.Outcome;
+import dev.restartbot.restart.RequestEvent;
 import dev.restartbot.restart.RestartRequest;
 import dev.restartbot.restart.TargetResult;
 import java.time.Duration;
@@ -147,6 +148,10 @@ final class Messages {
       return "not started: the request store could not be reached (%s)"
           .formatted(escape(u.error()));
     }
+    if (reason instanceof Outcome.SkipReason.ShutDown) {
+      return "not started: the bot shut down before this target, and no other replica could"
+          + " take the run over";
+    }
     throw new IllegalStateException("no rendering for skip reason " + reason.getClass().getName());
   }
 
@@ -182,18 +187,47 @@ final class Messages {
     return text.toString();
   }
 
+  /** A run handed back between targets by a replica that is shutting down. */
+  static String handedBack(RestartRequest request) {
+    return ":hourglass_flowing_sand: The bot replica running this request is shutting down: it"
+        + " hands the run to another replica, which resumes it with "
+        + targetList(notDone(request))
+        + ".";
+  }
+
+  /** A run taken over by this replica. */
+  static String resumed(RestartRequest request) {
+    return ":arrow_forward: Resumed by another bot replica, with "
+        + targetList(notDone(request))
+        + ".";
+  }
+
+  /** The targets of {@code request} without a result yet, in order. */
+  private static List<Target> notDone(RestartRequest request) {
+    return request.targets().subList(request.results().size(), request.targets().size());
+  }
+
   /** Which targets of an interrupted request completed and which were not started. */
-  static String interrupted(RestartRequest request) {
+  static String interrupted(RestartRequest request, RequestEvent.Interruption why) {
     List<Target> done = request.results().stream().map(TargetResult::target).toList();
     List<Target> left = request.targets().stream().filter(t -> !done.contains(t)).toList();
     StringBuilder text =
         new StringBuilder(
-            ":warning: The bot replica running this request stopped before it finished; nothing"
-                + " more will be restarted automatically.");
+            switch (why) {
+              case RUNNER_GONE ->
+                  ":warning: The bot replica running this request stopped before it finished;"
+                      + " nothing more will be restarted automatically.";
+              case CLAIM_LOST ->
+                  ":warning: The bot replica running this request could not renew its claim on the"
+                      + " run with the Kubernetes API, so it stopped between two targets; nothing"
+                      + " more will be restarted automatically.";
+            });
     if (!done.isEmpty()) {
       text.append("\nCompleted: ").append(targetList(done)).append('.');
     }
-    if (!left.isEmpty()) {
+    if (!left.isEmpty() && why == RequestEvent.Interruption.CLAIM_LOST) {
+      text.append("\nNot started: ").append(targetList(left)).append('.');
+    } else if (!left.isEmpty()) {
       Target current = left.get(0);
       text.append("\nMay have been mid-rollout: ")
           .append(target(current))
@@ -203,7 +237,7 @@ final class Messages {
           .append(current.namespace())
           .append("`).");
     }
-    if (left.size() > 1) {
+    if (left.size() > 1 && why == RequestEvent.Interruption.RUNNER_GONE) {
       text.append("\nNot started: ").append(targetList(left.subList(1, left.size()))).append('.');
     }
     return text.append("\nAsk again with /restart for what is still needed.").toString();

@@ -197,7 +197,21 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
   @Override
   public Void interrupted(RequestEvent.Interrupted e) {
     forget(e.requestId());
-    deliver(e.request(), Messages.interrupted(e.request()));
+    deliver(e.request(), Messages.interrupted(e.request(), e.why()));
+    showState(e.request());
+    return null;
+  }
+
+  @Override
+  public Void handedBack(RequestEvent.HandedBack e) {
+    forget(e.requestId());
+    deliver(e.request(), Messages.handedBack(e.request()));
+    return null;
+  }
+
+  @Override
+  public Void resumed(RequestEvent.Resumed e) {
+    deliver(e.request(), Messages.resumed(e.request()));
     showState(e.request());
     return null;
   }

@@ -218,6 +218,15 @@ class KustomizationTest {
 
     final Manifest deployment = one("Deployment", "restart-bot");
 
+    @Test
+    void theGracePeriodLetsTheCurrentTargetFinishBeforeThePodIsKilled() {
+      Object seconds = deployment.map("spec.template.spec").get("terminationGracePeriodSeconds");
+      assertThat(seconds).isInstanceOf(Number.class);
+      // The bot's own grace, plus Quarkus's shutdown delay and the hand-back of the rest.
+      assertThat(Duration.ofSeconds(((Number) seconds).longValue()))
+          .isGreaterThanOrEqualTo(restartConfig().shutdownGrace().plusSeconds(20));
+    }
+
     Map<String, Object> container() {
       List<Map<String, Object>> containers = deployment.maps("spec.template.spec.containers");
       assertThat(containers).hasSize(1);

@@ -10,6 +10,13 @@ public class ClusterStoreProfile implements QuarkusTestProfile {
 
   @Override
   public Map<String, String> getConfigOverrides() {
-    return Map.of("restart.store", "kubernetes", "restart.store-namespace", NAMESPACE);
+    return Map.of(
+        "restart.store",
+        "kubernetes",
+        "restart.store-namespace",
+        NAMESPACE,
+        // Short, so that a test can watch a claim lapse on the sweeper's own clock.
+        "restart.lease-duration",
+        "2s");
   }
 }

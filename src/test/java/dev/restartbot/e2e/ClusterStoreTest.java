@@ -153,8 +153,13 @@ class ClusterStoreTest {
         WAIT);
   }
 
+  /**
+   * The sweep's side: a run whose claim no replica renews is reported interrupted once its claim
+   * has stayed unchanged for a whole duration on the sweeper's clock, and said once. (That a runner
+   * taken for dead patches nothing more is RestartExecutorGuardTest's.)
+   */
   @Test
-  void runWhoseReplicaDiedIsMarkedInterruptedAndNothingMoreIsPatched() throws Exception {
+  void runWhoseReplicaDiedIsMarkedInterruptedOnceItsClaimLapses() throws Exception {
     flow.seedDeployment("payments-dead-a");
     flow.seedDeployment("payments-dead-b");
     Instant twoMinutesAgo = Instant.now().minus(Duration.ofMinutes(2));
@@ -173,6 +178,11 @@ class ClusterStoreTest {
     otherReplica.create(running);
 
     sweep.sweep();
+    assertThat(store.find("dead1").orElseThrow().state())
+        .as("not watched for a claim duration yet")
+        .isEqualTo(RequestState.RUNNING);
+    Thread.sleep(2_100);
+    sweep.sweep();
 
     RestartRequest after = store.find("dead1").orElseThrow();
     assertThat(after.state()).isEqualTo(RequestState.INTERRUPTED);
@@ -183,10 +193,69 @@ class ClusterStoreTest {
         .contains("stopped before it finished")
         .contains("Completed: `deployment/payments-dead-a`")
         .contains("payments-dead-b");
-    Thread.sleep(300);
-    assertThat(kube.allPatches()).isEmpty();
     sweep.sweep();
     assertThat(slack.threadReplies("1700000002.000001")).hasSize(1);
+  }
+
+  @Test
+  void locksAndClaimsLeftBehindByACrashAreRemovedBySweep() throws Exception {
+    // A creation that crashed after its lock, and a run whose lease outlived its request.
+    otherReplica.create(
+        request(
+            "crashed1",
+            RequestState.PENDING,
+            List.of(deploy("payments-left")),
+            Instant.now(),
+            "1.9"));
+    server
+        .getClient()
+        .configMaps()
+        .inNamespace(NAMESPACE)
+        .withName(ConfigMapRequestStore.configMapName("crashed1"))
+        .delete();
+    server
+        .getClient()
+        .leases()
+        .inNamespace(NAMESPACE)
+        .resource(
+            new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder()
+                .withNewMetadata()
+                .withName("restart-run-crashed1")
+                .addToLabels("app.kubernetes.io/managed-by", "restart-bot")
+                .addToLabels("restart-bot/request-id", "crashed1")
+                .endMetadata()
+                .withNewSpec()
+                .withHolderIdentity("pod-gone")
+                .withLeaseDurationSeconds(2)
+                .endSpec()
+                .build())
+        .create();
+    assertThat(locks()).isEqualTo(1);
+
+    sweep.sweep();
+    Thread.sleep(2_100);
+    sweep.sweep();
+
+    assertThat(locks()).as("the lock of a request that is gone").isZero();
+    assertThat(
+            server
+                .getClient()
+                .leases()
+                .inNamespace(NAMESPACE)
+                .withName("restart-run-crashed1")
+                .get())
+        .isNull();
+  }
+
+  private long locks() {
+    return server
+        .getClient()
+        .configMaps()
+        .inNamespace(NAMESPACE)
+        .withLabel("restart-bot/lock")
+        .list()
+        .getItems()
+        .size();
   }
 
   @Test

@@ -28,6 +28,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -46,6 +47,7 @@ class ReplicaRaceTest {
   KubernetesMockServer server;
 
   private final List<KubernetesClient> clients = new ArrayList<>();
+  private final ScheduledExecutorService renewals = Executors.newScheduledThreadPool(2);
 
   private static final RestartConfig SETTINGS =
       TestConfig.mapping(
@@ -59,6 +61,11 @@ class ReplicaRaceTest {
       TestConfig.mapping(PolicyConfig.class, Map.of("restart.default-namespace", "test"));
 
   private RequestLifecycle replica(String identity) {
+    // Runs start only where the test says: both replicas try, and only one may.
+    return replica(identity, new Sequences(run -> {}));
+  }
+
+  private RequestLifecycle replica(String identity, Sequences sequences) {
     KubernetesClient own =
         new KubernetesClientBuilder().withConfig(client.getConfiguration()).build();
     clients.add(own);
@@ -95,9 +102,15 @@ class ReplicaRaceTest {
         workloads,
         executor,
         events,
-        // Runs start only where the test says: both replicas try, and only one may.
-        new Sequences(run -> {}),
-        new LeaseRunOwnership(own, "bot", identity, Duration.ofSeconds(30), clock),
+        sequences,
+        new LeaseRunOwnership(
+            LeaseRunOwnership.LeaseApi.of(own, "bot"),
+            "bot",
+            identity,
+            Duration.ofSeconds(30),
+            clock,
+            renewals,
+            System::nanoTime),
         clock);
   }
 
@@ -112,6 +125,7 @@ class ReplicaRaceTest {
 
   @AfterEach
   void tearDown() {
+    renewals.shutdownNow();
     clients.forEach(KubernetesClient::close);
   }
 
@@ -132,6 +146,65 @@ class ReplicaRaceTest {
                 .endSpec()
                 .build())
         .create();
+  }
+
+  @Test
+  void aRunHandedBackOnShutdownIsResumedByExactlyOneOtherReplica() throws Exception {
+    for (String name : List.of("race-hand-a", "race-hand-b")) {
+      seed(name);
+    }
+    Sequences stopping = new Sequences(run -> {});
+    RequestLifecycle leaving = replica("pod-leaving", stopping);
+    List<Runnable> resumedOnB = new ArrayList<>();
+    List<Runnable> resumedOnC = new ArrayList<>();
+    RequestLifecycle b = replica("pod-b2", new Sequences(resumedOnB::add));
+    RequestLifecycle c = replica("pod-c2", new Sequences(resumedOnC::add));
+    var submitted =
+        (SubmitResult.Submitted)
+            leaving.submit(
+                new Submission(
+                    Actor.member("U0REQ"),
+                    "alice",
+                    "C1",
+                    List.of(
+                        new Target(WorkloadKind.DEPLOYMENT, "test", "race-hand-a"),
+                        new Target(WorkloadKind.DEPLOYMENT, "test", "race-hand-b")),
+                    Optional.empty()),
+                GroupMembership.NONE);
+    String id = submitted.request().id();
+    leaving.messagePlaced(id, "1.1");
+    leaving.approve(id, Actor.member("U0LEAD"), "lead", GroupMembership.NONE);
+    stopping.drain(Duration.ZERO); // SIGTERM: the run stops before its next target
+
+    leaving.run(id);
+    assertThat(leaving.find(id).orElseThrow().state())
+        .as("handed back, still running")
+        .isEqualTo(RequestState.RUNNING);
+
+    b.sweep(Duration.ofDays(1));
+    c.sweep(Duration.ofDays(1));
+    List<Runnable> both = new ArrayList<>(resumedOnB);
+    both.addAll(resumedOnC);
+    assertThat(both).as("both replicas see the run handed back").hasSize(2);
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    for (Future<?> f : both.stream().map(pool::submit).toList()) {
+      f.get(30, TimeUnit.SECONDS);
+    }
+    pool.shutdown();
+
+    RestartRequest done = b.find(id).orElseThrow();
+    assertThat(done.state()).isEqualTo(RequestState.DONE);
+    assertThat(done.results()).extracting(r -> r.outcome().code()).containsOnly("restarted");
+    RecordedRequest r;
+    int patches = 0;
+    while ((r = server.takeRequest(1, TimeUnit.MILLISECONDS)) != null) {
+      if ("PATCH".equals(r.getMethod())
+          && r.getPath().matches(".*/deployments/race-hand-[ab]\\?.*")
+          && r.getHeader("Content-Type").startsWith("application/strategic")) {
+        patches++;
+      }
+    }
+    assertThat(patches).as("one restart per target").isEqualTo(2);
   }
 
   @Test

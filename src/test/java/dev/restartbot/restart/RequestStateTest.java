@@ -21,9 +21,13 @@ class RequestStateTest {
   }
 
   @Test
-  void approvedMayOnlyStartOrBeGivenUp() {
+  void approvedMayOnlyStartBeGivenUpOrBeTakenBackBeforeItStarts() {
     assertThat(movesFrom(RequestState.APPROVED))
-        .containsExactlyInAnyOrder(RequestState.RUNNING, RequestState.ABANDONED);
+        .containsExactlyInAnyOrder(
+            RequestState.RUNNING,
+            RequestState.ABANDONED,
+            RequestState.WITHDRAWN,
+            RequestState.DENIED);
   }
 
   @Test

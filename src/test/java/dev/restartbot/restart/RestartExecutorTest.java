@@ -96,7 +96,7 @@ class RestartExecutorTest {
     when(workloads.restart(eq(B), anyString(), anyString()))
         .thenReturn(new Outcome.Forbidden("nope"));
 
-    RestartRequest done = executor(true).run(running());
+    RestartRequest done = executor(true).run(running(), RestartExecutor.Guard.NONE).request();
 
     assertThat(done.results())
         .extracting(r -> r.outcome().code())
@@ -114,7 +114,7 @@ class RestartExecutorTest {
     when(workloads.restart(eq(C), anyString(), anyString()))
         .thenReturn(new Outcome.Restarted("t", 2, "uid"));
 
-    RestartRequest done = executor(false).run(running());
+    RestartRequest done = executor(false).run(running(), RestartExecutor.Guard.NONE).request();
 
     assertThat(done.results())
         .extracting(r -> r.outcome().code())
@@ -126,7 +126,7 @@ class RestartExecutorTest {
     when(workloads.restart(any(), anyString(), anyString()))
         .thenReturn(new Outcome.Restarted("t", 2, "uid"));
 
-    executor(true).run(running());
+    executor(true).run(running(), RestartExecutor.Guard.NONE).request();
 
     List<String> events =
         published.stream()
@@ -148,7 +148,7 @@ class RestartExecutorTest {
     when(workloads.restart(eq(A), anyString(), anyString()))
         .thenThrow(new IllegalStateException("boom"));
 
-    RestartRequest done = executor(true).run(running());
+    RestartRequest done = executor(true).run(running(), RestartExecutor.Guard.NONE).request();
 
     assertThat(done.results())
         .extracting(r -> r.outcome().code())
@@ -160,7 +160,7 @@ class RestartExecutorTest {
     when(workloads.restart(any(), anyString(), anyString()))
         .thenReturn(new Outcome.Restarted("t", 2, "uid"));
 
-    executor(true).run(running());
+    executor(true).run(running(), RestartExecutor.Guard.NONE).request();
 
     verify(workloads)
         .restart(
@@ -185,7 +185,7 @@ class RestartExecutorTest {
               return new Outcome.RolledOut("t", "rolled out (2 pods)");
             });
 
-    RestartRequest done = executor(true, true).run(running());
+    RestartRequest done = executor(true, true).run(running(), RestartExecutor.Guard.NONE).request();
 
     assertThat(order)
         .containsExactly(
@@ -204,7 +204,7 @@ class RestartExecutorTest {
     when(rollouts.await(eq(A), anyString(), eq(2L), any(), any()))
         .thenReturn(new Outcome.RolloutFailed("exceeded its progress deadline"));
 
-    RestartRequest done = executor(true, true).run(running());
+    RestartRequest done = executor(true, true).run(running(), RestartExecutor.Guard.NONE).request();
 
     assertThat(done.results())
         .extracting(r -> r.outcome().code())
