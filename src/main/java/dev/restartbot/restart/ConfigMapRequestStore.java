@@ -40,6 +40,9 @@ import org.jboss.logging.Logger;
  * for anyone else touching these maps: delete only final requests (retention), and never edit a
  * lock by hand while its request is active.
  *
+ * <p>What a request asked (its targets, requester and channel) never changes after creation: {@link
+ * #update} refuses such a change, so its locks always match its targets.
+ *
  * <p>Request ids go into object names and label values: they must be short lower-case
  * alphanumerics, as {@code RequestLifecycle.newId()} makes them.
  *
@@ -154,9 +157,7 @@ public final class ConfigMapRequestStore implements RequestStore {
         return Optional.empty();
       }
       RestartRequest next = change.apply(current);
-      if (!next.id().equals(id)) {
-        throw new IllegalArgumentException("a change may not alter the request id " + id);
-      }
+      RequestStore.checkAskUnchanged(id, current, next);
       RequestState.checkMove(id, current.state(), next.state());
       String transition = UUID.randomUUID().toString();
       ConfigMap written = withRequest(read, next, transition);

@@ -38,4 +38,27 @@ public interface RequestStore {
    * deleted: it still holds its targets.
    */
   boolean deleteFinished(String id);
+
+  /**
+   * What {@link #update} refuses whatever the precondition: a change may move the state machine and
+   * add what happened, but what was asked (which targets, by whom, from which channel) is fixed
+   * once the request exists, since the approval and the policy's checks were about exactly that.
+   *
+   * @throws IllegalArgumentException when {@code next} alters the id, the targets, the requester or
+   *     the channel of {@code current}
+   */
+  static void checkAskUnchanged(String id, RestartRequest current, RestartRequest next) {
+    if (!next.id().equals(id)) {
+      throw new IllegalArgumentException("a change may not alter the request id " + id);
+    }
+    if (!next.targets().equals(current.targets())) {
+      throw new IllegalArgumentException("a change may not alter the targets of request " + id);
+    }
+    if (!next.requester().equals(current.requester())) {
+      throw new IllegalArgumentException("a change may not alter the requester of request " + id);
+    }
+    if (!next.channelId().equals(current.channelId())) {
+      throw new IllegalArgumentException("a change may not alter the channel of request " + id);
+    }
+  }
 }

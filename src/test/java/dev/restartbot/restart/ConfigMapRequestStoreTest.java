@@ -308,6 +308,46 @@ class ConfigMapRequestStoreTest {
   }
 
   @Test
+  void aChangeToTheTargetsRequesterOrChannelIsRefusedAndWritesNothing() {
+    created(minimal("fixed", T0, deployment("payments-api")));
+    String version = map("restart-request-fixed").getMetadata().getResourceVersion();
+
+    assertThatThrownBy(
+            () ->
+                store.update(
+                    "fixed",
+                    r -> true,
+                    r -> RequestBuilder.from(r).targets(deployment("payments-db")).build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("targets");
+    assertThatThrownBy(
+            () ->
+                store.update(
+                    "fixed",
+                    r -> true,
+                    r -> RequestBuilder.from(r).requester("U0SOMEONE", "mallory").build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("requester");
+    assertThatThrownBy(
+            () ->
+                store.update(
+                    "fixed",
+                    r -> true,
+                    r -> RequestBuilder.from(r).requester(new Actor("U0REQ", true, false)).build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("requester");
+    assertThatThrownBy(
+            () ->
+                store.update(
+                    "fixed", r -> true, r -> RequestBuilder.from(r).channel("C0ELSEWHERE").build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("channel");
+
+    assertThat(map("restart-request-fixed").getMetadata().getResourceVersion()).isEqualTo(version);
+    assertThat(store.find("fixed")).contains(minimal("fixed", T0, deployment("payments-api")));
+  }
+
+  @Test
   void anUpdateOfAnUnknownRequestAnswersEmpty() {
     assertThat(store.update("nobody", r -> true, r -> r.withState(RequestState.DONE))).isEmpty();
     assertThat(store.find("nobody")).isEmpty();
