@@ -107,6 +107,9 @@ public class RequestLifecycle {
     if (created instanceof RequestStore.CreateResult.TargetBusy busy) {
       return refuse(submission, new Refusal.Busy(busy.existing()));
     }
+    if (created instanceof RequestStore.CreateResult.TargetHeldByUnreadable held) {
+      return refuse(submission, new Refusal.HeldByUnreadable(held.target(), held.holderId()));
+    }
     events.publish(new RequestEvent.Submitted(request));
     return new SubmitResult.Submitted(request, snapshots);
   }

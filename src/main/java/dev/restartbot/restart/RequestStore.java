@@ -1,5 +1,6 @@
 package dev.restartbot.restart;
 
+import dev.restartbot.policy.Target;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Predicate;
@@ -17,6 +18,13 @@ public interface RequestStore {
     record Created(RestartRequest request) implements CreateResult {}
 
     record TargetBusy(RestartRequest existing) implements CreateResult {}
+
+    /**
+     * The target is held by request {@code holderId}, whose stored form this version cannot read (a
+     * newer schema, or damage). Busy all the same: it may well be active, and taking its lock could
+     * let two restarts of one target overlap.
+     */
+    record TargetHeldByUnreadable(Target target, String holderId) implements CreateResult {}
   }
 
   CreateResult create(RestartRequest request);

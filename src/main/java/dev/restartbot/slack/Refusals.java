@@ -55,6 +55,12 @@ final class Refusals {
                   ? " (`%s`)".formatted(existing.id())
                   : ": <%s|request %s>".formatted(link, existing.id()));
     }
+    if (refusal instanceof Refusal.HeldByUnreadable h) {
+      return ("%s is held by request `%s`, which this version of the bot cannot read (a newer"
+              + " version may have written it). Wait for it to finish, or ask whoever runs the bot"
+              + " to look at it.")
+          .formatted(Messages.target(h.target()), Messages.escape(h.holderId()));
+    }
     if (refusal instanceof Refusal.WhoUnknown w) {
       return "I could not look up your Slack profile just now (%s); please try again."
           .formatted(Messages.escape(w.error()));

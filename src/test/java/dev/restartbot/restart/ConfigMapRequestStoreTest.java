@@ -39,6 +39,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The cluster request store against the fabric8 CRUD mock API server, which enforces {@code
@@ -670,6 +672,42 @@ class ConfigMapRequestStoreTest {
     assertThat(lockMaps())
         .singleElement()
         .satisfies(l -> assertThat(l.getData()).containsEntry("request", "heir"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(
+      strings = {
+        "{\"schema\": 2, \"id\": \"future\", \"state\": \"PENDING\"}",
+        "{not json",
+        "{\"schema\": 1, \"id\": \"future\", \"state\": \"NOPE\"}"
+      })
+  void aLockWhoseHolderExistsButCannotBeReadIsBusyAndKeepsItsHolder(String stored) {
+    // A newer version of the bot wrote this request: it may well be active, so taking its lock
+    // could let two restarts of one target overlap.
+    Target target = deployment("payments-api");
+    putMap("restart-request-future", requestLabels("future"), stored);
+    client
+        .configMaps()
+        .inNamespace(NS)
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName(ConfigMapRequestStore.lockName(target))
+                .withNamespace(NS)
+                .addToLabels("app.kubernetes.io/managed-by", "restart-bot")
+                .addToLabels("restart-bot/lock", "target")
+                .endMetadata()
+                .addToData("request", "future")
+                .addToData("target", target.key())
+                .build())
+        .create();
+
+    assertThat(store.create(minimal("late", T0, target)))
+        .isEqualTo(new RequestStore.CreateResult.TargetHeldByUnreadable(target, "future"));
+    assertThat(lockMaps())
+        .singleElement()
+        .satisfies(l -> assertThat(l.getData()).containsEntry("request", "future"));
+    assertThat(map("restart-request-late")).isNull();
   }
 
   @Test
