@@ -68,7 +68,12 @@ public class RequestLifecycle {
   public SubmitResult submit(Submission submission, GroupMembership groups) {
     Actor requester = submission.requester();
     RequestDecision decision =
-        policy.evaluateRequest(requester, submission.channelId(), submission.targets(), groups);
+        policy.evaluateRequest(
+            requester,
+            submission.channelId(),
+            submission.conversation(),
+            submission.targets(),
+            groups);
     if (decision instanceof RequestDecision.Refused refused) {
       return refuse(submission, new Refusal.NotAllowed(refused.reason()));
     }
@@ -98,6 +103,7 @@ public class RequestLifecycle {
                 requester,
                 submission.requesterName(),
                 submission.channelId(),
+                submission.conversation(),
                 submission.targets(),
                 submission.reason(),
                 approvalRequired,
@@ -159,7 +165,12 @@ public class RequestLifecycle {
     }
     ApprovalDecision decision =
         policy.evaluateApproval(
-            approver, request.requester(), request.channelId(), request.targets(), groups);
+            approver,
+            request.requester(),
+            request.channelId(),
+            request.conversation(),
+            request.targets(),
+            groups);
     if (decision instanceof ApprovalDecision.Refused refused) {
       return refuseClick(requestId, approver, new Refusal.NotAllowed(refused.reason()));
     }
@@ -183,7 +194,12 @@ public class RequestLifecycle {
     }
     ApprovalDecision decision =
         policy.evaluateApproval(
-            clicker, request.requester(), request.channelId(), request.targets(), groups);
+            clicker,
+            request.requester(),
+            request.channelId(),
+            request.conversation(),
+            request.targets(),
+            groups);
     if (decision instanceof ApprovalDecision.Refused refused) {
       return refuseClick(requestId, clicker, new Refusal.MayNotDeny(refused.reason()));
     }

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.restartbot.policy.Actor;
+import dev.restartbot.policy.ConversationKind;
 import dev.restartbot.policy.Target;
 import dev.restartbot.policy.WorkloadKind;
 import dev.restartbot.testing.RequestBuilder;
@@ -768,6 +770,20 @@ class ConfigMapRequestStoreTest {
 
   private static Map<String, String> requestLabels(String id) {
     return Map.of("app.kubernetes.io/managed-by", "restart-bot", "restart-bot/request-id", id);
+  }
+
+  @Test
+  void aRequestStoredBeforeItsConversationKindWasTakesTheKindItsChannelIdSays() throws Exception {
+    RestartRequest fromPrivate =
+        RequestBuilder.from(minimal("older", T0, deployment("a"))).channel("G0PRIVATE").build();
+    ObjectNode stored =
+        (ObjectNode)
+            new ObjectMapper().readTree(new RequestJson(new ObjectMapper()).write(fromPrivate));
+    stored.remove("conversation");
+    putMap("restart-request-older", requestLabels("older"), stored.toString());
+
+    assertThat(store.find("older").map(RestartRequest::conversation))
+        .contains(ConversationKind.PRIVATE_CHANNEL);
   }
 
   @Test
