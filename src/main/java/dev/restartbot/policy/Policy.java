@@ -48,15 +48,22 @@ public final class Policy {
     return allowSelfApproval;
   }
 
-  /** Whether {@code requester} may ask, in {@code channelId}, for a restart of every target. */
+  /**
+   * Whether {@code requester} may ask, in {@code channelId} (a conversation of that {@code kind}),
+   * for a restart of every target.
+   */
   public RequestDecision evaluateRequest(
-      Actor requester, String channelId, List<Target> targets, GroupMembership groups) {
-    checkArguments(channelId, targets);
+      Actor requester,
+      String channelId,
+      ConversationKind kind,
+      List<Target> targets,
+      GroupMembership groups) {
+    checkArguments(channelId, kind, targets);
     boolean approvalRequired = false;
     for (Target target : targets) {
-      List<Rule> admitting = admitting(target, requester, channelId, groups);
+      List<Rule> admitting = admitting(target, requester, channelId, kind, groups);
       if (admitting.isEmpty()) {
-        return new RequestDecision.Refused(target, whyRefused(target, requester, groups));
+        return new RequestDecision.Refused(target, whyRefused(target, requester, kind, groups));
       }
       approvalRequired |= admitting.stream().anyMatch(this::requiresApproval);
     }
@@ -71,14 +78,15 @@ public final class Policy {
       Actor approver,
       Actor requester,
       String channelId,
+      ConversationKind kind,
       List<Target> targets,
       GroupMembership groups) {
-    checkArguments(channelId, targets);
+    checkArguments(channelId, kind, targets);
     if (approver.userId().equals(requester.userId()) && !allowSelfApproval) {
       return new ApprovalDecision.Refused(new PolicyRefusal.OwnRequest());
     }
     for (Target target : targets) {
-      List<Rule> admitting = admitting(target, requester, channelId, groups);
+      List<Rule> admitting = admitting(target, requester, channelId, kind, groups);
       if (admitting.isEmpty()) {
         // The policy changed after the request was made.
         return new ApprovalDecision.Refused(new PolicyRefusal.NotOnAllowlist(target));
@@ -96,22 +104,33 @@ public final class Policy {
   }
 
   private List<Rule> admitting(
-      Target target, Actor requester, String channelId, GroupMembership groups) {
+      Target target,
+      Actor requester,
+      String channelId,
+      ConversationKind kind,
+      GroupMembership groups) {
     return rules.stream()
         .filter(rule -> rule.covers(target))
         .filter(rule -> admitsRequester(rule, requester, groups))
-        .filter(rule -> rule.allowsChannel(channelId))
+        .filter(rule -> rule.allowsChannel(channelId, kind))
         .toList();
   }
 
   /** The most specific reason that is true, without telling what the other rules would allow. */
-  private PolicyRefusal whyRefused(Target target, Actor requester, GroupMembership groups) {
+  private PolicyRefusal whyRefused(
+      Target target, Actor requester, ConversationKind kind, GroupMembership groups) {
     List<Rule> covering = rules.stream().filter(rule -> rule.covers(target)).toList();
     if (covering.isEmpty()) {
       return new PolicyRefusal.NotOnAllowlist(target);
     }
-    if (covering.stream().anyMatch(rule -> admitsRequester(rule, requester, groups))) {
-      return new PolicyRefusal.ChannelNotAllowed(target);
+    List<Rule> forRequester =
+        covering.stream().filter(rule -> admitsRequester(rule, requester, groups)).toList();
+    if (!forRequester.isEmpty()) {
+      // A rule with no channels would have admitted this from a public channel.
+      return kind != ConversationKind.PUBLIC_CHANNEL
+              && forRequester.stream().anyMatch(rule -> rule.channels().isEmpty())
+          ? new PolicyRefusal.ConversationNotAllowed(target, kind)
+          : new PolicyRefusal.ChannelNotAllowed(target);
     }
     if (requester.needsExplicitMention()
         && covering.stream().anyMatch(rule -> admitsRequester(rule, asMember(requester), groups))) {
@@ -149,8 +168,10 @@ public final class Policy {
     return rule.approvalRequired().orElse(defaultApprovalRequired);
   }
 
-  private static void checkArguments(String channelId, List<Target> targets) {
+  private static void checkArguments(
+      String channelId, ConversationKind kind, List<Target> targets) {
     Objects.requireNonNull(channelId, "channelId");
+    Objects.requireNonNull(kind, "kind");
     if (targets.isEmpty()) {
       throw new IllegalArgumentException("a request names at least one target");
     }
@@ -169,6 +190,12 @@ public final class Policy {
     requireNoBlank(key + ".requesters", rule.requesters());
     requireNoBlank(key + ".approvers", rule.approvers());
     requireNoBlank(key + ".channels", rule.channels());
+    if (rule.channels().contains(Rule.ANY_CONVERSATION) && rule.channels().size() > 1) {
+      throw new PolicyException(
+          key
+              + ".channels: \"*\" already admits every conversation the bot is in; list it alone,"
+              + " or list channel ids without it");
+    }
     if (requiresApproval(rule) && rule.approvers().isEmpty()) {
       throw new PolicyException(
           key

@@ -212,6 +212,9 @@ public class AuditTrail implements RequestEvent.Visitor<Optional<AuditRecord>> {
     if (refusal instanceof Refusal.Busy b) {
       return "held by request " + b.existing().id();
     }
+    if (refusal instanceof Refusal.HeldByUnreadable h) {
+      return "held by request " + h.holderId() + ", which this version cannot read";
+    }
     if (refusal instanceof Refusal.AlreadyDecided a) {
       return a.request().state().label();
     }

@@ -36,9 +36,13 @@ import org.jboss.logging.Logger;
  * <p>"One active request per target" is held by one lock ConfigMap per target, which names the
  * request holding it. A request's own ConfigMap is written <em>before</em> its locks, so a lock
  * whose request does not exist can only be left over (by a creation that gave up, or by retention)
- * and is safe to take over; a lock naming a final request is taken over likewise. Hence two rules
- * for anyone else touching these maps: delete only final requests (retention), and never edit a
- * lock by hand while its request is active.
+ * and is safe to take over; a lock naming a final request is taken over likewise. A lock naming a
+ * request whose map exists but cannot be read (a newer schema, or damage) is busy: that request may
+ * be active. Hence two rules for anyone else touching these maps: delete only final requests
+ * (retention), and never edit a lock by hand while its request is active.
+ *
+ * <p>What a request asked (its targets, requester and channel) never changes after creation: {@link
+ * #update} refuses such a change, so its locks always match its targets.
  *
  * <p>Request ids go into object names and label values: they must be short lower-case
  * alphanumerics, as {@code RequestLifecycle.newId()} makes them.
@@ -115,7 +119,7 @@ public final class ConfigMapRequestStore implements RequestStore {
     request.targets().forEach(t -> byKey.putIfAbsent(t.key(), t));
     List<Target> held = new ArrayList<>();
     for (Target target : byKey.values()) {
-      Optional<RestartRequest> busy;
+      Optional<CreateResult> busy;
       try {
         busy = acquire(target, request.id());
       } catch (RuntimeException e) {
@@ -124,7 +128,7 @@ public final class ConfigMapRequestStore implements RequestStore {
       }
       if (busy.isPresent()) {
         abandon(request, held, stored);
-        return new CreateResult.TargetBusy(busy.get());
+        return busy.get();
       }
       held.add(target);
     }
@@ -154,9 +158,7 @@ public final class ConfigMapRequestStore implements RequestStore {
         return Optional.empty();
       }
       RestartRequest next = change.apply(current);
-      if (!next.id().equals(id)) {
-        throw new IllegalArgumentException("a change may not alter the request id " + id);
-      }
+      RequestStore.checkAskUnchanged(id, current, next);
       RequestState.checkMove(id, current.state(), next.state());
       String transition = UUID.randomUUID().toString();
       ConfigMap written = withRequest(read, next, transition);
@@ -328,10 +330,10 @@ public final class ConfigMapRequestStore implements RequestStore {
   }
 
   /**
-   * Takes the lock of {@code target} for request {@code id}; answers the active request that holds
-   * it instead, if any.
+   * Takes the lock of {@code target} for request {@code id}; answers why it cannot instead: an
+   * active request holds it, or a request this version cannot read (a newer schema, or damage).
    */
-  private Optional<RestartRequest> acquire(Target target, String id) {
+  private Optional<CreateResult> acquire(Target target, String id) {
     String name = lockName(target);
     for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       try {
@@ -350,9 +352,16 @@ public final class ConfigMapRequestStore implements RequestStore {
       if (id.equals(holder)) {
         return Optional.empty(); // our own create, retried by fabric8 after a lost reply
       }
-      Optional<RestartRequest> holding = holder == null ? Optional.empty() : find(holder);
-      if (holding.isPresent() && holding.get().state().isActive()) {
-        return holding;
+      ConfigMap holderMap = holder == null ? null : maps().withName(configMapName(holder)).get();
+      if (holderMap != null) {
+        Optional<RestartRequest> holding = decode(holderMap);
+        if (holding.isEmpty()) {
+          // Written by a newer version (or damaged): it may be active, so it keeps its lock.
+          return Optional.of(new CreateResult.TargetHeldByUnreadable(target, holder));
+        }
+        if (holding.get().state().isActive()) {
+          return Optional.of(new CreateResult.TargetBusy(holding.get()));
+        }
       }
       // The holder is final, or gone: its request map is written before its locks, so a lock
       // naming a missing request is a leftover, never a creation still in flight.

@@ -13,7 +13,8 @@ import java.util.stream.Collectors;
 
 /**
  * The request store of a single replica: tests, local runs, and clusters of one. Like the cluster
- * store, it refuses a change that is not a move of the state machine.
+ * store, it refuses a change that is not a move of the state machine, or that rewrites what was
+ * asked.
  */
 public final class InMemoryRequestStore implements RequestStore {
 
@@ -51,6 +52,7 @@ public final class InMemoryRequestStore implements RequestStore {
             return current;
           }
           RestartRequest next = change.apply(current);
+          RequestStore.checkAskUnchanged(id, current, next);
           RequestState.checkMove(id, current.state(), next.state());
           won[0] = next;
           return next;

@@ -54,6 +54,16 @@ public sealed interface Refusal {
     }
   }
 
+  /**
+   * A target is held by a request this version of the bot cannot read (written by a newer version,
+   * or damaged): busy, since it may be active.
+   */
+  record HeldByUnreadable(Target target, String holderId) implements Refusal {
+    public String code() {
+      return "busy_unreadable";
+    }
+  }
+
   /** Who the person is could not be looked up (Slack's directory did not answer). */
   record WhoUnknown(String error) implements Refusal {
     public String code() {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.restartbot.policy.Actor;
+import dev.restartbot.policy.ConversationKind;
 import dev.restartbot.policy.Target;
 import dev.restartbot.policy.WorkloadKind;
 import java.time.Duration;
@@ -84,6 +85,7 @@ final class RequestJson {
     requester.put("external", r.requester().external());
     o.put("requesterName", r.asked().requesterName());
     o.put("channelId", r.channelId());
+    o.put("conversation", r.conversation().name());
     ArrayNode targets = o.putArray("targets");
     r.targets().forEach(t -> targets.add(target(t)));
     r.reason().ifPresent(v -> o.put("reason", v));
@@ -126,6 +128,7 @@ final class RequestJson {
               duration(each, "took")));
     }
     Instant createdAt = instant(o, "createdAt");
+    String channelId = nullableText(o, "channelId");
     Optional<RestartRequest.Decision> decision =
         optionalText(o, "decidedBy")
             .map(
@@ -142,7 +145,11 @@ final class RequestJson {
             new Actor(
                 text(requester, "userId"), bool(requester, "guest"), bool(requester, "external")),
             nullableText(o, "requesterName"),
-            nullableText(o, "channelId"),
+            channelId,
+            // Stored since the kind mattered; older requests have only the channel id to go by.
+            optionalText(o, "conversation")
+                .map(ConversationKind::valueOf)
+                .orElseGet(() -> ConversationKind.fromChannelId(channelId)),
             targets,
             optionalText(o, "reason"),
             bool(o, "approvalRequired"),

@@ -77,7 +77,12 @@ public class RequestLifecycle {
   public SubmitResult submit(Submission submission, GroupMembership groups) {
     Actor requester = submission.requester();
     RequestDecision decision =
-        policy.evaluateRequest(requester, submission.channelId(), submission.targets(), groups);
+        policy.evaluateRequest(
+            requester,
+            submission.channelId(),
+            submission.conversation(),
+            submission.targets(),
+            groups);
     if (decision instanceof RequestDecision.Refused refused) {
       return refuse(submission, new Refusal.NotAllowed(refused.reason()));
     }
@@ -107,6 +112,7 @@ public class RequestLifecycle {
                 requester,
                 submission.requesterName(),
                 submission.channelId(),
+                submission.conversation(),
                 submission.targets(),
                 submission.reason(),
                 approvalRequired,
@@ -115,6 +121,9 @@ public class RequestLifecycle {
     RequestStore.CreateResult created = store.create(request);
     if (created instanceof RequestStore.CreateResult.TargetBusy busy) {
       return refuse(submission, new Refusal.Busy(busy.existing()));
+    }
+    if (created instanceof RequestStore.CreateResult.TargetHeldByUnreadable held) {
+      return refuse(submission, new Refusal.HeldByUnreadable(held.target(), held.holderId()));
     }
     events.publish(new RequestEvent.Submitted(request));
     return new SubmitResult.Submitted(request, snapshots);
@@ -165,7 +174,12 @@ public class RequestLifecycle {
     }
     ApprovalDecision decision =
         policy.evaluateApproval(
-            approver, request.requester(), request.channelId(), request.targets(), groups);
+            approver,
+            request.requester(),
+            request.channelId(),
+            request.conversation(),
+            request.targets(),
+            groups);
     if (decision instanceof ApprovalDecision.Refused refused) {
       return refuseClick(requestId, approver, new Refusal.NotAllowed(refused.reason()));
     }
@@ -193,7 +207,12 @@ public class RequestLifecycle {
     }
     ApprovalDecision decision =
         policy.evaluateApproval(
-            clicker, request.requester(), request.channelId(), request.targets(), groups);
+            clicker,
+            request.requester(),
+            request.channelId(),
+            request.conversation(),
+            request.targets(),
+            groups);
     if (decision instanceof ApprovalDecision.Refused refused) {
       return refuseClick(requestId, clicker, new Refusal.MayNotDeny(refused.reason()));
     }

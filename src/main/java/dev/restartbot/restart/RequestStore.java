@@ -1,5 +1,6 @@
 package dev.restartbot.restart;
 
+import dev.restartbot.policy.Target;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Predicate;
@@ -17,6 +18,13 @@ public interface RequestStore {
     record Created(RestartRequest request) implements CreateResult {}
 
     record TargetBusy(RestartRequest existing) implements CreateResult {}
+
+    /**
+     * The target is held by request {@code holderId}, whose stored form this version cannot read (a
+     * newer schema, or damage). Busy all the same: it may well be active, and taking its lock could
+     * let two restarts of one target overlap.
+     */
+    record TargetHeldByUnreadable(Target target, String holderId) implements CreateResult {}
   }
 
   CreateResult create(RestartRequest request);
@@ -45,5 +53,28 @@ public interface RequestStore {
    */
   default int removeLeftoverLocks() {
     return 0;
+  }
+
+  /**
+   * What {@link #update} refuses whatever the precondition: a change may move the state machine and
+   * add what happened, but what was asked (which targets, by whom, from which channel) is fixed
+   * once the request exists, since the approval and the policy's checks were about exactly that.
+   *
+   * @throws IllegalArgumentException when {@code next} alters the id, the targets, the requester or
+   *     the channel of {@code current}
+   */
+  static void checkAskUnchanged(String id, RestartRequest current, RestartRequest next) {
+    if (!next.id().equals(id)) {
+      throw new IllegalArgumentException("a change may not alter the request id " + id);
+    }
+    if (!next.targets().equals(current.targets())) {
+      throw new IllegalArgumentException("a change may not alter the targets of request " + id);
+    }
+    if (!next.requester().equals(current.requester())) {
+      throw new IllegalArgumentException("a change may not alter the requester of request " + id);
+    }
+    if (!next.channelId().equals(current.channelId())) {
+      throw new IllegalArgumentException("a change may not alter the channel of request " + id);
+    }
   }
 }

@@ -184,7 +184,7 @@ public class RestartExecutor {
     Outcome outcome;
     Optional<Outcome.Restarted> patched = Optional.empty();
     try {
-      outcome = workloads.restart(target, restartedAt, changeCause(request));
+      outcome = workloads.restart(target, restartedAt, Workloads.Attribution.of(request));
       if (outcome instanceof Outcome.Restarted accepted) {
         patched = Optional.of(accepted);
         events.publish(new RequestEvent.TargetPatched(request, index, accepted));
@@ -205,34 +205,5 @@ public class RestartExecutor {
     }
     return new Attempt(
         new TargetResult(target, outcome, Duration.between(started, clock.instant())), patched);
-  }
-
-  /** Who asked and who let it run, ids first: names are what people chose to call themselves. */
-  static String who(RestartRequest request) {
-    return person(request.asked().requesterName(), request.requesterId())
-        + ", approved by "
-        + request
-            .decidedBy()
-            .map(
-                d ->
-                    d instanceof Decider.Person p
-                        ? person(p.name(), p.userId())
-                        : Decider.ByPolicy.ID)
-            .orElse("?")
-        + " (request "
-        + request.id()
-        + ")";
-  }
-
-  /** What {@code kubectl rollout history} shows for the revision this restart creates. */
-  static String changeCause(RestartRequest request) {
-    return "restarted via Slack by " + who(request);
-  }
-
-  private static String person(String name, String id) {
-    if (name == null || name.isBlank() || name.equals(id)) {
-      return id;
-    }
-    return name + " (" + id + ")";
   }
 }

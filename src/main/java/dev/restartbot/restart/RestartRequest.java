@@ -1,6 +1,7 @@
 package dev.restartbot.restart;
 
 import dev.restartbot.policy.Actor;
+import dev.restartbot.policy.ConversationKind;
 import dev.restartbot.policy.Target;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -31,11 +32,14 @@ public record RestartRequest(
    *
    * @param requesterName a display name for the audit trail; may equal the id
    * @param channelId the channel the command came from, where the approval message goes
+   * @param conversation what kind of conversation that is, as the Slack edge told it when asked;
+   *     approvals are judged against the same
    */
   public record Ask(
       Actor requester,
       String requesterName,
       String channelId,
+      ConversationKind conversation,
       List<Target> targets,
       Optional<String> reason,
       boolean approvalRequired,
@@ -44,6 +48,7 @@ public record RestartRequest(
     public Ask {
       Objects.requireNonNull(requester, "requester");
       Objects.requireNonNull(channelId, "channelId");
+      Objects.requireNonNull(conversation, "conversation");
       targets = List.copyOf(targets);
       reason = Objects.requireNonNullElse(reason, Optional.empty());
       Objects.requireNonNull(createdAt, "createdAt");
@@ -100,6 +105,10 @@ public record RestartRequest(
 
   public String channelId() {
     return asked.channelId();
+  }
+
+  public ConversationKind conversation() {
+    return asked.conversation();
   }
 
   public List<Target> targets() {

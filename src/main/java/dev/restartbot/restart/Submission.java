@@ -1,8 +1,10 @@
 package dev.restartbot.restart;
 
 import dev.restartbot.policy.Actor;
+import dev.restartbot.policy.ConversationKind;
 import dev.restartbot.policy.Target;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /** A parsed {@code /restart} command and who sent it from where. */
@@ -10,10 +12,12 @@ public record Submission(
     Actor requester,
     String requesterName,
     String channelId,
+    ConversationKind conversation,
     List<Target> targets,
     Optional<String> reason) {
 
   public Submission {
+    Objects.requireNonNull(conversation, "conversation");
     targets = List.copyOf(targets);
   }
 }

@@ -61,8 +61,8 @@ public class WorkloadEvents {
   void on(@Observes RequestEvent event) {
     if (event instanceof RequestEvent.TargetPatched p) {
       String message =
-          "Rollout restart requested by %s (restartedAt %s)"
-              .formatted(RestartExecutor.who(p.request()), p.patch().restartedAt());
+          "%s: rollout restart (restartedAt %s)"
+              .formatted(attribution(p.request()), p.patch().restartedAt());
       writer.execute(
           () -> record(p.target(), p.patch().uid(), p.requestId(), REQUESTED, false, message));
     } else if (event instanceof RequestEvent.TargetFinished f && f.patched().isPresent()) {
@@ -72,14 +72,25 @@ public class WorkloadEvents {
       }
       boolean ok = end.succeeded();
       String message =
-          (ok ? "Restart %s; requested by %s" : "Restart failed: %s; requested by %s")
-              .formatted(end.detail(), RestartExecutor.who(f.request()));
+          (ok ? "%s: restart %s" : "%s: restart failed: %s")
+              .formatted(attribution(f.request()), end.detail());
       String uid = f.patched().get().uid();
       writer.execute(
           () ->
               record(
                   f.result().target(), uid, f.requestId(), ok ? COMPLETE : FAILED, !ok, message));
     }
+  }
+
+  /**
+   * The request and who asked and approved it, by id and first in the message: display names are
+   * what people chose to call themselves, so they are left out. The same ids as the pod template's
+   * annotations.
+   */
+  static String attribution(RestartRequest request) {
+    Workloads.Attribution who = Workloads.Attribution.of(request);
+    return "Request %s, requested by %s, approved by %s"
+        .formatted(who.requestId(), who.requestedBy(), who.approvedBy());
   }
 
   /** Writes what is queued before the client goes away, within a few seconds. */

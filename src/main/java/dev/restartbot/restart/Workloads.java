@@ -18,18 +18,22 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.net.HttpURLConnection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
  * Reads and restarts workloads through the Kubernetes API, exactly as {@code kubectl rollout
- * restart} does: one patch of the pod template's {@code restartedAt} annotation.
+ * restart} does: one patch of the pod template's {@code restartedAt} annotation, beside which the
+ * request, its requester and its approver are recorded by id (DESIGN.md §2).
  */
 @ApplicationScoped
 public class Workloads {
 
   public static final String RESTARTED_AT = "kubectl.kubernetes.io/restartedAt";
-  public static final String CHANGE_CAUSE = "kubernetes.io/change-cause";
+  public static final String REQUEST = "restart-bot/request";
+  public static final String REQUESTED_BY = "restart-bot/requested-by";
+  public static final String APPROVED_BY = "restart-bot/approved-by";
   public static final String FIELD_MANAGER = "restart-bot";
 
   private static final int UNSUPPORTED_MEDIA_TYPE = 415;
@@ -37,6 +41,36 @@ public class Workloads {
 
   private final KubernetesClient client;
   private final ObjectMapper json;
+
+  /**
+   * Who a restart is for, by id, as the pod template of the revision it creates records it. Ids,
+   * not display names: people choose their names, and names change.
+   *
+   * @param approvedBy the approver's Slack user id, or {@code policy} when no approval was needed
+   */
+  public record Attribution(String requestId, String requestedBy, String approvedBy) {
+    public Attribution {
+      Objects.requireNonNull(requestId, "requestId");
+      Objects.requireNonNull(requestedBy, "requestedBy");
+      Objects.requireNonNull(approvedBy, "approvedBy");
+    }
+
+    /**
+     * The attribution of a request that runs: it was decided, by a person or by the policy.
+     *
+     * @throws IllegalStateException for a request nobody decided: nothing restarts without one
+     */
+    public static Attribution of(RestartRequest request) {
+      Decider decider =
+          request
+              .decidedBy()
+              .orElseThrow(
+                  () ->
+                      new IllegalStateException(
+                          "request " + request.id() + " has no decision to attribute"));
+      return new Attribution(request.id(), request.requesterId(), decider.id());
+    }
+  }
 
   public Workloads(KubernetesClient client, ObjectMapper json) {
     this.client = client;
@@ -63,7 +97,7 @@ public class Workloads {
    * Patches one target. The same {@code restartedAt} may be sent again harmlessly; a new value is a
    * new restart, so callers never retry with a fresh timestamp.
    */
-  public Outcome restart(Target target, String restartedAt, String changeCause) {
+  public Outcome restart(Target target, String restartedAt, Attribution attribution) {
     Resource<? extends HasMetadata> resource = resource(client, target);
     try {
       HasMetadata workload = read(resource);
@@ -73,7 +107,7 @@ public class Workloads {
       if (workload instanceof Deployment d && Boolean.TRUE.equals(d.getSpec().getPaused())) {
         return new Outcome.Paused();
       }
-      String body = patchBody(restartedAt, changeCause);
+      String body = patchBody(restartedAt, attribution);
       HasMetadata patched;
       try {
         patched = patch(resource, body);
@@ -164,16 +198,23 @@ public class Workloads {
     return template.getMetadata().getAnnotations().get(RESTARTED_AT);
   }
 
-  /** The restart patch as a JSON object, so no name or reason can inject JSON. */
-  String patchBody(String restartedAt, String changeCause) {
+  /**
+   * The restart patch as a JSON object, so no id can inject JSON. Everything it writes is in the
+   * pod template, so it belongs to the revision this restart creates and to no later one; the
+   * workload's own {@code kubernetes.io/change-cause} is left alone, since the next unrelated
+   * rollout would inherit it.
+   */
+  String patchBody(String restartedAt, Attribution attribution) {
     ObjectNode patch = json.createObjectNode();
-    patch.putObject("metadata").putObject("annotations").put(CHANGE_CAUSE, changeCause);
     patch
         .putObject("spec")
         .putObject("template")
         .putObject("metadata")
         .putObject("annotations")
-        .put(RESTARTED_AT, restartedAt);
+        .put(RESTARTED_AT, restartedAt)
+        .put(REQUEST, attribution.requestId())
+        .put(REQUESTED_BY, attribution.requestedBy())
+        .put(APPROVED_BY, attribution.approvedBy());
     return patch.toString();
   }
 

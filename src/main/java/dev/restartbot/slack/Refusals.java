@@ -1,5 +1,6 @@
 package dev.restartbot.slack;
 
+import dev.restartbot.policy.ConversationKind;
 import dev.restartbot.policy.PolicyRefusal;
 import dev.restartbot.policy.Target;
 import dev.restartbot.restart.Decider;
@@ -55,6 +56,12 @@ final class Refusals {
                   ? " (`%s`)".formatted(existing.id())
                   : ": <%s|request %s>".formatted(link, existing.id()));
     }
+    if (refusal instanceof Refusal.HeldByUnreadable h) {
+      return ("%s is held by request `%s`, which this version of the bot cannot read (a newer"
+              + " version may have written it). Wait for it to finish, or ask whoever runs the bot"
+              + " to look at it.")
+          .formatted(Messages.target(h.target()), Messages.escape(h.holderId()));
+    }
     if (refusal instanceof Refusal.WhoUnknown w) {
       return "I could not look up your Slack profile just now (%s); please try again."
           .formatted(Messages.escape(w.error()));
@@ -78,6 +85,10 @@ final class Refusals {
     if (reason instanceof PolicyRefusal.ChannelNotAllowed c) {
       return "Restarts of %s are not allowed from this channel."
           .formatted(Messages.target(c.target()));
+    }
+    if (reason instanceof PolicyRefusal.ConversationNotAllowed c) {
+      return "Restarts of %s can be asked for only from a public channel, not from %s."
+          .formatted(Messages.target(c.target()), conversation(c.kind()));
     }
     if (reason instanceof PolicyRefusal.RequesterNotAllowed r) {
       return "You are not allowed to request restarts of %s."
@@ -114,6 +125,14 @@ final class Refusals {
       case EXPIRED -> "This request expired; ask again with /restart.";
       case OUTDATED -> "This request is outdated: a target changed since it was asked.";
       case ABANDONED -> "This request was given up: its approval message could not be posted.";
+    };
+  }
+
+  private static String conversation(ConversationKind kind) {
+    return switch (kind) {
+      case DIRECT_MESSAGE -> "a direct message";
+      case PRIVATE_CHANNEL -> "a private channel";
+      case PUBLIC_CHANNEL, OTHER -> "this conversation";
     };
   }
 

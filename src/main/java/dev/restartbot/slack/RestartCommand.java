@@ -104,6 +104,7 @@ public class RestartCommand implements SlashCommandHandler {
                 person.actor(),
                 person.name(),
                 payload.getChannelId(),
+                Conversations.kind(payload.getChannelId(), payload.getChannelName()),
                 restart.targets(),
                 restart.reason()),
             directory);

@@ -68,7 +68,9 @@ final class FanOut {
         for (String name : names) {
           Target target = new Target(WorkloadKind.DEPLOYMENT, MockApiServer.NAMESPACE, name);
           String restartedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-          Outcome outcome = workloads.restart(target, restartedAt, "benchmark loop");
+          Outcome outcome =
+              workloads.restart(
+                  target, restartedAt, new Workloads.Attribution("loop", "benchmark", "policy"));
           if (!(outcome instanceof Outcome.Restarted)) {
             throw new IllegalStateException("the loop could not restart " + name + ": " + outcome);
           }

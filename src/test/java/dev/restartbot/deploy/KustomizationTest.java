@@ -387,6 +387,15 @@ class KustomizationTest {
     }
 
     @Test
+    void isImmutableSoNeitherTheBotNorAnyoneElseCanEditItInPlace() {
+      // The bot may update and delete ConfigMaps in its namespace (its request store): without
+      // this, it could rewrite its own allowlist. With the hashed name, a change still rolls it.
+      Manifest configMap = policyConfigMap();
+      assertThat(configMap.at("immutable")).isEqualTo(true);
+      assertThat(configMap.name()).matches("restart-bot-policy-[a-z0-9]{10}");
+    }
+
+    @Test
     void isAcceptedByTheAppsConfigMappingWithNoUnknownKey() {
       PolicyConfig config = policyConfig();
 

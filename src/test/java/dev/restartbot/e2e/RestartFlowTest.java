@@ -93,8 +93,12 @@ class RestartFlowTest {
     var workload = flow.deployment("payments-api");
     assertThat(flow.restartedAt("payments-api"))
         .matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ");
-    assertThat(workload.getMetadata().getAnnotations().get("kubernetes.io/change-cause"))
-        .contains("restarted via Slack by", REQUESTER, "approved by", LEAD, request.id());
+    assertThat(workload.getSpec().getTemplate().getMetadata().getAnnotations())
+        .containsEntry("restart-bot/request", request.id())
+        .containsEntry("restart-bot/requested-by", REQUESTER)
+        .containsEntry("restart-bot/approved-by", LEAD);
+    assertThat(workload.getMetadata().getAnnotations())
+        .doesNotContainKey("kubernetes.io/change-cause");
 
     flow.awaitMessageUpdate(request, "Approved by <@" + LEAD + ">");
     var closed = flow.awaitMessageUpdate(request, "1 restarted");
@@ -118,13 +122,12 @@ class RestartFlowTest {
     assertThat(ack.asString()).contains("needs no approval");
 
     await().atMost(WAIT).until(() -> flow.restartedAt("batch-report") != null);
-    assertThat(
-            flow.deployment("batch-report")
-                .getMetadata()
-                .getAnnotations()
-                .get("kubernetes.io/change-cause"))
-        .contains("approved by policy");
     RestartRequest request = flow.requestsFor("batch-report").get(0);
+    assertThat(
+            flow.deployment("batch-report").getSpec().getTemplate().getMetadata().getAnnotations())
+        .containsEntry("restart-bot/request", request.id())
+        .containsEntry("restart-bot/requested-by", REQUESTER)
+        .containsEntry("restart-bot/approved-by", "policy");
     flow.awaitState(request.id(), RequestState.DONE);
   }
 
@@ -235,6 +238,32 @@ class RestartFlowTest {
 
     assertThat(ack.asString()).contains("channel");
     assertNothingHappened("payments-chan");
+  }
+
+  @Test
+  void commandFromADirectMessageIsRefusedByARuleWithoutChannels() throws Exception {
+    flow.seedDeployment("public-api");
+
+    var ack = flow.command(REQUESTER, "D0DM", "directmessage", "public-api");
+
+    assertThat(ack.statusCode()).isEqualTo(200);
+    assertThat(ack.asString())
+        .contains(
+            "Restarts of `deployment/public-api` in `test` can be asked for only from a public"
+                + " channel, not from a direct message.");
+    assertNothingHappened("public-api");
+  }
+
+  @Test
+  void commandFromAPrivateChannelIsRefusedByARuleWithoutChannelsWhateverItsId() throws Exception {
+    flow.seedDeployment("public-web");
+
+    var ack = flow.command(REQUESTER, "C0SECRET", "privategroup", "public-web");
+
+    assertThat(ack.asString()).contains("only from a public channel, not from a private channel.");
+    assertNothingHappened("public-web");
+    // The same command from a public channel is admitted by the same rule.
+    SlackFlowHarness.assertAckSaysSubmitted(flow.command(REQUESTER, "C0PUBLIC", "public-web"));
   }
 
   @Test
@@ -433,14 +462,12 @@ class RestartFlowTest {
         ((dev.restartbot.restart.Outcome.Restarted) done.results().get(0).outcome()).restartedAt();
     JsonNode expected =
         json.readTree(
-            "{\"metadata\":{\"annotations\":{\"kubernetes.io/change-cause\":"
-                + json.writeValueAsString(
-                    "restarted via Slack by u0req (U0REQ), approved by u0lead (U0LEAD) (request "
-                        + request.id()
-                        + ")")
-                + "}},\"spec\":{\"template\":{\"metadata\":{\"annotations\":{\"kubectl.kubernetes.io/restartedAt\":\""
-                + restartedAt
-                + "\"}}}}}");
+            ("{\"spec\":{\"template\":{\"metadata\":{\"annotations\":{"
+                    + "\"kubectl.kubernetes.io/restartedAt\":\"%s\","
+                    + "\"restart-bot/request\":\"%s\","
+                    + "\"restart-bot/requested-by\":\"%s\","
+                    + "\"restart-bot/approved-by\":\"%s\"}}}}}")
+                .formatted(restartedAt, request.id(), REQUESTER, LEAD));
     assertThat(json.readTree(patch.getUtf8Body())).isEqualTo(expected);
     assertThat(Instant.parse(restartedAt))
         .isBetween(request.createdAt().minusSeconds(1), Instant.now());

@@ -171,7 +171,11 @@ class RolloutFlowTest {
     for (Event e : events) {
       assertThat(e.getInvolvedObject().getKind()).isEqualTo("Deployment");
       assertThat(e.getInvolvedObject().getUid()).isEqualTo(uid);
-      assertThat(e.getMessage()).contains(REQUESTER, LEAD, request.id());
+      // Ids first: display names are chosen by their owners, and change.
+      assertThat(e.getMessage())
+          .startsWith(
+              "Request %s, requested by %s, approved by %s: "
+                  .formatted(request.id(), REQUESTER, LEAD));
       assertThat(e.getType()).isEqualTo("Normal");
     }
   }

@@ -103,6 +103,12 @@ final class SlackFlowHarness {
         SlackRequests.slashCommandBody(user, channel, text, slack.responseUrl("cmd")));
   }
 
+  /** A command from a conversation Slack names {@code channelName}, such as a DM. */
+  Response command(String user, String channel, String channelName, String text) {
+    return SlackRequests.post(
+        SlackRequests.slashCommandBody(user, channel, channelName, text, slack.responseUrl("cmd")));
+  }
+
   Response click(String user, RestartRequest request, String actionId) {
     return SlackRequests.post(
         SlackRequests.blockActionBody(

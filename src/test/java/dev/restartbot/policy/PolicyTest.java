@@ -24,6 +24,7 @@ class PolicyTest {
   static final String RANDOM = "C0RANDOM";
   static final String LEAD = "U0LEAD";
   static final String PLATFORM = "S0PLATFORM";
+  static final ConversationKind PUBLIC = ConversationKind.PUBLIC_CHANNEL;
 
   static final Actor ALICE = Actor.member("U0ALICE");
   static final Actor BOB = Actor.member("U0BOB");
@@ -46,11 +47,12 @@ class PolicyTest {
   }
 
   static RequestDecision request(Policy policy, Actor requester, Target... targets) {
-    return policy.evaluateRequest(requester, OPS, List.of(targets), GroupMembership.NONE);
+    return policy.evaluateRequest(requester, OPS, PUBLIC, List.of(targets), GroupMembership.NONE);
   }
 
   static ApprovalDecision approval(Policy policy, Actor approver, Target... targets) {
-    return policy.evaluateApproval(approver, ALICE, OPS, List.of(targets), GroupMembership.NONE);
+    return policy.evaluateApproval(
+        approver, ALICE, OPS, PUBLIC, List.of(targets), GroupMembership.NONE);
   }
 
   @Nested
@@ -143,11 +145,11 @@ class PolicyTest {
 
       assertThat(
               policy.evaluateRequest(
-                  ALICE, OPS, List.of(deployment("payments", "api")), aliceInPlatform))
+                  ALICE, OPS, PUBLIC, List.of(deployment("payments", "api")), aliceInPlatform))
           .isInstanceOf(RequestDecision.Allowed.class);
       assertThat(
               policy.evaluateRequest(
-                  BOB, OPS, List.of(deployment("payments", "api")), aliceInPlatform))
+                  BOB, OPS, PUBLIC, List.of(deployment("payments", "api")), aliceInPlatform))
           .isInstanceOf(RequestDecision.Refused.class);
     }
 
@@ -178,7 +180,11 @@ class PolicyTest {
           .isInstanceOf(RequestDecision.Allowed.class);
       assertThat(
               policy.evaluateRequest(
-                  ALICE, RANDOM, List.of(deployment("payments", "api")), GroupMembership.NONE))
+                  ALICE,
+                  RANDOM,
+                  PUBLIC,
+                  List.of(deployment("payments", "api")),
+                  GroupMembership.NONE))
           .isEqualTo(
               new RequestDecision.Refused(
                   deployment("payments", "api"),
@@ -192,7 +198,11 @@ class PolicyTest {
 
       assertThat(
               policy.evaluateRequest(
-                  BOB, RANDOM, List.of(deployment("payments", "api")), GroupMembership.NONE))
+                  BOB,
+                  RANDOM,
+                  PUBLIC,
+                  List.of(deployment("payments", "api")),
+                  GroupMembership.NONE))
           .extracting(decision -> ((RequestDecision.Refused) decision).reason())
           .isEqualTo(new PolicyRefusal.RequesterNotAllowed(deployment("payments", "api")));
     }
@@ -214,7 +224,7 @@ class PolicyTest {
 
       assertThat(
               policy.evaluateRequest(
-                  GUEST, OPS, List.of(deployment("payments", "api")), EVERYONE_IN_PLATFORM))
+                  GUEST, OPS, PUBLIC, List.of(deployment("payments", "api")), EVERYONE_IN_PLATFORM))
           .extracting(decision -> ((RequestDecision.Refused) decision).reason())
           .isEqualTo(new PolicyRefusal.GuestMustBeNamed(PolicyRefusal.Role.REQUESTER));
     }
@@ -235,7 +245,7 @@ class PolicyTest {
           .isInstanceOf(RequestDecision.Refused.class);
       assertThat(
               policy(rule("payments").deployments("api").requesters(PLATFORM))
-                  .evaluateRequest(EXTERNAL, OPS, List.of(api), EVERYONE_IN_PLATFORM))
+                  .evaluateRequest(EXTERNAL, OPS, PUBLIC, List.of(api), EVERYONE_IN_PLATFORM))
           .isInstanceOf(RequestDecision.Refused.class);
       assertThat(
               request(
@@ -252,11 +262,11 @@ class PolicyTest {
 
       assertThat(
               new Policy(rules, true, false)
-                  .evaluateRequest(ALICE, OPS, List.of(api), GroupMembership.NONE))
+                  .evaluateRequest(ALICE, OPS, PUBLIC, List.of(api), GroupMembership.NONE))
           .isEqualTo(new RequestDecision.Allowed(true));
       assertThat(
               new Policy(rules, false, false)
-                  .evaluateRequest(ALICE, OPS, List.of(api), GroupMembership.NONE))
+                  .evaluateRequest(ALICE, OPS, PUBLIC, List.of(api), GroupMembership.NONE))
           .isEqualTo(new RequestDecision.Allowed(false));
     }
 
@@ -268,11 +278,11 @@ class PolicyTest {
 
       assertThat(
               new Policy(relaxed, true, false)
-                  .evaluateRequest(ALICE, OPS, List.of(api), GroupMembership.NONE))
+                  .evaluateRequest(ALICE, OPS, PUBLIC, List.of(api), GroupMembership.NONE))
           .isEqualTo(new RequestDecision.Allowed(false));
       assertThat(
               new Policy(strict, false, false)
-                  .evaluateRequest(ALICE, OPS, List.of(api), GroupMembership.NONE))
+                  .evaluateRequest(ALICE, OPS, PUBLIC, List.of(api), GroupMembership.NONE))
           .isEqualTo(new RequestDecision.Allowed(true));
     }
 
@@ -341,7 +351,12 @@ class PolicyTest {
 
       assertThat(
               policy.evaluateApproval(
-                  BOB, ALICE, OPS, List.of(deployment("payments", "api")), EVERYONE_IN_PLATFORM))
+                  BOB,
+                  ALICE,
+                  OPS,
+                  PUBLIC,
+                  List.of(deployment("payments", "api")),
+                  EVERYONE_IN_PLATFORM))
           .isEqualTo(new ApprovalDecision.Admitted());
     }
 
@@ -434,13 +449,18 @@ class PolicyTest {
       Policy byGroup = policy(rule("payments").deployments("api").approvers(PLATFORM));
       Policy byId = policy(rule("payments").deployments("api").approvers(GUEST.userId()));
 
-      assertThat(byGroup.evaluateApproval(GUEST, ALICE, OPS, List.of(api), EVERYONE_IN_PLATFORM))
+      assertThat(
+              byGroup.evaluateApproval(
+                  GUEST, ALICE, OPS, PUBLIC, List.of(api), EVERYONE_IN_PLATFORM))
           .isEqualTo(
               new ApprovalDecision.Refused(
                   new PolicyRefusal.GuestMustBeNamed(PolicyRefusal.Role.APPROVER)));
-      assertThat(byGroup.evaluateApproval(EXTERNAL, ALICE, OPS, List.of(api), EVERYONE_IN_PLATFORM))
+      assertThat(
+              byGroup.evaluateApproval(
+                  EXTERNAL, ALICE, OPS, PUBLIC, List.of(api), EVERYONE_IN_PLATFORM))
           .isInstanceOf(ApprovalDecision.Refused.class);
-      assertThat(byId.evaluateApproval(GUEST, ALICE, OPS, List.of(api), EVERYONE_IN_PLATFORM))
+      assertThat(
+              byId.evaluateApproval(GUEST, ALICE, OPS, PUBLIC, List.of(api), EVERYONE_IN_PLATFORM))
           .isEqualTo(new ApprovalDecision.Admitted());
     }
 
@@ -452,6 +472,119 @@ class PolicyTest {
           .isEqualTo(
               new ApprovalDecision.Refused(
                   new PolicyRefusal.NotOnAllowlist(deployment("payments", "worker"))));
+    }
+  }
+
+  /**
+   * Where a request may come from: a rule without channels admits the workspace's public channels
+   * only; {@code "*"} admits every conversation the bot is in; a named channel id admits that one.
+   */
+  @Nested
+  class Conversations {
+
+    static final String DM = "D0DM";
+    static final String PRIVATE = "G0PRIVATE";
+    final Target api = deployment("payments", "api");
+
+    RequestDecision from(Policy policy, String channelId, ConversationKind kind) {
+      return policy.evaluateRequest(ALICE, channelId, kind, List.of(api), GroupMembership.NONE);
+    }
+
+    @Test
+    void ruleWithoutChannelsAdmitsOnlyPublicChannels() {
+      Policy policy = policy(rule("payments").deployments("api"));
+
+      assertThat(from(policy, OPS, PUBLIC)).isInstanceOf(RequestDecision.Allowed.class);
+      assertThat(from(policy, RANDOM, PUBLIC)).isInstanceOf(RequestDecision.Allowed.class);
+      assertThat(from(policy, DM, ConversationKind.DIRECT_MESSAGE))
+          .isEqualTo(
+              new RequestDecision.Refused(
+                  api,
+                  new PolicyRefusal.ConversationNotAllowed(api, ConversationKind.DIRECT_MESSAGE)));
+      assertThat(from(policy, PRIVATE, ConversationKind.PRIVATE_CHANNEL))
+          .isEqualTo(
+              new RequestDecision.Refused(
+                  api,
+                  new PolicyRefusal.ConversationNotAllowed(api, ConversationKind.PRIVATE_CHANNEL)));
+      // A private channel with a C… id: the kind decides, not the id.
+      assertThat(from(policy, "C0SECRET", ConversationKind.PRIVATE_CHANNEL))
+          .isInstanceOf(RequestDecision.Refused.class);
+      assertThat(from(policy, "X0WHAT", ConversationKind.OTHER))
+          .isInstanceOf(RequestDecision.Refused.class);
+    }
+
+    @Test
+    void starAdmitsEveryConversationTheBotIsIn() {
+      Policy policy = policy(rule("payments").deployments("api").channels("*"));
+
+      for (ConversationKind kind : ConversationKind.values()) {
+        assertThat(from(policy, DM, kind))
+            .as(kind.name())
+            .isInstanceOf(RequestDecision.Allowed.class);
+      }
+    }
+
+    @Test
+    void aNamedChannelIsAdmittedWhateverItsKindAndNoOtherIs() {
+      Policy policy = policy(rule("payments").deployments("api").channels(PRIVATE));
+
+      assertThat(from(policy, PRIVATE, ConversationKind.PRIVATE_CHANNEL))
+          .isInstanceOf(RequestDecision.Allowed.class);
+      assertThat(from(policy, OPS, PUBLIC))
+          .isEqualTo(new RequestDecision.Refused(api, new PolicyRefusal.ChannelNotAllowed(api)));
+      assertThat(from(policy, DM, ConversationKind.DIRECT_MESSAGE))
+          .isEqualTo(new RequestDecision.Refused(api, new PolicyRefusal.ChannelNotAllowed(api)));
+    }
+
+    @Test
+    void approvalIsJudgedByTheConversationTheRequestCameFrom() {
+      // From a DM only the "*" rule admits the request, so only its approvers may decide it.
+      Policy policy =
+          policy(
+              rule("payments").deployments("api").approvers(LEAD),
+              rule("payments").deployments("api").approvers(BOB.userId()).channels("*"));
+      Actor lead = Actor.member(LEAD);
+
+      assertThat(
+              policy.evaluateApproval(
+                  lead,
+                  ALICE,
+                  DM,
+                  ConversationKind.DIRECT_MESSAGE,
+                  List.of(api),
+                  GroupMembership.NONE))
+          .isEqualTo(new ApprovalDecision.Refused(new PolicyRefusal.NotAnApprover(api)));
+      assertThat(
+              policy.evaluateApproval(
+                  BOB,
+                  ALICE,
+                  DM,
+                  ConversationKind.DIRECT_MESSAGE,
+                  List.of(api),
+                  GroupMembership.NONE))
+          .isEqualTo(new ApprovalDecision.Admitted());
+      assertThat(
+              policy.evaluateApproval(lead, ALICE, OPS, PUBLIC, List.of(api), GroupMembership.NONE))
+          .isEqualTo(new ApprovalDecision.Admitted());
+    }
+
+    @Test
+    void starBesideChannelIdsStopsStartup() {
+      List<Rule> rules = List.of(rule("payments").deployments("api").channels("*", OPS).build());
+
+      assertThatThrownBy(() -> new Policy(rules, true, false))
+          .isInstanceOf(PolicyException.class)
+          .hasMessageStartingWith("restart.rules[0].channels: \"*\" already admits every");
+    }
+
+    @Test
+    void channelIdsAloneSayWhatKindTheyAre() {
+      assertThat(ConversationKind.fromChannelId("C0OPS")).isEqualTo(PUBLIC);
+      assertThat(ConversationKind.fromChannelId("G0GROUP"))
+          .isEqualTo(ConversationKind.PRIVATE_CHANNEL);
+      assertThat(ConversationKind.fromChannelId("D0DM")).isEqualTo(ConversationKind.DIRECT_MESSAGE);
+      assertThat(ConversationKind.fromChannelId("")).isEqualTo(ConversationKind.OTHER);
+      assertThat(ConversationKind.fromChannelId("U0ALICE")).isEqualTo(ConversationKind.OTHER);
     }
   }
 
@@ -608,6 +741,29 @@ class PolicyTest {
                   List.of(),
                   List.of(),
                   Optional.empty()));
+    }
+
+    @Test
+    void starInChannelsIsReadAsItIsWritten() {
+      PolicyConfig config =
+          load(
+              Map.of(
+                  "restart.rules[0].namespace", "payments",
+                  "restart.rules[0].deployments[0]", "api",
+                  "restart.rules[0].approvers[0]", LEAD,
+                  "restart.rules[0].channels[0]", "*"));
+
+      Policy policy = Policy.from(config);
+
+      assertThat(policy.rules().get(0).channels()).containsExactly("*");
+      assertThat(
+              policy.evaluateRequest(
+                  ALICE,
+                  "D0DM",
+                  ConversationKind.DIRECT_MESSAGE,
+                  List.of(deployment("payments", "api")),
+                  GroupMembership.NONE))
+          .isInstanceOf(RequestDecision.Allowed.class);
     }
 
     @Test

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.restartbot.policy.Actor;
+import dev.restartbot.policy.ConversationKind;
 import dev.restartbot.policy.Target;
 import dev.restartbot.policy.WorkloadKind;
 import dev.restartbot.testing.RequestBuilder;
@@ -39,6 +41,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The cluster request store against the fabric8 CRUD mock API server, which enforces {@code
@@ -305,6 +309,46 @@ class ConfigMapRequestStoreTest {
 
     assertThat(map("restart-request-leap").getMetadata().getResourceVersion()).isEqualTo(version);
     assertThat(store.find("leap").map(RestartRequest::state)).contains(RequestState.PENDING);
+  }
+
+  @Test
+  void aChangeToTheTargetsRequesterOrChannelIsRefusedAndWritesNothing() {
+    created(minimal("fixed", T0, deployment("payments-api")));
+    String version = map("restart-request-fixed").getMetadata().getResourceVersion();
+
+    assertThatThrownBy(
+            () ->
+                store.update(
+                    "fixed",
+                    r -> true,
+                    r -> RequestBuilder.from(r).targets(deployment("payments-db")).build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("targets");
+    assertThatThrownBy(
+            () ->
+                store.update(
+                    "fixed",
+                    r -> true,
+                    r -> RequestBuilder.from(r).requester("U0SOMEONE", "mallory").build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("requester");
+    assertThatThrownBy(
+            () ->
+                store.update(
+                    "fixed",
+                    r -> true,
+                    r -> RequestBuilder.from(r).requester(new Actor("U0REQ", true, false)).build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("requester");
+    assertThatThrownBy(
+            () ->
+                store.update(
+                    "fixed", r -> true, r -> RequestBuilder.from(r).channel("C0ELSEWHERE").build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("channel");
+
+    assertThat(map("restart-request-fixed").getMetadata().getResourceVersion()).isEqualTo(version);
+    assertThat(store.find("fixed")).contains(minimal("fixed", T0, deployment("payments-api")));
   }
 
   @Test
@@ -632,6 +676,42 @@ class ConfigMapRequestStoreTest {
         .satisfies(l -> assertThat(l.getData()).containsEntry("request", "heir"));
   }
 
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(
+      strings = {
+        "{\"schema\": 2, \"id\": \"future\", \"state\": \"PENDING\"}",
+        "{not json",
+        "{\"schema\": 1, \"id\": \"future\", \"state\": \"NOPE\"}"
+      })
+  void aLockWhoseHolderExistsButCannotBeReadIsBusyAndKeepsItsHolder(String stored) {
+    // A newer version of the bot wrote this request: it may well be active, so taking its lock
+    // could let two restarts of one target overlap.
+    Target target = deployment("payments-api");
+    putMap("restart-request-future", requestLabels("future"), stored);
+    client
+        .configMaps()
+        .inNamespace(NS)
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName(ConfigMapRequestStore.lockName(target))
+                .withNamespace(NS)
+                .addToLabels("app.kubernetes.io/managed-by", "restart-bot")
+                .addToLabels("restart-bot/lock", "target")
+                .endMetadata()
+                .addToData("request", "future")
+                .addToData("target", target.key())
+                .build())
+        .create();
+
+    assertThat(store.create(minimal("late", T0, target)))
+        .isEqualTo(new RequestStore.CreateResult.TargetHeldByUnreadable(target, "future"));
+    assertThat(lockMaps())
+        .singleElement()
+        .satisfies(l -> assertThat(l.getData()).containsEntry("request", "future"));
+    assertThat(map("restart-request-late")).isNull();
+  }
+
   @Test
   void aLockThatAlreadyNamesTheRequestCountsAsHeldByIt() {
     // What a lock creation meets when fabric8 retried it after its reply was lost.
@@ -690,6 +770,20 @@ class ConfigMapRequestStoreTest {
 
   private static Map<String, String> requestLabels(String id) {
     return Map.of("app.kubernetes.io/managed-by", "restart-bot", "restart-bot/request-id", id);
+  }
+
+  @Test
+  void aRequestStoredBeforeItsConversationKindWasTakesTheKindItsChannelIdSays() throws Exception {
+    RestartRequest fromPrivate =
+        RequestBuilder.from(minimal("older", T0, deployment("a"))).channel("G0PRIVATE").build();
+    ObjectNode stored =
+        (ObjectNode)
+            new ObjectMapper().readTree(new RequestJson(new ObjectMapper()).write(fromPrivate));
+    stored.remove("conversation");
+    putMap("restart-request-older", requestLabels("older"), stored.toString());
+
+    assertThat(store.find("older").map(RestartRequest::conversation))
+        .contains(ConversationKind.PRIVATE_CHANNEL);
   }
 
   @Test

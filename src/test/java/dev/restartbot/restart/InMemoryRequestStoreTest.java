@@ -65,6 +65,36 @@ class InMemoryRequestStoreTest {
   }
 
   @Test
+  void aChangeToTheTargetsRequesterOrChannelIsRefusedAndChangesNothing() {
+    RestartRequest asked = pending("a", "api");
+    store.create(asked);
+
+    assertThatThrownBy(
+            () ->
+                store.update(
+                    "a", r -> true, r -> RequestBuilder.from(r).deployments("ns", "web").build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("targets");
+    assertThatThrownBy(
+            () ->
+                store.update(
+                    "a", r -> true, r -> RequestBuilder.from(r).requester("U9", "mallory").build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("requester");
+    assertThatThrownBy(
+            () -> store.update("a", r -> true, r -> RequestBuilder.from(r).channel("C9").build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("channel");
+    assertThatThrownBy(
+            () -> store.update("a", r -> true, r -> RequestBuilder.from(r).id("b").build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("id");
+
+    assertThat(store.find("a")).contains(asked);
+    assertThat(store.find("b")).isEmpty();
+  }
+
+  @Test
   void sameNameInAnotherNamespaceIsAnotherTarget() {
     store.create(pending("a", "api"));
     RestartRequest other =

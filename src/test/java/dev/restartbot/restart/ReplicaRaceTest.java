@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.restartbot.audit.AuditLog;
 import dev.restartbot.policy.Actor;
+import dev.restartbot.policy.ConversationKind;
 import dev.restartbot.policy.GroupMembership;
 import dev.restartbot.policy.Policy;
 import dev.restartbot.policy.PolicyConfig;
@@ -166,6 +167,7 @@ class ReplicaRaceTest {
                     Actor.member("U0REQ"),
                     "alice",
                     "C1",
+                    ConversationKind.PUBLIC_CHANNEL,
                     List.of(
                         new Target(WorkloadKind.DEPLOYMENT, "test", "race-hand-a"),
                         new Target(WorkloadKind.DEPLOYMENT, "test", "race-hand-b")),
@@ -221,6 +223,7 @@ class ReplicaRaceTest {
                       Actor.member("U0REQ"),
                       "alice",
                       "C1",
+                      ConversationKind.PUBLIC_CHANNEL,
                       List.of(new Target(WorkloadKind.DEPLOYMENT, "test", name)),
                       Optional.empty()),
                   GroupMembership.NONE);

@@ -169,7 +169,7 @@ class RequestRecoveryTest {
   }
 
   private void restartsSucceed() {
-    when(workloads.restart(any(), anyString(), anyString()))
+    when(workloads.restart(any(), anyString(), any()))
         .thenReturn(new Outcome.Restarted("t", 2, "uid"));
   }
 
@@ -210,7 +210,7 @@ class RequestRecoveryTest {
     runQueued();
 
     assertThat(state("died1")).isEqualTo(RequestState.DONE);
-    verify(workloads, times(1)).restart(eq(A), anyString(), anyString());
+    verify(workloads, times(1)).restart(eq(A), anyString(), any());
   }
 
   @Test
@@ -229,7 +229,7 @@ class RequestRecoveryTest {
     runQueued();
 
     assertThat(state("throws1")).isEqualTo(RequestState.DONE);
-    verify(workloads, times(1)).restart(eq(A), anyString(), anyString());
+    verify(workloads, times(1)).restart(eq(A), anyString(), any());
   }
 
   @Test
@@ -321,7 +321,7 @@ class RequestRecoveryTest {
 
     assertThat(withdrawn).isInstanceOf(ClickResult.Accepted.class);
     assertThat(state("take1")).isEqualTo(RequestState.WITHDRAWN);
-    verify(workloads, times(0)).restart(any(), anyString(), anyString());
+    verify(workloads, times(0)).restart(any(), anyString(), any());
   }
 
   @Test
@@ -405,7 +405,7 @@ class RequestRecoveryTest {
             return 0;
           }
         };
-    when(workloads.restart(eq(A), anyString(), anyString()))
+    when(workloads.restart(eq(A), anyString(), any()))
         .thenAnswer(
             call -> {
               held[0] = false; // renewals fail while A rolls out
@@ -417,7 +417,7 @@ class RequestRecoveryTest {
     runQueued();
 
     assertThat(state("lost2")).isEqualTo(RequestState.INTERRUPTED);
-    verify(workloads, times(0)).restart(eq(B), anyString(), anyString());
+    verify(workloads, times(0)).restart(eq(B), anyString(), any());
     RequestEvent.Interrupted said =
         published.stream()
             .filter(RequestEvent.Interrupted.class::isInstance)
@@ -432,7 +432,7 @@ class RequestRecoveryTest {
       throws Exception {
     CountDownLatch patching = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    when(workloads.restart(eq(A), anyString(), anyString()))
+    when(workloads.restart(eq(A), anyString(), any()))
         .thenAnswer(
             call -> {
               patching.countDown();
@@ -463,6 +463,6 @@ class RequestRecoveryTest {
     assertThat(state("later1"))
         .as("no new run starts while shutting down")
         .isEqualTo(RequestState.APPROVED);
-    verify(workloads, times(0)).restart(eq(B), anyString(), anyString());
+    verify(workloads, times(0)).restart(eq(B), anyString(), any());
   }
 }

@@ -66,7 +66,7 @@ class RestartExecutorGuardTest {
   @Test
   void aRunTakenForDeadByAnotherReplicaPatchesNothingMore() {
     RestartRequest running = running();
-    when(workloads.restart(eq(A), anyString(), anyString()))
+    when(workloads.restart(eq(A), anyString(), any()))
         .thenAnswer(
             call -> {
               // Meanwhile another replica's sweep marks the run interrupted.
@@ -78,14 +78,14 @@ class RestartExecutorGuardTest {
     RestartExecutor.Ran ran = executor.run(running, RestartExecutor.Guard.NONE);
 
     assertThat(ran.stopped()).contains(RestartExecutor.Stop.INTERRUPTED_ELSEWHERE);
-    verify(workloads, never()).restart(eq(B), anyString(), anyString());
-    verify(workloads, never()).restart(eq(C), anyString(), anyString());
+    verify(workloads, never()).restart(eq(B), anyString(), any());
+    verify(workloads, never()).restart(eq(C), anyString(), any());
   }
 
   @Test
   void aGuardThatSaysStopEndsTheRunBeforeTheNextTarget() {
     RestartRequest running = running();
-    when(workloads.restart(any(), anyString(), anyString()))
+    when(workloads.restart(any(), anyString(), any()))
         .thenReturn(new Outcome.Restarted("t", 2, "uid"));
     AtomicInteger asked = new AtomicInteger();
 
@@ -99,19 +99,19 @@ class RestartExecutorGuardTest {
 
     assertThat(ran.stopped()).contains(RestartExecutor.Stop.CLAIM_LOST);
     assertThat(ran.request().results()).extracting(TargetResult::target).containsExactly(A);
-    verify(workloads, never()).restart(eq(B), anyString(), anyString());
+    verify(workloads, never()).restart(eq(B), anyString(), any());
   }
 
   @Test
   void aResumedRunStartsAtItsFirstTargetWithoutAResult() {
     RestartRequest running = running(result(A, new Outcome.Restarted("t", 2, "uid")));
-    when(workloads.restart(any(), anyString(), anyString()))
+    when(workloads.restart(any(), anyString(), any()))
         .thenReturn(new Outcome.Restarted("t", 2, "uid"));
 
     RestartExecutor.Ran ran = executor.run(running, RestartExecutor.Guard.NONE);
 
     assertThat(ran.stopped()).isEmpty();
-    verify(workloads, never()).restart(eq(A), anyString(), anyString());
+    verify(workloads, never()).restart(eq(A), anyString(), any());
     assertThat(ran.request().results()).extracting(TargetResult::target).containsExactly(A, B, C);
     assertThat(store.find("run1").orElseThrow().results()).hasSize(3);
   }
@@ -122,7 +122,7 @@ class RestartExecutorGuardTest {
 
     RestartExecutor.Ran ran = executor.run(running, RestartExecutor.Guard.NONE);
 
-    verify(workloads, never()).restart(any(), anyString(), anyString());
+    verify(workloads, never()).restart(any(), anyString(), any());
     assertThat(ran.request().results())
         .extracting(r -> r.outcome().code())
         .containsExactly("forbidden", "skipped", "skipped");

@@ -91,10 +91,9 @@ class RestartExecutorTest {
 
   @Test
   void failureStopsTheSequenceAndSkipsTheRest() {
-    when(workloads.restart(eq(A), anyString(), anyString()))
+    when(workloads.restart(eq(A), anyString(), any()))
         .thenReturn(new Outcome.Restarted("t", 2, "uid"));
-    when(workloads.restart(eq(B), anyString(), anyString()))
-        .thenReturn(new Outcome.Forbidden("nope"));
+    when(workloads.restart(eq(B), anyString(), any())).thenReturn(new Outcome.Forbidden("nope"));
 
     RestartRequest done = executor(true).run(running(), RestartExecutor.Guard.NONE).request();
 
@@ -103,15 +102,15 @@ class RestartExecutorTest {
         .containsExactly("restarted", "forbidden", "skipped");
     assertThat(done.results().get(2).outcome())
         .isEqualTo(new Outcome.Skipped(new Outcome.SkipReason.EarlierFailed(Optional.of(B))));
-    verify(workloads, never()).restart(eq(C), anyString(), anyString());
+    verify(workloads, never()).restart(eq(C), anyString(), any());
   }
 
   @Test
   void withoutStopOnFailureTheRestStillRun() {
-    when(workloads.restart(eq(A), anyString(), anyString())).thenReturn(new Outcome.NotFound());
-    when(workloads.restart(eq(B), anyString(), anyString()))
+    when(workloads.restart(eq(A), anyString(), any())).thenReturn(new Outcome.NotFound());
+    when(workloads.restart(eq(B), anyString(), any()))
         .thenReturn(new Outcome.Restarted("t", 2, "uid"));
-    when(workloads.restart(eq(C), anyString(), anyString()))
+    when(workloads.restart(eq(C), anyString(), any()))
         .thenReturn(new Outcome.Restarted("t", 2, "uid"));
 
     RestartRequest done = executor(false).run(running(), RestartExecutor.Guard.NONE).request();
@@ -123,7 +122,7 @@ class RestartExecutorTest {
 
   @Test
   void targetsRunInOrderAndEachIsReportedBeforeTheNextStarts() {
-    when(workloads.restart(any(), anyString(), anyString()))
+    when(workloads.restart(any(), anyString(), any()))
         .thenReturn(new Outcome.Restarted("t", 2, "uid"));
 
     executor(true).run(running(), RestartExecutor.Guard.NONE).request();
@@ -145,8 +144,7 @@ class RestartExecutorTest {
 
   @Test
   void unexpectedExceptionBecomesAnErrorOutcomeNotACrash() {
-    when(workloads.restart(eq(A), anyString(), anyString()))
-        .thenThrow(new IllegalStateException("boom"));
+    when(workloads.restart(eq(A), anyString(), any())).thenThrow(new IllegalStateException("boom"));
 
     RestartRequest done = executor(true).run(running(), RestartExecutor.Guard.NONE).request();
 
@@ -156,23 +154,39 @@ class RestartExecutorTest {
   }
 
   @Test
-  void patchCarriesAnRfc3339UtcTimestampAndTheChangeCause() {
-    when(workloads.restart(any(), anyString(), anyString()))
+  void patchCarriesAnRfc3339UtcTimestampAndTheIdsOfRequestRequesterAndApprover() {
+    when(workloads.restart(any(), anyString(), any()))
         .thenReturn(new Outcome.Restarted("t", 2, "uid"));
 
     executor(true).run(running(), RestartExecutor.Guard.NONE).request();
 
     verify(workloads)
-        .restart(
-            A,
-            "2026-11-26T10:00:00Z",
-            "restarted via Slack by alice (U1), approved by bob (U2) (request req1)");
+        .restart(A, "2026-11-26T10:00:00Z", new Workloads.Attribution("req1", "U1", "U2"));
+  }
+
+  @Test
+  void eventsOnTheWorkloadNameTheRequestRequesterAndApproverByIdFirst() {
+    when(workloads.restart(any(), anyString(), any()))
+        .thenReturn(new Outcome.Restarted("2026-11-26T10:00:00Z", 2, "uid"));
+
+    executor(true).run(running(), RestartExecutor.Guard.NONE);
+
+    verify(kubeEvents)
+        .record(
+            eq(A),
+            eq("uid"),
+            eq("req1"),
+            eq(WorkloadEvents.REQUESTED),
+            eq(false),
+            eq(
+                "Request req1, requested by U1, approved by U2: rollout restart"
+                    + " (restartedAt 2026-11-26T10:00:00Z)"));
   }
 
   @Test
   void nextTargetIsPatchedOnlyAfterThePreviousRolloutEnded() {
     List<String> order = new ArrayList<>();
-    when(workloads.restart(any(), anyString(), anyString()))
+    when(workloads.restart(any(), anyString(), any()))
         .thenAnswer(
             call -> {
               order.add("patch " + ((Target) call.getArgument(0)).name());
@@ -199,7 +213,7 @@ class RestartExecutorTest {
 
   @Test
   void failedRolloutStopsTheSequenceAndRecordsAWarningEvent() {
-    when(workloads.restart(any(), anyString(), anyString()))
+    when(workloads.restart(any(), anyString(), any()))
         .thenReturn(new Outcome.Restarted("t", 2, "uid"));
     when(rollouts.await(eq(A), anyString(), eq(2L), any(), any()))
         .thenReturn(new Outcome.RolloutFailed("exceeded its progress deadline"));
@@ -209,7 +223,7 @@ class RestartExecutorTest {
     assertThat(done.results())
         .extracting(r -> r.outcome().code())
         .containsExactly("rollout_failed", "skipped", "skipped");
-    verify(workloads, never()).restart(eq(B), anyString(), anyString());
+    verify(workloads, never()).restart(eq(B), anyString(), any());
     verify(kubeEvents)
         .record(eq(A), eq("uid"), eq("req1"), eq(WorkloadEvents.FAILED), eq(true), any());
     assertThat(meters.get("restartbot.restarts").tag("outcome", "rollout_failed").counter().count())
@@ -218,18 +232,57 @@ class RestartExecutorTest {
   }
 
   @Test
-  void patchBodyIsBuiltAsJsonSoNamesCannotInjectIt() throws Exception {
+  void patchBodyIsExactlyTheFourPodTemplateAnnotationsAndNoChangeCause() throws Exception {
     Workloads real = new Workloads(null, new ObjectMapper());
 
-    String body = real.patchBody("2026-11-26T10:00:00Z", "by \"x\"}},{\"spec\":1");
+    String body =
+        real.patchBody("2026-11-26T10:00:00Z", new Workloads.Attribution("req1", "U1", "U2"));
+
+    assertThat(new ObjectMapper().readTree(body))
+        .isEqualTo(
+            new ObjectMapper()
+                .readTree(
+                    """
+                    {"spec":{"template":{"metadata":{"annotations":{
+                      "kubectl.kubernetes.io/restartedAt":"2026-11-26T10:00:00Z",
+                      "restart-bot/request":"req1",
+                      "restart-bot/requested-by":"U1",
+                      "restart-bot/approved-by":"U2"}}}}}
+                    """));
+    assertThat(body).doesNotContain("change-cause");
+  }
+
+  @Test
+  void patchBodyIsBuiltAsJsonSoIdsCannotInjectIt() throws Exception {
+    Workloads real = new Workloads(null, new ObjectMapper());
+    String hostile = "x\"}},\"metadata\":{\"annotations\":{\"kubernetes.io/change-cause\":\"\\";
+
+    String body =
+        real.patchBody(
+            "2026-11-26T10:00:00Z", new Workloads.Attribution(hostile, hostile + "1", "policy\\"));
 
     var tree = new ObjectMapper().readTree(body);
-    assertThat(tree.at("/metadata/annotations/kubernetes.io~1change-cause").asText())
-        .isEqualTo("by \"x\"}},{\"spec\":1");
-    assertThat(
-            tree.at("/spec/template/metadata/annotations/kubectl.kubernetes.io~1restartedAt")
-                .asText())
+    assertThat(tree.size()).isEqualTo(1);
+    var annotations = tree.at("/spec/template/metadata/annotations");
+    assertThat(annotations.size()).isEqualTo(4);
+    assertThat(annotations.get("restart-bot/request").asText()).isEqualTo(hostile);
+    assertThat(annotations.get("restart-bot/requested-by").asText()).isEqualTo(hostile + "1");
+    assertThat(annotations.get("restart-bot/approved-by").asText()).isEqualTo("policy\\");
+    assertThat(annotations.get("kubectl.kubernetes.io/restartedAt").asText())
         .isEqualTo("2026-11-26T10:00:00Z");
-    assertThat(tree.size()).isEqualTo(2);
+  }
+
+  @Test
+  void requestThatNoApprovalWasNeededForIsAttributedToThePolicy() {
+    RestartRequest byPolicy =
+        RequestBuilder.request()
+            .requester("U1", "alice")
+            .targets(A)
+            .createdAt(clock.instant())
+            .byPolicy()
+            .build();
+
+    assertThat(Workloads.Attribution.of(byPolicy))
+        .isEqualTo(new Workloads.Attribution(byPolicy.id(), "U1", "policy"));
   }
 }

@@ -95,7 +95,9 @@ class RolloutWatchTest {
   }
 
   private Outcome.Restarted patch(Target target) {
-    return (Outcome.Restarted) workloads.restart(target, "2026-11-26T10:00:00Z", "test");
+    return (Outcome.Restarted)
+        workloads.restart(
+            target, "2026-11-26T10:00:00Z", new Workloads.Attribution("req1", "U1", "U2"));
   }
 
   private CompletableFuture<Outcome> follow(

@@ -80,6 +80,17 @@ class RenderingTest {
   }
 
   @Test
+  void aTargetHeldByARequestThisVersionCannotReadNamesThatRequest() {
+    Target target = new Target(WorkloadKind.DEPLOYMENT, "payments", "payments-api");
+
+    assertThat(Refusals.answer(new Refusal.HeldByUnreadable(target, "k3xfuture"), x -> null))
+        .isEqualTo(
+            ":no_entry: `deployment/payments-api` in `payments` is held by request `k3xfuture`,"
+                + " which this version of the bot cannot read (a newer version may have written"
+                + " it). Wait for it to finish, or ask whoever runs the bot to look at it.");
+  }
+
+  @Test
   void everyPolicyRefusalNamesTheTargetTheSameWay() {
     for (PolicyRefusal p : Samples.all(PolicyRefusal.class)) {
       String text = Refusals.policy(p);

@@ -1,6 +1,7 @@
 package dev.restartbot.testing;
 
 import dev.restartbot.policy.Actor;
+import dev.restartbot.policy.ConversationKind;
 import dev.restartbot.policy.Target;
 import dev.restartbot.policy.WorkloadKind;
 import dev.restartbot.restart.Decider;
@@ -27,6 +28,7 @@ public final class RequestBuilder {
   private Actor requester = Actor.member("U0REQ");
   private String requesterName = "alice";
   private String channelId = "C0OPS";
+  private Optional<ConversationKind> conversation = Optional.empty();
   private List<Target> targets = List.of(new Target(WorkloadKind.DEPLOYMENT, "ns", "api"));
   private Optional<String> reason = Optional.empty();
   private boolean approvalRequired = true;
@@ -50,6 +52,7 @@ public final class RequestBuilder {
     b.requester = r.requester();
     b.requesterName = r.asked().requesterName();
     b.channelId = r.channelId();
+    b.conversation = Optional.of(r.conversation());
     b.targets = r.targets();
     b.reason = r.reason();
     b.approvalRequired = r.approvalRequired();
@@ -85,6 +88,12 @@ public final class RequestBuilder {
 
   public RequestBuilder channel(String channelId) {
     this.channelId = channelId;
+    return this;
+  }
+
+  /** The kind of conversation; by default, what the channel id says. */
+  public RequestBuilder conversation(ConversationKind kind) {
+    this.conversation = Optional.of(kind);
     return this;
   }
 
@@ -168,6 +177,7 @@ public final class RequestBuilder {
             requester,
             requesterName,
             channelId,
+            conversation.orElse(ConversationKind.fromChannelId(channelId)),
             targets,
             reason,
             approvalRequired,

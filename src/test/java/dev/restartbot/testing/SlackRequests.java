@@ -45,15 +45,24 @@ public final class SlackRequests {
     }
   }
 
-  /** The form body of a {@code /restart} slash command. */
+  /** The form body of a {@code /restart} slash command from a public channel. */
   public static String slashCommandBody(
       String userId, String channelId, String text, String responseUrl) {
+    return slashCommandBody(userId, channelId, "ops", text, responseUrl);
+  }
+
+  /**
+   * The form body of a {@code /restart} slash command; Slack sends {@code channel_name} {@code
+   * directmessage} from a DM and {@code privategroup} from a private channel.
+   */
+  public static String slashCommandBody(
+      String userId, String channelId, String channelName, String text, String responseUrl) {
     Map<String, String> form = new LinkedHashMap<>();
     form.put("token", "x");
     form.put("team_id", FakeSlackApi.TEAM_ID);
     form.put("team_domain", "example");
     form.put("channel_id", channelId);
-    form.put("channel_name", "ops");
+    form.put("channel_name", channelName);
     form.put("user_id", userId);
     form.put("user_name", userId.toLowerCase(Locale.ROOT));
     form.put("command", "/restart");

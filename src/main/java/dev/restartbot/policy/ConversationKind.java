@@ -1,0 +1,34 @@
+package dev.restartbot.policy;
+
+/**
+ * What kind of Slack conversation a command came from, as the Slack edge tells it. A rule whose
+ * {@code channels} is empty admits only {@link #PUBLIC_CHANNEL}; {@code channels: ["*"]} admits
+ * every kind; a rule that names a channel id admits that conversation whatever its kind.
+ */
+public enum ConversationKind {
+  /** A public channel of the workspace: everyone in it can see what the bot posts and who asks. */
+  PUBLIC_CHANNEL,
+  /** A private channel (or a legacy private group). */
+  PRIVATE_CHANNEL,
+  /** A direct message, with the bot or between people, one-to-one or a group. */
+  DIRECT_MESSAGE,
+  /** A conversation whose kind could not be told: treated as not public. */
+  OTHER;
+
+  /**
+   * The kind a channel id alone says: {@code C…} a channel (taken as public), {@code G…} a private
+   * group, {@code D…} a direct message. A private channel can also have a {@code C…} id, so the
+   * edge tells it apart by more than the id where it can.
+   */
+  public static ConversationKind fromChannelId(String channelId) {
+    if (channelId == null || channelId.isEmpty()) {
+      return OTHER;
+    }
+    return switch (channelId.charAt(0)) {
+      case 'C' -> PUBLIC_CHANNEL;
+      case 'G' -> PRIVATE_CHANNEL;
+      case 'D' -> DIRECT_MESSAGE;
+      default -> OTHER;
+    };
+  }
+}
