@@ -1,0 +1,133 @@
+package dev.restartbot.e2e;
+
+import static dev.restartbot.e2e.SlackFlowHarness.OPS;
+import static dev.restartbot.e2e.SlackFlowHarness.REQUESTER;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.restartbot.restart.RequestStore;
+import dev.restartbot.testing.FakeSlackApi;
+import dev.restartbot.testing.FakeSlackResource;
+import dev.restartbot.testing.SlackRequests;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
+import io.quarkus.test.kubernetes.client.KubernetesTestServer;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The HTTP ingress as an attacker meets it: the signature is checked before anything reads the
+ * body, a body over 64 KiB is refused, a request is taken once, and a click counts only on its own
+ * approval message, from this workspace and this app.
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+@QuarkusTestResource(FakeSlackResource.class)
+class SlackIngressTest {
+
+  private static final String FORGED = "[restart-bot.audit]";
+
+  @KubernetesTestServer KubernetesServer server;
+  @Inject RequestStore store;
+
+  private SlackFlowHarness flow;
+  private FakeSlackApi slack;
+  private KubeRequests kube;
+  private final List<String> logged = new CopyOnWriteArrayList<>();
+  private final Handler capture =
+      new Handler() {
+        @Override
+        public void publish(LogRecord record) {
+          logged.add(record.getLoggerName() + " " + record.getMessage() + " " + params(record));
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void close() {}
+      };
+
+  @BeforeEach
+  void setUp() throws InterruptedException {
+    flow = new SlackFlowHarness(server.getClient(), store);
+    slack = flow.slack;
+    slack.reset();
+    kube = new KubeRequests(server);
+    kube.reset();
+    Logger.getLogger("").addHandler(capture);
+  }
+
+  @AfterEach
+  void tearDown() {
+    Logger.getLogger("").removeHandler(capture);
+  }
+
+  private static String params(LogRecord record) {
+    Object[] params = record.getParameters();
+    return params == null ? "" : List.of(params).toString();
+  }
+
+  @Test
+  void anUnsignedBodyIsNeitherParsedNorLoggedWhateverItSays() throws Exception {
+    String json = "{\"type\":\"" + FORGED + " {\\\"audit\\\":true}\"}";
+    String payload = "payload=" + URLEncoder.encode(json, StandardCharsets.UTF_8);
+    String form = "hello=" + URLEncoder.encode(FORGED + " approved", StandardCharsets.UTF_8);
+    long now = Instant.now().getEpochSecond();
+
+    SlackRequests.postUnsigned(payload).then().statusCode(401);
+    SlackRequests.postUnsigned(form).then().statusCode(401);
+    SlackRequests.post(form, now, "v0=" + "0".repeat(64)).then().statusCode(401);
+    // Nor the sender's timestamp header, which is not signed either.
+    SlackRequests.post(form, 0, FORGED).then().statusCode(401);
+    io.restassured.RestAssured.given()
+        .contentType("application/x-www-form-urlencoded")
+        .header("X-Slack-Request-Timestamp", FORGED)
+        .header("X-Slack-Signature", "v0=00")
+        .body(form)
+        .post(SlackRequests.EVENTS_PATH)
+        .then()
+        .statusCode(401);
+
+    assertThat(logged).isNotEmpty().noneMatch(line -> line.contains(FORGED));
+    assertThat(slack.calls()).filteredOn(c -> !c.method().equals("auth.test")).isEmpty();
+  }
+
+  @Test
+  void aSignedBodyBoltDoesNotRecogniseIsAnswered400AndNotLogged() {
+    String json = "{\"type\":\"" + FORGED + "\"}";
+    String payload = "payload=" + URLEncoder.encode(json, StandardCharsets.UTF_8);
+
+    SlackRequests.post(payload).then().statusCode(400);
+    SlackRequests.post("hello=" + URLEncoder.encode(FORGED, StandardCharsets.UTF_8))
+        .then()
+        .statusCode(400);
+
+    assertThat(logged).noneMatch(line -> line.contains(FORGED));
+  }
+
+  @Test
+  void aSignedBodyOver64KiBIsRefusedWith413AndNothingHappens() throws Exception {
+    flow.seedDeployment("batch-big");
+    String body =
+        SlackRequests.slashCommandBody(
+            REQUESTER, OPS, "batch-big --reason " + "x".repeat(65 * 1024), slack.responseUrl("b"));
+
+    SlackRequests.post(body).then().statusCode(413);
+
+    assertThat(flow.requestsFor("batch-big")).isEmpty();
+    assertThat(slack.calls()).filteredOn(c -> !c.method().equals("auth.test")).isEmpty();
+    assertThat(kube.allPatches()).isEmpty();
+  }
+}
