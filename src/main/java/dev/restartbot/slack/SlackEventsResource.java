@@ -39,12 +39,15 @@ public class SlackEventsResource {
   private final App app;
   private final SlackRequestParser parser;
   private final SignatureVerification verification;
+  private final SeenRequests seen;
   private final boolean socketMode;
 
-  public SlackEventsResource(App app, SignatureVerification verification, SlackSettings settings) {
+  public SlackEventsResource(
+      App app, SignatureVerification verification, SeenRequests seen, SlackSettings settings) {
     this.app = app;
     this.parser = new SlackRequestParser(app.config());
     this.verification = verification;
+    this.seen = seen;
     this.socketMode = SlackApp.socketMode(settings);
   }
 
@@ -68,6 +71,21 @@ public class SlackEventsResource {
           "refused a request with a bad, stale or missing signature (timestamp %s)",
           SignatureVerification.printable(timestamp));
       return plain(401, "invalid request");
+    }
+    switch (seen.remember(timestamp, signature)) {
+      case REPEATED -> {
+        // Answered as done: it was. Slack does not retry commands and clicks; a repeat is a
+        // replay or a duplicate delivery, and neither may act twice.
+        LOG.infof("ignored a repeat of an earlier request (timestamp %s)", timestamp);
+        return Response.ok().build();
+      }
+      case FULL -> {
+        LOG.errorf("too many requests in the last five minutes to tell replays apart; refused one");
+        return plain(503, "too many requests, try again later");
+      }
+      case FIRST -> {
+        // Verified and new: go on.
+      }
     }
     String text;
     try {

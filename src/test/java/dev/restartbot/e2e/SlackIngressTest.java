@@ -4,7 +4,9 @@ import static dev.restartbot.e2e.SlackFlowHarness.OPS;
 import static dev.restartbot.e2e.SlackFlowHarness.REQUESTER;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.restartbot.restart.RequestState;
 import dev.restartbot.restart.RequestStore;
+import dev.restartbot.restart.RestartRequest;
 import dev.restartbot.testing.FakeSlackApi;
 import dev.restartbot.testing.FakeSlackResource;
 import dev.restartbot.testing.SlackRequests;
@@ -129,5 +131,28 @@ class SlackIngressTest {
     assertThat(flow.requestsFor("batch-big")).isEmpty();
     assertThat(slack.calls()).filteredOn(c -> !c.method().equals("auth.test")).isEmpty();
     assertThat(kube.allPatches()).isEmpty();
+  }
+
+  @Test
+  void aReplayedCommandIsAnsweredOnceAndRestartsOnce() throws Exception {
+    flow.seedDeployment("batch-replayed");
+    String body =
+        SlackRequests.slashCommandBody(REQUESTER, OPS, "batch-replayed", slack.responseUrl("r"));
+    long now = Instant.now().getEpochSecond();
+    String signature = SlackRequests.sign(SlackRequests.SIGNING_SECRET, now, body);
+
+    assertThat(SlackRequests.post(body, now, signature).asString()).contains("no approval");
+    RestartRequest first = flow.posted("batch-replayed");
+    flow.awaitState(first.id(), RequestState.DONE);
+    int patches = kube.allPatches().size();
+    String restartedAt = flow.restartedAt("batch-replayed");
+    var replay = SlackRequests.post(body, now, signature);
+
+    assertThat(replay.statusCode()).isEqualTo(200);
+    assertThat(replay.asString()).isEmpty();
+    Thread.sleep(500); // what a second request would do, it would have begun by now
+    assertThat(flow.requestsFor("batch-replayed")).hasSize(1);
+    assertThat(kube.allPatches()).hasSize(patches);
+    assertThat(flow.restartedAt("batch-replayed")).isEqualTo(restartedAt);
   }
 }
