@@ -15,6 +15,9 @@ import org.jboss.logging.Logger;
  * The Approve and Deny buttons. Each click is acknowledged at once, then handed to the lifecycle,
  * which decides; a refused click is answered to the clicker alone. What follows an accepted click
  * (the message update, the restarts) comes back as request events.
+ *
+ * <p>A click from another workspace or another app is refused at the edge, before anything else;
+ * that the click came from the request's own approval message the lifecycle checks.
  */
 @Singleton
 public class ApprovalActions {
@@ -22,33 +25,49 @@ public class ApprovalActions {
   private static final Logger LOG = Logger.getLogger(ApprovalActions.class);
 
   /** One click, reduced to what the lifecycle needs. */
-  private record Click(String requestId, String userId, String channelId, ActionContext ctx) {}
+  private record Click(
+      String requestId, String userId, String channelId, String messageTs, ActionContext ctx) {}
 
   private final RequestLifecycle lifecycle;
   private final SlackDirectory directory;
   private final SlackClient slack;
   private final ManagedExecutor executor;
+  private final Installation installation;
 
   ApprovalActions(
       RequestLifecycle lifecycle,
       SlackDirectory directory,
       SlackClient slack,
-      ManagedExecutor executor) {
+      ManagedExecutor executor,
+      Installation installation) {
     this.lifecycle = lifecycle;
     this.directory = directory;
     this.slack = slack;
     this.executor = executor;
+    this.installation = installation;
   }
 
   Response approve(BlockActionRequest req, ActionContext ctx) {
-    Click click = click(req, ctx);
-    executor.runAsync(() -> handle(click, true));
-    return ctx.ack();
+    return take(req, ctx, true);
   }
 
   Response deny(BlockActionRequest req, ActionContext ctx) {
-    Click click = click(req, ctx);
-    executor.runAsync(() -> handle(click, false));
+    return take(req, ctx, false);
+  }
+
+  private Response take(BlockActionRequest req, ActionContext ctx, boolean approve) {
+    BlockActionPayload payload = req.getPayload();
+    Click click = click(payload, ctx);
+    String team = payload.getTeam() == null ? null : payload.getTeam().getId();
+    if (!installation.isOurs(team, payload.getApiAppId())) {
+      // Signed, but not for this installation: another workspace, or another app.
+      LOG.warnf("refused a click from another workspace or app on request %s", click.requestId());
+      executor.runAsync(
+          () ->
+              tell(click, Refusals.answer(new Refusal.NotItsMessage(), RestartCommand::permalink)));
+      return ctx.ack();
+    }
+    executor.runAsync(() -> handle(click, approve));
     return ctx.ack();
   }
 
@@ -57,8 +76,20 @@ public class ApprovalActions {
       SlackDirectory.Person person = directory.person(click.userId());
       ClickResult result =
           approve
-              ? lifecycle.approve(click.requestId(), person.actor(), person.name(), directory)
-              : lifecycle.deny(click.requestId(), person.actor(), person.name(), directory);
+              ? lifecycle.approve(
+                  click.requestId(),
+                  click.channelId(),
+                  click.messageTs(),
+                  person.actor(),
+                  person.name(),
+                  directory)
+              : lifecycle.deny(
+                  click.requestId(),
+                  click.channelId(),
+                  click.messageTs(),
+                  person.actor(),
+                  person.name(),
+                  directory);
       if (result instanceof ClickResult.Refused refused) {
         tell(click, Refusals.answer(refused.refusal(), RestartCommand::permalink));
       }
@@ -86,13 +117,15 @@ public class ApprovalActions {
     }
   }
 
-  private static Click click(BlockActionRequest req, ActionContext ctx) {
-    BlockActionPayload payload = req.getPayload();
+  private static Click click(BlockActionPayload payload, ActionContext ctx) {
     String value =
         payload.getActions() == null || payload.getActions().isEmpty()
             ? ""
             : String.valueOf(payload.getActions().get(0).getValue());
     String channel = payload.getChannel() == null ? null : payload.getChannel().getId();
-    return new Click(value, payload.getUser().getId(), channel, ctx);
+    String messageTs =
+        payload.getContainer() == null ? null : payload.getContainer().getMessageTs();
+    String user = payload.getUser() == null ? null : payload.getUser().getId();
+    return new Click(value, user, channel, messageTs, ctx);
   }
 }

@@ -90,10 +90,15 @@ public class SlackApp {
 
   /** Starts the app at boot, so a bad token stops the bot now instead of failing every request. */
   void onStart(
-      @Observes StartupEvent event, App app, SlackSettings settings, SocketMode socketMode) {
+      @Observes StartupEvent event,
+      App app,
+      SlackSettings settings,
+      SocketMode socketMode,
+      Installation installation) {
     try {
       app.start();
-    } catch (IllegalArgumentException e) {
+      installation.learn();
+    } catch (IllegalArgumentException | SlackDeliveryException e) {
       // No cause attached: Quarkus prints a ConfigurationException's message alone, no trace.
       throw new ConfigurationException(
           "Could not verify SLACK_BOT_TOKEN with Slack (auth.test) at start: "

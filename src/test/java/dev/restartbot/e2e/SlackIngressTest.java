@@ -1,12 +1,16 @@
 package dev.restartbot.e2e;
 
+import static dev.restartbot.e2e.SlackFlowHarness.LEAD;
 import static dev.restartbot.e2e.SlackFlowHarness.OPS;
 import static dev.restartbot.e2e.SlackFlowHarness.REQUESTER;
+import static dev.restartbot.e2e.SlackFlowHarness.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.restartbot.restart.RequestState;
 import dev.restartbot.restart.RequestStore;
 import dev.restartbot.restart.RestartRequest;
+import dev.restartbot.slack.SlackApp;
 import dev.restartbot.testing.FakeSlackApi;
 import dev.restartbot.testing.FakeSlackResource;
 import dev.restartbot.testing.SlackRequests;
@@ -154,5 +158,89 @@ class SlackIngressTest {
     assertThat(flow.requestsFor("batch-replayed")).hasSize(1);
     assertThat(kube.allPatches()).hasSize(patches);
     assertThat(flow.restartedAt("batch-replayed")).isEqualTo(restartedAt);
+  }
+
+  @Test
+  void aClickOnAnotherMessageIsRefusedToTheClickerAndChangesNothing() throws Exception {
+    flow.seedDeployment("payments-bound");
+    RestartRequest pending = flow.requested(REQUESTER, "payments-bound", "payments-bound");
+    String ts = pending.messageTs().orElseThrow();
+
+    click(OPS, "1234.5678", FakeSlackApi.TEAM_ID, SlackRequests.APP_ID, pending);
+    click("C0ELSEWHERE", ts, FakeSlackApi.TEAM_ID, SlackRequests.APP_ID, pending);
+
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                slack.calls("chat.postEphemeral").stream()
+                        .filter(c -> LEAD.equals(c.params().get("user")))
+                        .filter(c -> c.params().get("text").contains("not on the approval message"))
+                        .count()
+                    >= 2);
+    assertUnchanged(pending);
+  }
+
+  @Test
+  void aClickFromAnotherWorkspaceOrAppIsRefusedAndChangesNothing() throws Exception {
+    flow.seedDeployment("payments-installed");
+    RestartRequest pending = flow.requested(REQUESTER, "payments-installed", "payments-installed");
+    String ts = pending.messageTs().orElseThrow();
+
+    click(OPS, ts, "T0OTHER", SlackRequests.APP_ID, pending);
+    click(OPS, ts, FakeSlackApi.TEAM_ID, "A0OTHER", pending);
+
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                slack.calls("chat.postEphemeral").stream()
+                        .filter(c -> LEAD.equals(c.params().get("user")))
+                        .filter(c -> c.params().get("text").contains("not on the approval message"))
+                        .count()
+                    >= 2);
+    assertThat(slack.calls("users.info"))
+        .as("nothing looked up for it")
+        .noneMatch(c -> LEAD.equals(c.params().get("user")));
+    assertUnchanged(pending);
+  }
+
+  @Test
+  void theSameClickOnItsOwnMessageStillApproves() throws Exception {
+    flow.seedDeployment("payments-bound-ok");
+    RestartRequest pending = flow.requested(REQUESTER, "payments-bound-ok", "payments-bound-ok");
+
+    click(
+        OPS,
+        pending.messageTs().orElseThrow(),
+        FakeSlackApi.TEAM_ID,
+        SlackRequests.APP_ID,
+        pending);
+
+    flow.awaitState(pending.id(), RequestState.DONE);
+    assertThat(flow.restartedAt("payments-bound-ok")).isNotNull();
+  }
+
+  private void click(
+      String channel, String messageTs, String team, String app, RestartRequest request) {
+    SlackRequests.post(
+            SlackRequests.blockActionBody(
+                LEAD,
+                channel,
+                messageTs,
+                SlackApp.APPROVE,
+                request.id(),
+                slack.responseUrl("click"),
+                team,
+                app))
+        .then()
+        .statusCode(200);
+  }
+
+  private void assertUnchanged(RestartRequest pending) throws InterruptedException {
+    Thread.sleep(300); // a click that was wrongly taken would have moved the request by now
+    assertThat(store.find(pending.id()).orElseThrow().state()).isEqualTo(RequestState.PENDING);
+    assertThat(kube.allPatches()).isEmpty();
+    assertThat(slack.calls("chat.update")).isEmpty();
   }
 }

@@ -161,7 +161,8 @@ class ReplicaRaceTest {
             pool.submit(
                 () -> {
                   go.await();
-                  replica.approve(id, Actor.member(approver), approver, GroupMembership.NONE);
+                  replica.approve(
+                      id, "C1", "1.1", Actor.member(approver), approver, GroupMembership.NONE);
                   // Both replicas try to run it, whichever click won: only one may.
                   return replica.run(id).isPresent();
                 }));
