@@ -8,7 +8,7 @@ import dev.restartbot.restart.ClickResult;
 import dev.restartbot.restart.Refusal;
 import dev.restartbot.restart.RequestLifecycle;
 import jakarta.inject.Singleton;
-import org.eclipse.microprofile.context.ManagedExecutor;
+import java.util.concurrent.RejectedExecutionException;
 import org.jboss.logging.Logger;
 
 /**
@@ -16,8 +16,9 @@ import org.jboss.logging.Logger;
  * which decides; a refused click is answered to the clicker alone. What follows an accepted click
  * (the message update, the restarts) comes back as request events.
  *
- * <p>A click from another workspace or another app is refused at the edge, before anything else;
- * that the click came from the request's own approval message the lifecycle checks.
+ * <p>Before anything else, at the edge: a click from another workspace or another app is dropped,
+ * and a click over its user's limit ({@link UserLimits}) is refused, both without a Slack or
+ * Kubernetes API call on its behalf (but the one that tells the clicker to slow down).
  */
 @Singleton
 public class ApprovalActions {
@@ -31,20 +32,26 @@ public class ApprovalActions {
   private final RequestLifecycle lifecycle;
   private final SlackDirectory directory;
   private final SlackClient slack;
-  private final ManagedExecutor executor;
+  private final EdgeWork executor;
+  private final OrderedDelivery delivery;
   private final Installation installation;
+  private final UserLimits limits;
 
   ApprovalActions(
       RequestLifecycle lifecycle,
       SlackDirectory directory,
       SlackClient slack,
-      ManagedExecutor executor,
-      Installation installation) {
+      EdgeWork executor,
+      OrderedDelivery delivery,
+      Installation installation,
+      UserLimits limits) {
     this.lifecycle = lifecycle;
     this.directory = directory;
     this.slack = slack;
     this.executor = executor;
+    this.delivery = delivery;
     this.installation = installation;
+    this.limits = limits;
   }
 
   Response approve(BlockActionRequest req, ActionContext ctx) {
@@ -58,16 +65,26 @@ public class ApprovalActions {
   private Response take(BlockActionRequest req, ActionContext ctx, boolean approve) {
     BlockActionPayload payload = req.getPayload();
     Click click = click(payload, ctx);
+    UserLimits.Verdict limit = limits.take(click.userId(), "click");
+    if (!limit.allowed()) {
+      if (limit.tell()) {
+        tell(click, Messages.slowDown(limit.retryAfter()));
+      }
+      return ctx.ack();
+    }
     String team = payload.getTeam() == null ? null : payload.getTeam().getId();
     if (!installation.isOurs(team, payload.getApiAppId())) {
       // Signed, but not for this installation: another workspace, or another app.
       LOG.warnf("refused a click from another workspace or app on request %s", click.requestId());
-      executor.runAsync(
-          () ->
-              tell(click, Refusals.answer(new Refusal.NotItsMessage(), RestartCommand::permalink)));
+      tell(click, Refusals.answer(new Refusal.NotItsMessage(), RestartCommand::permalink));
       return ctx.ack();
     }
-    executor.runAsync(() -> handle(click, approve));
+    try {
+      executor.run(() -> handle(click, approve));
+    } catch (RejectedExecutionException e) {
+      LOG.warnf("a click on request %s refused: the edge is full", click.requestId());
+      tell(click, Messages.busy());
+    }
     return ctx.ack();
   }
 
@@ -102,12 +119,22 @@ public class ApprovalActions {
     }
   }
 
+  /**
+   * Answers the clicker alone, on the delivery threads (its retries never sleep on a thread that
+   * serves requests); dropped with a logged error when those queues are full.
+   */
   private void tell(Click click, String text) {
-    try {
-      slack.ephemeral(click.channelId(), click.userId(), text);
-      return;
-    } catch (SlackDeliveryException e) {
-      LOG.debugf("chat.postEphemeral to %s failed: %s", click.userId(), e.error());
+    delivery.offer("ephemeral:" + click.userId(), () -> deliver(click, text));
+  }
+
+  private void deliver(Click click, String text) {
+    if (click.channelId() != null) {
+      try {
+        slack.ephemeral(click.channelId(), click.userId(), text);
+        return;
+      } catch (SlackDeliveryException e) {
+        LOG.debugf("chat.postEphemeral to %s failed: %s", click.userId(), e.error());
+      }
     }
     // Outside the bot's channels only the click's own response URL reaches the user.
     try {
