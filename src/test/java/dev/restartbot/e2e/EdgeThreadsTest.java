@@ -1,6 +1,7 @@
 package dev.restartbot.e2e;
 
 import static dev.restartbot.e2e.SlackFlowHarness.OPS;
+import static dev.restartbot.e2e.SlackFlowHarness.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.restartbot.restart.RequestStore;
@@ -44,33 +45,42 @@ class EdgeThreadsTest {
 
   @Test
   void clicksWaitingOnASlowSlackDoNotHoldUpTheAcksOfWhatComesNext() {
+    // A fresh app's first requests load classes for seconds on a busy machine: not measured.
+    click("U0WARM");
+    slack.awaitCall("chat.postEphemeral", c -> "U0WARM".equals(c.params().get("user")), WAIT);
     int clicks = 16; // twice the worker pool
-    slack.delayNext("users.info", clicks, Duration.ofSeconds(4));
+    slack.delayNext("users.info", clicks, Duration.ofSeconds(6));
 
-    long started = System.nanoTime();
+    Duration slowest = Duration.ZERO;
     for (int i = 0; i < clicks; i++) {
-      SlackRequests.post(
-              SlackRequests.blockActionBody(
-                  "U0SLOW" + i,
-                  OPS,
-                  "1.1",
-                  SlackApp.APPROVE,
-                  "nosuchrequest",
-                  slack.responseUrl("slow")))
-          .then()
-          .statusCode(200);
+      long started = System.nanoTime();
+      click("U0SLOW" + i);
+      slowest = max(slowest, Duration.ofNanos(System.nanoTime() - started));
     }
+    long started = System.nanoTime();
     var ack = flow.command("U0PATIENT", OPS, "help");
-    Duration took = Duration.ofNanos(System.nanoTime() - started);
+    slowest = max(slowest, Duration.ofNanos(System.nanoTime() - started));
 
-    // Sharing the worker pool, the later clicks and the command would wait for the looks-ups
-    // of the first ones: 4 s at least, past Slack's 3 s for an ack.
+    // Sharing the worker pool, the ninth click would wait for the first look-ups: 6 s, twice
+    // Slack's 3 s for an ack.
     assertThat(ack.asString()).contains("/restart [kind/]name");
-    assertThat(took).isLessThan(Duration.ofMillis(3000));
+    assertThat(slowest).isLessThan(Duration.ofSeconds(3));
     // Let the slow look-ups end, so that no other test of this app waits behind them.
     slack.awaitCall(
         "chat.postEphemeral",
-        c -> slack.calls("chat.postEphemeral").size() >= clicks,
-        Duration.ofSeconds(30));
+        c -> slack.calls("chat.postEphemeral").size() >= clicks + 1,
+        Duration.ofSeconds(40));
+  }
+
+  private void click(String user) {
+    SlackRequests.post(
+            SlackRequests.blockActionBody(
+                user, OPS, "1.1", SlackApp.APPROVE, "nosuchrequest", slack.responseUrl("slow")))
+        .then()
+        .statusCode(200);
+  }
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
   }
 }
