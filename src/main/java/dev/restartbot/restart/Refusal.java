@@ -91,4 +91,14 @@ public sealed interface Refusal {
       return "already_decided";
     }
   }
+
+  /**
+   * A click that did not come from the request's approval message: another message, another
+   * channel, or a request whose message is not placed yet.
+   */
+  record NotItsMessage() implements Refusal {
+    public String code() {
+      return "not_its_message";
+    }
+  }
 }

@@ -160,14 +160,25 @@ public class RequestLifecycle {
     return store.find(requestId);
   }
 
-  /** An Approve click: an admitted approver approves; everyone else is refused. */
+  /**
+   * An Approve click on the message {@code messageTs} in {@code channelId}: an admitted approver
+   * approves; everyone else, and a click on any other message, is refused.
+   */
   public ClickResult approve(
-      String requestId, Actor approver, String approverName, GroupMembership groups) {
+      String requestId,
+      String channelId,
+      String messageTs,
+      Actor approver,
+      String approverName,
+      GroupMembership groups) {
     Optional<RestartRequest> found = store.find(requestId);
     if (found.isEmpty()) {
       return refuseClick(requestId, approver, new Refusal.UnknownRequest());
     }
     RestartRequest request = found.get();
+    if (!isItsMessage(request, channelId, messageTs)) {
+      return refuseClick(requestId, approver, new Refusal.NotItsMessage());
+    }
     Optional<Refusal> closed = whyClosed(request);
     if (closed.isPresent()) {
       return refuseClick(requestId, approver, closed.get());
@@ -187,16 +198,25 @@ public class RequestLifecycle {
   }
 
   /**
-   * A Deny click: the requester withdraws, an approver denies, anyone else is refused. An approved
-   * request whose run has not started may be taken back the same way.
+   * A Deny click on the message {@code messageTs} in {@code channelId}: the requester withdraws, an
+   * approver denies; anyone else, and a click on any other message, is refused. An approved request
+   * whose run has not started may be taken back the same way.
    */
   public ClickResult deny(
-      String requestId, Actor clicker, String clickerName, GroupMembership groups) {
+      String requestId,
+      String channelId,
+      String messageTs,
+      Actor clicker,
+      String clickerName,
+      GroupMembership groups) {
     Optional<RestartRequest> found = store.find(requestId);
     if (found.isEmpty()) {
       return refuseClick(requestId, clicker, new Refusal.UnknownRequest());
     }
     RestartRequest request = found.get();
+    if (!isItsMessage(request, channelId, messageTs)) {
+      return refuseClick(requestId, clicker, new Refusal.NotItsMessage());
+    }
     Optional<Refusal> closed =
         request.state() == RequestState.APPROVED ? Optional.empty() : whyClosed(request);
     if (closed.isPresent()) {
@@ -581,6 +601,15 @@ public class RequestLifecycle {
     startIfVisible(decided.get());
     events.publish(new RequestEvent.Decided(decided.get()));
     return new ClickResult.Accepted(decided.get());
+  }
+
+  /**
+   * Whether a click came from the request's own approval message: a button's value is only the
+   * request id, so the same id on another message (or in another channel) decides nothing.
+   */
+  private static boolean isItsMessage(RestartRequest request, String channelId, String messageTs) {
+    return request.channelId().equals(channelId)
+        && request.messageTs().map(ts -> ts.equals(messageTs)).orElse(false);
   }
 
   /** Why a click on {@code request} can change nothing any more; expires it if its time is up. */

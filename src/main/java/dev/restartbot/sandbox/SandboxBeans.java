@@ -82,6 +82,11 @@ public class SandboxBeans {
       public Duration ackBudget() {
         return configured.ackBudget();
       }
+
+      @Override
+      public UserLimit userLimit() {
+        return configured.userLimit();
+      }
     };
   }
 }

@@ -27,14 +27,16 @@ public class SandboxSlack {
           "https://" + SandboxWorkspace.TEAM_DOMAIN + ".slack.invalid/",
           SandboxWorkspace.BOT_USER_ID,
           SandboxWorkspace.BOT_ID,
-          SandboxWorkspace.BOT_NAME);
+          SandboxWorkspace.BOT_NAME,
+          SandboxWorkspace.APP_ID);
 
   private final String signingSecret;
   private final String botToken;
   private final SlackWebApiFake slack;
 
   public SandboxSlack(SandboxChannel channel, ObjectMapper json) {
-    this.signingSecret = SlackWebApiFake.randomHex(32);
+    // 16 bytes: 32 lower-case hex characters, the shape of the signing secrets Slack issues.
+    this.signingSecret = SlackWebApiFake.randomHex(16);
     this.botToken = "xoxb-sandbox-" + SlackWebApiFake.randomHex(12);
     SlackWebApiFake.Builder workspace =
         SlackWebApiFake.builder(TEAM, json)

@@ -49,9 +49,15 @@ import org.jboss.logging.Logger;
  */
 public final class SlackWebApiFake implements AutoCloseable {
 
-  /** The workspace as {@code auth.test} describes it. */
+  /** The workspace and the app as {@code auth.test} describes them. */
   public record Team(
-      String id, String name, String url, String botUserId, String botId, String botName) {}
+      String id,
+      String name,
+      String url,
+      String botUserId,
+      String botId,
+      String botName,
+      String appId) {}
 
   /** A person as {@code users.info} describes them. */
   public record User(
@@ -264,6 +270,7 @@ public final class SlackWebApiFake implements AutoCloseable {
         .put("team_id", team.id())
         .put("user_id", team.botUserId())
         .put("bot_id", team.botId())
+        .put("app_id", team.appId())
         .put("is_enterprise_install", false);
   }
 

@@ -37,7 +37,20 @@ public class AuditChannel implements RequestEvent.Visitor<Optional<String>> {
     if (channel.isEmpty()) {
       return;
     }
-    line(event).ifPresent(text -> delivery.submit(QUEUE, () -> post(channel.get(), text)));
+    // Refusals are what anyone can cause at will: their copies may be dropped when the queue is
+    // full (the structured audit log has them); a request's own steps never are.
+    boolean optional =
+        event instanceof RequestEvent.CommandRefused || event instanceof RequestEvent.ClickRefused;
+    line(event)
+        .ifPresent(
+            text -> {
+              Runnable copy = () -> post(channel.get(), text);
+              if (optional) {
+                delivery.offer(QUEUE, copy);
+              } else {
+                delivery.submit(QUEUE, copy);
+              }
+            });
   }
 
   /** The audit channel's line for {@code event}; empty for what is not a step (progress). */

@@ -41,6 +41,20 @@ final class Messages {
             .formatted(failure.error());
   }
 
+  /** The answer to a command or click over the per-user limit ({@code slack.user-limit}). */
+  static String slowDown(Duration wait) {
+    long seconds = UserLimits.seconds(wait);
+    return (":hourglass: Slow down: you sent many commands and clicks in a short time, so I did"
+            + " nothing with this one. Try again in %d second%s.")
+        .formatted(seconds, seconds == 1 ? "" : "s");
+  }
+
+  /** The answer when the bot has more commands and clicks in hand than it takes at once. */
+  static String busy() {
+    return ":hourglass: I have too much in hand right now, so I did nothing with this; please try"
+        + " again in a minute.";
+  }
+
   static String stateLine(RestartRequest request) {
     String by = request.decidedBy().map(Messages::who).orElse("someone");
     String state =

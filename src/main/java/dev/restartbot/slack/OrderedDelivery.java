@@ -18,16 +18,25 @@ import org.jboss.logging.Logger;
 /**
  * Slack deliveries on threads of their own, in order per key (a request, the audit channel): what
  * is said about one request arrives in the order it happened, while the code that made it happen
- * goes on at once. Different keys do not wait for each other.
+ * goes on at once. Different keys do not wait for each other. Their retries sleep here, never on
+ * the threads that serve {@code /slack/events}.
+ *
+ * <p>Bounded where people can make work: {@link #offer} (refusals and other ephemeral answers,
+ * audit copies of refusals) takes a delivery only while fewer than {@value #MAX_OPTIONAL} are
+ * waiting in all, and drops it with a logged error otherwise. {@link #submit} (what a request says
+ * in its channel and thread: approval messages, results, summaries) is never dropped; it is bounded
+ * by the requests themselves, which the per-user limit and the target locks bound.
  */
 @Singleton
 public class OrderedDelivery {
 
   private static final Logger LOG = Logger.getLogger(OrderedDelivery.class);
   private static final int THREADS = 8;
+  static final int MAX_OPTIONAL = 1_000;
 
   private final Executor pool;
   private final Map<String, CompletableFuture<Void>> tails = new ConcurrentHashMap<>();
+  private final AtomicInteger optionalWaiting = new AtomicInteger();
 
   OrderedDelivery() {
     this(
@@ -48,6 +57,29 @@ public class OrderedDelivery {
   /** With {@code Runnable::run}, deliveries happen on the caller's thread (tests). */
   OrderedDelivery(Executor pool) {
     this.pool = pool;
+  }
+
+  /**
+   * Runs {@code delivery} after every earlier delivery of {@code key}, unless {@value
+   * #MAX_OPTIONAL} optional deliveries are waiting already: then it is dropped, with a logged
+   * error. Answers whether it was taken.
+   */
+  public boolean offer(String key, Runnable delivery) {
+    if (optionalWaiting.incrementAndGet() > MAX_OPTIONAL) {
+      optionalWaiting.decrementAndGet();
+      LOG.errorf("dropped a Slack delivery for %s: %d are waiting already", key, MAX_OPTIONAL);
+      return false;
+    }
+    submit(
+        key,
+        () -> {
+          try {
+            delivery.run();
+          } finally {
+            optionalWaiting.decrementAndGet();
+          }
+        });
+    return true;
   }
 
   /** Runs {@code delivery} after every earlier delivery of {@code key}; failures are logged. */

@@ -75,6 +75,9 @@ final class Refusals {
     if (refusal instanceof Refusal.AlreadyDecided a) {
       return alreadyDecided(a.request());
     }
+    if (refusal instanceof Refusal.NotItsMessage) {
+      return "This button is not on the approval message of this request. Nothing changed.";
+    }
     throw new IllegalStateException("no words for refusal " + refusal.getClass().getName());
   }
 

@@ -16,9 +16,9 @@ import jakarta.inject.Singleton;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.eclipse.microprofile.context.ManagedExecutor;
 import org.jboss.logging.Logger;
 
 /**
@@ -34,7 +34,8 @@ public class RestartCommand implements SlashCommandHandler {
   private final RequestLifecycle lifecycle;
   private final SlackDirectory directory;
   private final RequestRenderer renderer;
-  private final ManagedExecutor executor;
+  private final EdgeWork executor;
+  private final UserLimits limits;
   private final SlackSettings settings;
   private final Optional<String> auditChannel;
 
@@ -43,7 +44,8 @@ public class RestartCommand implements SlashCommandHandler {
       RequestLifecycle lifecycle,
       SlackDirectory directory,
       RequestRenderer renderer,
-      ManagedExecutor executor,
+      EdgeWork executor,
+      UserLimits limits,
       SlackSettings settings,
       AuditConfig audit) {
     this.parser = new CommandParser(policy.defaultNamespace(), policy.maxTargets());
@@ -51,6 +53,7 @@ public class RestartCommand implements SlashCommandHandler {
     this.directory = directory;
     this.renderer = renderer;
     this.executor = executor;
+    this.limits = limits;
     this.settings = settings;
     this.auditChannel = audit.auditChannel();
   }
@@ -58,6 +61,11 @@ public class RestartCommand implements SlashCommandHandler {
   @Override
   public Response apply(SlashCommandRequest req, SlashCommandContext ctx) {
     SlashCommandPayload payload = req.getPayload();
+    // Before anything else: no Slack or Kubernetes call for a user over the limit.
+    UserLimits.Verdict limit = limits.take(payload.getUserId(), "command");
+    if (!limit.allowed()) {
+      return ctx.ack(Messages.slowDown(limit.retryAfter()));
+    }
     Command command = parser.parse(payload.getText());
     if (command instanceof Command.Invalid invalid) {
       return ctx.ack(invalid.problem() + "\n\n" + CommandParser.usage(payload.getCommand()));
@@ -73,7 +81,13 @@ public class RestartCommand implements SlashCommandHandler {
               RestartCommand::permalink));
     }
     Command.Restart restart = (Command.Restart) command;
-    CompletableFuture<String> answer = executor.supplyAsync(() -> submit(payload, restart, ctx));
+    CompletableFuture<String> answer;
+    try {
+      answer = executor.supply(() -> submit(payload, restart, ctx));
+    } catch (RejectedExecutionException e) {
+      LOG.warn("/restart refused: the edge's threads and queue are full");
+      return ctx.ack(Messages.busy());
+    }
     try {
       return ctx.ack(answer.get(settings.ackBudget().toMillis(), TimeUnit.MILLISECONDS));
     } catch (TimeoutException e) {
@@ -113,11 +127,17 @@ public class RestartCommand implements SlashCommandHandler {
     }
     SubmitResult.Submitted submitted = (SubmitResult.Submitted) result;
     RestartRequest request = submitted.request();
-    executor.runAsync(
+    Runnable open =
         () ->
             renderer
                 .open(request, submitted.snapshots())
-                .ifPresent(failure -> respond(ctx, Messages.notPosted(failure))));
+                .ifPresent(failure -> respond(ctx, Messages.notPosted(failure)));
+    try {
+      executor.run(open);
+    } catch (RejectedExecutionException e) {
+      // Already on an edge thread: post it from here rather than lose an accepted request.
+      open.run();
+    }
     return Messages.submitted(request);
   }
 

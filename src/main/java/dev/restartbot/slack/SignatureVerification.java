@@ -35,7 +35,7 @@ class SignatureVerification implements Middleware {
 
   @Inject
   SignatureVerification(SlackSettings settings, Clock clock) {
-    this(settings.signingSecret().orElse(""), clock);
+    this(settings.signingSecret().orElse("").trim(), clock);
   }
 
   SignatureVerification(String signingSecret, Clock clock) {
@@ -54,11 +54,18 @@ class SignatureVerification implements Middleware {
     if (isValid(timestamp, signature, req.getRequestBodyAsString())) {
       return chain.next(req);
     }
-    LOG.infof("refused a request with a bad, stale or missing signature (timestamp %s)", timestamp);
+    LOG.infof(
+        "refused a request with a bad, stale or missing signature (timestamp %s)",
+        printable(timestamp));
     return Response.json(401, "{\"error\":\"invalid request\"}");
   }
 
   boolean isValid(String timestamp, String signature, String body) {
+    return body != null && isValid(timestamp, signature, body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Checks the signature over exactly the bytes received, before anything reads them. */
+  boolean isValid(String timestamp, String signature, byte[] body) {
     if (secret.length == 0 || timestamp == null || signature == null || body == null) {
       return false;
     }
@@ -80,14 +87,32 @@ class SignatureVerification implements Middleware {
 
   /** {@code v0=} and the hex HMAC-SHA256 of {@code v0:timestamp:body}, all in UTF-8. */
   String sign(String timestamp, String body) {
+    return sign(timestamp, body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** {@code v0=} and the hex HMAC-SHA256 of {@code v0:timestamp:} and the body's own bytes. */
+  String sign(String timestamp, byte[] body) {
     try {
       Mac mac = Mac.getInstance(SlackSignature.ALGORITHM);
       mac.init(new SecretKeySpec(secret, SlackSignature.ALGORITHM));
-      byte[] digest =
-          mac.doFinal(("v0:" + timestamp + ":" + body).getBytes(StandardCharsets.UTF_8));
+      mac.update(("v0:" + timestamp + ":").getBytes(StandardCharsets.UTF_8));
+      byte[] digest = mac.doFinal(body);
       return "v0=" + HexFormat.of().formatHex(digest);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("HMAC-SHA256 is not available", e);
     }
+  }
+
+  /**
+   * A timestamp header fit for a log line: it is the sender's text, and an unverified sender must
+   * not be able to write what looks like another log record.
+   */
+  static String printable(String timestamp) {
+    if (timestamp == null) {
+      return "missing";
+    }
+    return timestamp.length() <= 20 && timestamp.chars().allMatch(c -> c >= '0' && c <= '9')
+        ? timestamp
+        : "not a number";
   }
 }

@@ -52,13 +52,24 @@ public class SlackApp {
       RestartCommand command,
       ApprovalActions actions) {
     String token = required(settings.botToken(), "SLACK_BOT_TOKEN", "the bot token (xoxb-…)");
-    required(settings.signingSecret(), "SLACK_SIGNING_SECRET", "the app's signing secret");
+    String secret = null;
+    if (!socketMode(settings)) {
+      // Over Socket Mode /slack/events answers 404, so the secret is not needed there.
+      secret =
+          required(
+              settings.signingSecret(),
+              "SLACK_SIGNING_SECRET",
+              "the app's signing secret to verify requests over HTTP (or SLACK_APP_TOKEN, to"
+                  + " serve over Socket Mode)");
+      checkSigningSecret(secret);
+      secret = secret.trim();
+    }
     checkAckBudget(settings.ackBudget());
     AppConfig config =
         AppConfig.builder()
             .slack(slack)
             .singleTeamBotToken(token)
-            .signingSecret(settings.signingSecret().get())
+            .signingSecret(secret)
             .verificationToken(null)
             .build();
     App app =
@@ -79,10 +90,15 @@ public class SlackApp {
 
   /** Starts the app at boot, so a bad token stops the bot now instead of failing every request. */
   void onStart(
-      @Observes StartupEvent event, App app, SlackSettings settings, SocketMode socketMode) {
+      @Observes StartupEvent event,
+      App app,
+      SlackSettings settings,
+      SocketMode socketMode,
+      Installation installation) {
     try {
       app.start();
-    } catch (IllegalArgumentException e) {
+      installation.learn();
+    } catch (IllegalArgumentException | SlackDeliveryException e) {
       // No cause attached: Quarkus prints a ConfigurationException's message alone, no trace.
       throw new ConfigurationException(
           "Could not verify SLACK_BOT_TOKEN with Slack (auth.test) at start: "
@@ -95,7 +111,8 @@ public class SlackApp {
     }
   }
 
-  private static boolean socketMode(SlackSettings settings) {
+  /** Served over Socket Mode: an app-level token is set. */
+  static boolean socketMode(SlackSettings settings) {
     return settings.appToken().filter(t -> !t.isBlank()).isPresent();
   }
 
@@ -109,6 +126,23 @@ public class SlackApp {
           ("slack.ack-budget (SLACK_ACK_BUDGET) is %s, but Slack waits at most 3 seconds for the"
                   + " answer to a command: set it above 0 and below 3s, for example 2s.")
               .formatted(budget));
+    }
+  }
+
+  /**
+   * Slack issues signing secrets as 32 lower-case hex characters; anything else is a placeholder
+   * (such as the example Secret's {@code REPLACE-ME}) or a copy of the wrong credential, and would
+   * let anyone who guesses it forge commands and clicks. The message never repeats the value.
+   */
+  static void checkSigningSecret(String secret) {
+    if (!secret.trim().matches("[0-9a-f]{32}")) {
+      throw new ConfigurationException(
+          ("slack.signing-secret (SLACK_SIGNING_SECRET) is not a Slack signing secret: Slack"
+                  + " issues 32 lower-case hex characters (Basic Information → App Credentials →"
+                  + " Signing Secret), and the value set is not (%d characters, or some other than"
+                  + " 0-9 and a-f): it looks like a placeholder. Set the app's real signing secret,"
+                  + " or serve over Socket Mode (SLACK_APP_TOKEN), which does not need one.")
+              .formatted(secret.trim().length()));
     }
   }
 

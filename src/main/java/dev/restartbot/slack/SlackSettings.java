@@ -41,4 +41,20 @@ public interface SlackSettings {
   /** How long the slash command waits for its checks before it answers "working on it". */
   @WithDefault("2s")
   Duration ackBudget();
+
+  /**
+   * How many commands and clicks one user may send: a burst, then one more every so often. Checked
+   * before any Slack or Kubernetes API call.
+   */
+  UserLimit userLimit();
+
+  /** A token bucket per user id: {@code burst} at once, refilled by one every {@code every}. */
+  interface UserLimit {
+
+    @WithDefault("10")
+    int burst();
+
+    @WithDefault("1s")
+    Duration every();
+  }
 }

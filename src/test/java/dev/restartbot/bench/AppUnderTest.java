@@ -105,6 +105,8 @@ final class AppUnderTest implements AutoCloseable {
     all.put("slack.api-url", slackApiUrl);
     all.put("slack.bot-token", "xoxb-benchmark");
     all.put("slack.signing-secret", SlackRequests.SIGNING_SECRET);
+    // The load comes from a few user ids: the per-user limit would measure itself.
+    all.put("slack.user-limit.burst", "1000000");
     all.put("restart.store", "memory");
     all.put("restart.default-namespace", MockApiServer.NAMESPACE);
     all.putAll(settings);

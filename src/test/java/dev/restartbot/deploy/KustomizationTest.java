@@ -326,9 +326,47 @@ class KustomizationTest {
       Manifest policy = one("NetworkPolicy", "restart-bot");
       assertThat(policy.at("spec.policyTypes")).isEqualTo(List.of("Ingress"));
       List<Map<String, Object>> ingress = policy.maps("spec.ingress");
-      assertThat(ingress).hasSize(1);
-      assertThat(ingress.get(0).get("ports"))
-          .isEqualTo(List.of(Map.of("port", 8080, "protocol", "TCP")));
+      assertThat(ingress).isNotEmpty();
+      for (Map<String, Object> rule : ingress) {
+        assertThat(rule.get("ports")).isEqualTo(List.of(Map.of("port", 8080, "protocol", "TCP")));
+      }
+    }
+
+    @Test
+    void theNetworkPolicyAdmitsOnlyNamespacesTheOperatorLabelled() {
+      List<Map<String, Object>> ingress = one("NetworkPolicy", "restart-bot").maps("spec.ingress");
+
+      // A rule without `from` (or with an empty selector) would admit every pod in the cluster,
+      // which could then forge commands and clicks if the signing secret leaked or was weak.
+      List<Object> admitted = new java.util.ArrayList<>();
+      for (Map<String, Object> rule : ingress) {
+        assertThat(rule).containsKey("from");
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> from = (List<Map<String, Object>>) rule.get("from");
+        assertThat(from).isNotEmpty();
+        for (Map<String, Object> peer : from) {
+          assertThat(peer).containsKey("namespaceSelector").doesNotContainKey("ipBlock");
+          @SuppressWarnings("unchecked")
+          Map<String, Object> selector = (Map<String, Object>) peer.get("namespaceSelector");
+          assertThat(selector).containsOnlyKeys("matchLabels");
+          assertThat((Map<?, ?>) selector.get("matchLabels")).isNotEmpty();
+          admitted.add(selector.get("matchLabels"));
+        }
+      }
+      assertThat(admitted)
+          .containsExactlyInAnyOrder(
+              Map.of("restart-bot/slack-ingress", "true"), Map.of("restart-bot/metrics", "true"));
+    }
+
+    @Test
+    void theNetworkPolicySaysWhichLabelsToSetAndWhy() throws IOException {
+      String file = Files.readString(project("k8s/networkpolicy.yaml"));
+
+      assertThat(file)
+          .contains("kubectl label namespace ingress-nginx restart-bot/slack-ingress=true")
+          .contains("kubectl label namespace monitoring restart-bot/metrics=true")
+          .contains("Socket Mode")
+          .contains("kubelet");
     }
 
     Map<String, Object> podLabels() {

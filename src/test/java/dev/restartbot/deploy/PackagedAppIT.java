@@ -67,7 +67,7 @@ class PackagedAppIT {
     private static final byte[] OK =
         """
         {"ok":true,"url":"https://packaged.slack.invalid/","team":"Packaged","user":"restart-bot",\
-        "team_id":"T0PACKAGED","user_id":"U0PACKAGEDBOT","bot_id":"B0PACKAGED"}"""
+        "team_id":"T0PACKAGED","user_id":"U0PACKAGEDBOT","bot_id":"B0PACKAGED","app_id":"A0PACKAGED"}"""
             .getBytes(StandardCharsets.UTF_8);
 
     private HttpServer server;
@@ -95,7 +95,7 @@ class PackagedAppIT {
       return Map.of(
           "slack.api-url", "http://127.0.0.1:" + server.getAddress().getPort() + "/api/",
           "slack.bot-token", "xoxb-packaged-app-test",
-          "slack.signing-secret", "packaged-app-test-secret",
+          "slack.signing-secret", "c4ca4238a0b923820dcc509a6f75849b",
           "restart.store", "memory");
     }
 

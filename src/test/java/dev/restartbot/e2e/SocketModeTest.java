@@ -116,4 +116,19 @@ class SocketModeTest {
 
     assertThat(health).contains("socket-mode").containsPattern("\"socket\"\\s*:\\s*\"connected\"");
   }
+
+  @Test
+  void slackEventsAnswers404OverSocketModeEvenToASignedCommandAndDoesNothing() throws Exception {
+    flow.seedDeployment("batch-socket-http");
+
+    var answer =
+        SlackRequests.post(
+            SlackRequests.slashCommandBody(
+                REQUESTER, OPS, "batch-socket-http", slack.responseUrl("http")));
+
+    assertThat(answer.statusCode()).isEqualTo(404);
+    Thread.sleep(300); // a command taken would have been stored by now
+    assertThat(flow.requestsFor("batch-socket-http")).isEmpty();
+    assertThat(slack.calls()).filteredOn(c -> !c.method().equals("auth.test")).isEmpty();
+  }
 }

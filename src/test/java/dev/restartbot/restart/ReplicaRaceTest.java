@@ -175,7 +175,7 @@ class ReplicaRaceTest {
                 GroupMembership.NONE);
     String id = submitted.request().id();
     leaving.messagePlaced(id, "1.1");
-    leaving.approve(id, Actor.member("U0LEAD"), "lead", GroupMembership.NONE);
+    leaving.approve(id, "C1", "1.1", Actor.member("U0LEAD"), "lead", GroupMembership.NONE);
     stopping.drain(Duration.ZERO); // SIGTERM: the run stops before its next target
 
     leaving.run(id);
@@ -237,7 +237,8 @@ class ReplicaRaceTest {
             pool.submit(
                 () -> {
                   go.await();
-                  replica.approve(id, Actor.member(approver), approver, GroupMembership.NONE);
+                  replica.approve(
+                      id, "C1", "1.1", Actor.member(approver), approver, GroupMembership.NONE);
                   // Both replicas try to run it, whichever click won: only one may.
                   return replica.run(id).isPresent();
                 }));

@@ -199,7 +199,7 @@ class RequestRecoveryTest {
     restartsSucceed();
     RequestLifecycle lifecycle = lifecycle();
     pending("died1", A);
-    lifecycle.approve("died1", Actor.member("U0LEAD"), "lead", GroupMembership.NONE);
+    lifecycle.approve("died1", "C1", "1.1", Actor.member("U0LEAD"), "lead", GroupMembership.NONE);
     queued.clear(); // the replica died: its sequence never ran
     assertThat(state("died1")).isEqualTo(RequestState.APPROVED);
 
@@ -219,7 +219,7 @@ class RequestRecoveryTest {
     RequestLifecycle lifecycle = lifecycle();
     pending("throws1", A);
     store.failNext(1, r -> r.state() == RequestState.RUNNING, false);
-    lifecycle.approve("throws1", Actor.member("U0LEAD"), "lead", GroupMembership.NONE);
+    lifecycle.approve("throws1", "C1", "1.1", Actor.member("U0LEAD"), "lead", GroupMembership.NONE);
 
     runQueued(); // its failure is logged by Sequences
     assertThat(state("throws1")).isEqualTo(RequestState.APPROVED);
@@ -276,7 +276,9 @@ class RequestRecoveryTest {
     store.failNext(1, r -> r.state() == RequestState.APPROVED, true);
 
     assertThatThrownBy(
-            () -> lifecycle.approve("lost1", Actor.member("U0LEAD"), "lead", GroupMembership.NONE))
+            () ->
+                lifecycle.approve(
+                    "lost1", "C1", "1.1", Actor.member("U0LEAD"), "lead", GroupMembership.NONE))
         .isInstanceOf(IllegalStateException.class);
     assertThat(state("lost1")).isEqualTo(RequestState.APPROVED);
     assertThat(queued).isEmpty();
@@ -313,10 +315,10 @@ class RequestRecoveryTest {
   void theRequesterMayWithdrawAnApprovedRequestWhoseRunHasNotStarted() {
     RequestLifecycle lifecycle = lifecycle();
     pending("take1", A);
-    lifecycle.approve("take1", Actor.member("U0LEAD"), "lead", GroupMembership.NONE);
+    lifecycle.approve("take1", "C1", "1.1", Actor.member("U0LEAD"), "lead", GroupMembership.NONE);
 
     ClickResult withdrawn =
-        lifecycle.deny("take1", Actor.member("U0REQ"), "alice", GroupMembership.NONE);
+        lifecycle.deny("take1", "C1", "1.1", Actor.member("U0REQ"), "alice", GroupMembership.NONE);
     runQueued();
 
     assertThat(withdrawn).isInstanceOf(ClickResult.Accepted.class);
@@ -330,7 +332,7 @@ class RequestRecoveryTest {
     RequestLifecycle lifecycle = lifecycle();
     pending("final1", A);
     store.failNext(1, r -> r.state() == RequestState.DONE, false);
-    lifecycle.approve("final1", Actor.member("U0LEAD"), "lead", GroupMembership.NONE);
+    lifecycle.approve("final1", "C1", "1.1", Actor.member("U0LEAD"), "lead", GroupMembership.NONE);
     runQueued();
 
     sweepAcrossAClaimDuration(lifecycle);
@@ -413,7 +415,7 @@ class RequestRecoveryTest {
             });
     RequestLifecycle lifecycle = lifecycle();
     pending("lost2", A, B, C);
-    lifecycle.approve("lost2", Actor.member("U0LEAD"), "lead", GroupMembership.NONE);
+    lifecycle.approve("lost2", "C1", "1.1", Actor.member("U0LEAD"), "lead", GroupMembership.NONE);
     runQueued();
 
     assertThat(state("lost2")).isEqualTo(RequestState.INTERRUPTED);
@@ -442,14 +444,14 @@ class RequestRecoveryTest {
     sequences = Sequences.threads();
     RequestLifecycle lifecycle = lifecycle();
     pending("stop1", A, B, C);
-    lifecycle.approve("stop1", Actor.member("U0LEAD"), "lead", GroupMembership.NONE);
+    lifecycle.approve("stop1", "C1", "1.1", Actor.member("U0LEAD"), "lead", GroupMembership.NONE);
     assertThat(patching.await(10, TimeUnit.SECONDS)).isTrue();
 
     CompletableFuture<Boolean> drained =
         CompletableFuture.supplyAsync(() -> sequences.drain(Duration.ofSeconds(10)));
     Thread.sleep(100); // let the drain begin: the run is still on its first target
     pending("later1", new Target(WorkloadKind.DEPLOYMENT, "test", "rec-d"));
-    lifecycle.approve("later1", Actor.member("U0LEAD"), "lead", GroupMembership.NONE);
+    lifecycle.approve("later1", "C1", "1.1", Actor.member("U0LEAD"), "lead", GroupMembership.NONE);
     release.countDown();
 
     assertThat(drained.get(10, TimeUnit.SECONDS)).isTrue();

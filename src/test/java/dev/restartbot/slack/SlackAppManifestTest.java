@@ -47,6 +47,8 @@ class SlackAppManifestTest {
           "chatUpdate", Set.of("chat:write"),
           "chatPostEphemeral", Set.of("chat:write"),
           "usersInfo", Set.of("users:read"),
+          // The app id, when auth.test does not name it (Installation).
+          "botsInfo", Set.of("users:read"),
           "usergroupsUsersList", Set.of("usergroups:read"),
           "authTest", Set.of());
 

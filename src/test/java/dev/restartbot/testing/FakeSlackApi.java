@@ -67,7 +67,8 @@ public final class FakeSlackApi {
                     "https://example.slack.com/",
                     BOT_USER_ID,
                     BOT_ID,
-                    "restartbot"),
+                    "restartbot",
+                    SlackRequests.APP_ID),
                 json)
             .openWorld("ops")
             .around(this::answer)

@@ -497,7 +497,7 @@ class FakeSlackApiTest {
         .startsWith("token=x&team_id=T0TEAM&team_domain=example&channel_id=C0OPS&channel_name=ops")
         .contains("&user_id=U0REQ&user_name=u0req&command=%2Frestart&")
         .contains("&text=payments-api+--reason+%22a%26b%22&")
-        .contains("&api_app_id=A0APP&response_url=http%3A%2F%2Fx%2Fr%2F1&trigger_id=1.2.3");
+        .contains("&api_app_id=A0APP&response_url=http%3A%2F%2Fx%2Fr%2F1&trigger_id=1.");
   }
 
   @Test

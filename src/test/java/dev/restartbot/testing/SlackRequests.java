@@ -24,11 +24,15 @@ import javax.crypto.spec.SecretKeySpec;
 /** Builds and posts signed requests to {@code /slack/events} the way Slack sends them. */
 public final class SlackRequests {
 
-  public static final String SIGNING_SECRET = "test-signing-secret-0123456789abcdef";
+  /** Shaped as Slack issues them: 32 lower-case hex characters (others stop the start). */
+  public static final String SIGNING_SECRET = "8f14e45fceea167a5a36dedd4bea2543";
+
   public static final String EVENTS_PATH = "/slack/events";
   public static final String APP_ID = "A0APP";
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final java.util.concurrent.atomic.AtomicLong TRIGGERS =
+      new java.util.concurrent.atomic.AtomicLong();
 
   private SlackRequests() {}
 
@@ -69,7 +73,7 @@ public final class SlackRequests {
     form.put("text", text);
     form.put("api_app_id", APP_ID);
     form.put("response_url", responseUrl);
-    form.put("trigger_id", "1.2.3");
+    form.put("trigger_id", triggerId());
     return form.entrySet().stream()
         .map(e -> e.getKey() + "=" + encode(e.getValue()))
         .collect(Collectors.joining("&"));
@@ -83,6 +87,20 @@ public final class SlackRequests {
       String actionId,
       String value,
       String responseUrl) {
+    return blockActionBody(
+        userId, channelId, messageTs, actionId, value, responseUrl, FakeSlackApi.TEAM_ID, APP_ID);
+  }
+
+  /** A click as above, from the workspace {@code teamId} and for the app {@code appId}. */
+  public static String blockActionBody(
+      String userId,
+      String channelId,
+      String messageTs,
+      String actionId,
+      String value,
+      String responseUrl,
+      String teamId,
+      String appId) {
     String name = userId.toLowerCase(Locale.ROOT);
     ObjectNode p = JSON.createObjectNode();
     p.put("type", "block_actions");
@@ -90,16 +108,16 @@ public final class SlackRequests {
         .put("id", userId)
         .put("username", name)
         .put("name", name)
-        .put("team_id", FakeSlackApi.TEAM_ID);
-    p.put("api_app_id", APP_ID);
+        .put("team_id", teamId);
+    p.put("api_app_id", appId);
     p.put("token", "x");
     p.putObject("container")
         .put("type", "message")
         .put("message_ts", messageTs)
         .put("channel_id", channelId)
         .put("is_ephemeral", false);
-    p.put("trigger_id", "1.2.3");
-    p.putObject("team").put("id", FakeSlackApi.TEAM_ID).put("domain", "example");
+    p.put("trigger_id", triggerId());
+    p.putObject("team").put("id", teamId).put("domain", "example");
     p.putObject("channel").put("id", channelId).put("name", "ops");
     p.putObject("message")
         .put("ts", messageTs)
@@ -166,6 +184,14 @@ public final class SlackRequests {
         .config(config)
         .contentType("application/x-www-form-urlencoded")
         .body(body);
+  }
+
+  /**
+   * Unique per request, as Slack's are: two commands with the same text in the same second are
+   * still two requests (the app takes a request with a signature it has seen as a replay).
+   */
+  private static String triggerId() {
+    return "1." + TRIGGERS.incrementAndGet() + "." + Long.toHexString(System.nanoTime());
   }
 
   private static String actionTs() {
