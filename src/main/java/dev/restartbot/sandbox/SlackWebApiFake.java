@@ -49,18 +49,53 @@ import org.jboss.logging.Logger;
  */
 public final class SlackWebApiFake implements AutoCloseable {
 
-  /** The workspace as {@code auth.test} describes it. */
+  /**
+   * The workspace as {@code auth.test} describes it.
+   *
+   * @param enterpriseId the Enterprise Grid organisation it belongs to, or null
+   */
   public record Team(
-      String id, String name, String url, String botUserId, String botId, String botName) {}
+      String id,
+      String name,
+      String url,
+      String botUserId,
+      String botId,
+      String botName,
+      String enterpriseId) {
 
-  /** A person as {@code users.info} describes them. */
+    /** A workspace outside any Enterprise Grid organisation. */
+    public Team(
+        String id, String name, String url, String botUserId, String botId, String botName) {
+      this(id, name, url, botUserId, botId, botName, null);
+    }
+  }
+
+  /**
+   * A person as {@code users.info} describes them.
+   *
+   * @param teamId the workspace they belong to: another one for a Slack Connect user
+   * @param enterpriseId their Enterprise Grid organisation ({@code enterprise_user}), or null
+   */
   public record User(
       String id,
       String teamId,
       String handle,
       String realName,
       boolean restricted,
-      boolean ultraRestricted) {}
+      boolean ultraRestricted,
+      String enterpriseId) {
+
+    /** A person outside any Enterprise Grid organisation. */
+    public User(
+        String id,
+        String teamId,
+        String handle,
+        String realName,
+        boolean restricted,
+        boolean ultraRestricted) {
+      this(id, teamId, handle, realName, restricted, ultraRestricted, null);
+    }
+  }
 
   /** One message to keep: a thread reply when {@code threadTs} is set, ephemeral with visibleTo. */
   public record Post(
@@ -258,13 +293,17 @@ public final class SlackWebApiFake implements AutoCloseable {
   }
 
   private ObjectNode authTest() {
-    return ok().put("url", team.url())
-        .put("team", team.name())
-        .put("user", team.botName())
-        .put("team_id", team.id())
-        .put("user_id", team.botUserId())
-        .put("bot_id", team.botId())
-        .put("is_enterprise_install", false);
+    ObjectNode a =
+        ok().put("url", team.url())
+            .put("team", team.name())
+            .put("user", team.botName())
+            .put("team_id", team.id())
+            .put("user_id", team.botUserId())
+            .put("bot_id", team.botId());
+    if (team.enterpriseId() != null) {
+      a.put("enterprise_id", team.enterpriseId());
+    }
+    return a.put("is_enterprise_install", false);
   }
 
   private ObjectNode postMessage(Map<String, String> p) {
@@ -461,6 +500,12 @@ public final class SlackWebApiFake implements AutoCloseable {
     u.put("is_ultra_restricted", user.ultraRestricted());
     u.put("tz", "UTC");
     u.putObject("profile").put("display_name", user.realName()).put("real_name", user.realName());
+    if (user.enterpriseId() != null) {
+      ObjectNode grid = u.putObject("enterprise_user");
+      grid.put("id", user.id()).put("enterprise_id", user.enterpriseId());
+      grid.put("enterprise_name", user.enterpriseId()).put("is_admin", false);
+      grid.put("is_owner", false).putArray("teams").add(user.teamId());
+    }
     return u;
   }
 
