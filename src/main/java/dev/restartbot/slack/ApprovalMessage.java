@@ -4,10 +4,8 @@ import static com.slack.api.model.block.Blocks.actions;
 import static com.slack.api.model.block.Blocks.context;
 import static com.slack.api.model.block.Blocks.section;
 import static com.slack.api.model.block.composition.BlockCompositions.confirmationDialog;
-import static com.slack.api.model.block.composition.BlockCompositions.markdownText;
 import static com.slack.api.model.block.composition.BlockCompositions.plainText;
 import static com.slack.api.model.block.element.BlockElements.button;
-import static dev.restartbot.slack.Messages.escape;
 import static dev.restartbot.slack.Messages.limit;
 import static dev.restartbot.slack.Messages.slackDate;
 import static dev.restartbot.slack.Messages.stateLine;
@@ -15,6 +13,8 @@ import static dev.restartbot.slack.Messages.targetList;
 
 import com.slack.api.model.block.ContextBlockElement;
 import com.slack.api.model.block.LayoutBlock;
+import com.slack.api.model.block.composition.MarkdownTextObject;
+import com.slack.api.model.block.composition.PlainTextObject;
 import dev.restartbot.policy.Target;
 import dev.restartbot.restart.RestartRequest;
 import dev.restartbot.restart.WorkloadSnapshot;
@@ -114,7 +114,7 @@ final class ApprovalMessage {
                     snap.ready(),
                     snap.desired(),
                     images(snap.images()),
-                    snap.lastRestartedAt().map(at -> "`" + escape(at) + "`").orElse("never"));
+                    snap.lastRestartedAt().map(Messages::verbatim).orElse("never"));
       }
       String text = limit(line);
       blocks.add(section(s -> s.text(markdownText(text))));
@@ -127,6 +127,7 @@ final class ApprovalMessage {
                   .formatted(n - shown, targetList(request.targets().subList(shown, n))));
       blocks.add(section(s -> s.text(markdownText(rest))));
     }
+    // The reason as typed: a plain_text object, which Slack shows without any formatting.
     request
         .reason()
         .ifPresent(
@@ -134,7 +135,8 @@ final class ApprovalMessage {
                 blocks.add(
                     context(
                         List.<ContextBlockElement>of(
-                            markdownText(limit("*Reason:* " + escape(reason)))))));
+                            markdownText("*Reason:*"),
+                            PlainTextObject.builder().text(limit(reason)).emoji(false).build()))));
     return blocks;
   }
 
@@ -146,7 +148,7 @@ final class ApprovalMessage {
     String shown =
         images.stream()
             .limit(IMAGES_SHOWN)
-            .map(im -> "`" + escape(im) + "`")
+            .map(Messages::verbatim)
             .collect(Collectors.joining(", "));
     return " · "
         + shown
@@ -167,5 +169,14 @@ final class ApprovalMessage {
       text.append(next);
     }
     return text.append('.').toString();
+  }
+
+  /**
+   * A mrkdwn text that Slack takes as written: no links made of bare URLs or channel names (a
+   * workload may be called {@code example.com}); the mentions and dates the bot writes itself in
+   * Slack's {@code <…>} syntax still work.
+   */
+  static MarkdownTextObject markdownText(String text) {
+    return MarkdownTextObject.builder().text(text).verbatim(true).build();
   }
 }

@@ -295,6 +295,31 @@ final class Messages {
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
   }
 
+  /** What stands in for a backtick inside {@link #verbatim}: MODIFIER LETTER GRAVE ACCENT. */
+  static final char BACKTICK_STAND_IN = '\u02CB';
+
+  /**
+   * Text that a person or a workload chose (a reason, an image name, an annotation), for a mrkdwn
+   * text where Block Kit offers no {@code plain_text}: shown as it was typed, never as formatting.
+   * It goes into a code span that it cannot close (each backtick becomes {@link
+   * #BACKTICK_STAND_IN}, which looks alike), inside which Slack applies no {@code *bold*}, {@code
+   * _italics_}, {@code ~strike~}, emoji, links, or {@code #channel} and {@code @here} parsing; and
+   * {@code &}, {@code <} and {@code >} are escaped as Slack documents, so that {@code <!channel>}
+   * or {@code <https://…|…>} cannot form either. Line breaks and other control characters become
+   * spaces: a code span ends at a line break.
+   */
+  static String verbatim(String text) {
+    StringBuilder out = new StringBuilder(text.length() + 2);
+    text.strip()
+        .codePoints()
+        .forEach(
+            cp ->
+                out.appendCodePoint(
+                    cp == '`' ? BACKTICK_STAND_IN : Character.isISOControl(cp) ? ' ' : cp));
+    String inside = out.toString().strip();
+    return inside.isEmpty() ? "(empty)" : "`" + escape(inside) + "`";
+  }
+
   /** Ends {@code text} with one full stop: API messages often carry their own. */
   static String sentence(String text) {
     String trimmed = text.strip();
