@@ -128,12 +128,23 @@ public final class SlackWebApiFake implements AutoCloseable {
    */
   public record Request(String method, Map<String, String> params, String rawBody, String token) {}
 
-  /** What goes back: an HTTP status, a {@code Retry-After} in seconds or null, a JSON body. */
+  /**
+   * What goes back: an HTTP status, a {@code Retry-After} in seconds or null, a JSON body. Status
+   * {@value #NO_ANSWER} sends nothing: the connection closes, as when a reply is lost on the way.
+   */
   public record Answer(int status, String retryAfter, JsonNode body) {
+
+    /** The status of {@link #lost()}. */
+    public static final int NO_ANSWER = 0;
 
     /** An answer as Slack gives most, errors included: HTTP 200 and a body saying ok or not. */
     public static Answer of(JsonNode body) {
       return new Answer(200, null, body);
+    }
+
+    /** No answer at all: the connection closes before a status line is sent. */
+    public static Answer lost() {
+      return new Answer(NO_ANSWER, null, null);
     }
 
     public boolean ok() {
@@ -638,6 +649,11 @@ public final class SlackWebApiFake implements AutoCloseable {
   }
 
   private void send(HttpExchange exchange, Answer answer) throws IOException {
+    if (answer.status() == Answer.NO_ANSWER) {
+      // Closing the exchange before any header goes out drops the connection: the client reads
+      // the end of the stream where the answer should be.
+      return;
+    }
     byte[] bytes = json.writeValueAsBytes(answer.body());
     exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
     if (answer.retryAfter() != null) {

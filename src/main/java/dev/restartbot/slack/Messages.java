@@ -34,10 +34,29 @@ final class Messages {
 
   /** Why a new request was given up: its approval message could not be posted. */
   static String notPosted(SlackDeliveryException failure) {
+    if (failure.deliveryUnknown()) {
+      return ":warning: Slack did not confirm the approval message (its answer was lost), so the"
+          + " request was dropped; if the message shows anyway, its buttons do nothing. Please try"
+          + " again.";
+    }
     return failure.notInChannel()
         ? ":warning: I can't post in this channel. Invite me with `/invite @restart-bot` and ask again."
         : ":warning: Slack refused the approval message (%s); the request was dropped. Please try again."
             .formatted(failure.error());
+  }
+
+  /**
+   * Tells the requester and the approver about a thread post Slack did not take, or may not have:
+   * nobody should wait for a message that is not coming, nor take one that may show for a repeat.
+   */
+  static String notInThread(RestartRequest request, SlackDeliveryException failure, String text) {
+    String what =
+        failure.deliveryUnknown()
+            ? "Slack did not confirm that this reached the thread of request `%1$s` (its answer was"
+                + " lost), and I do not post twice, so it may be missing there"
+            : "I could not post this in the thread of request `%1$s` (Slack answered %2$s)";
+    return (":warning: " + what + "; the bot's audit log has it:\n%3$s")
+        .formatted(request.id(), failure.error(), text);
   }
 
   static String stateLine(RestartRequest request) {
