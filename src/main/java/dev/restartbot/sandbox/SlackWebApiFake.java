@@ -322,6 +322,9 @@ public final class SlackWebApiFake implements AutoCloseable {
     if (channelName(channel).isEmpty()) {
       return error("channel_not_found");
     }
+    if (blockLimits && BlockLimits.tooLong(p.get("text"))) {
+      return error("msg_too_long");
+    }
     String thread = blankToNull(p.get("thread_ts"));
     if (thread != null && isClosed() && !messages.has(channel, thread)) {
       return error("thread_not_found");
@@ -348,6 +351,9 @@ public final class SlackWebApiFake implements AutoCloseable {
     if (channelName(channel).isEmpty()) {
       return error("channel_not_found");
     }
+    if (blockLimits && BlockLimits.tooLong(p.get("text"))) {
+      return error("msg_too_long");
+    }
     Optional<ObjectNode> refused = refuseBlocks(p.get("blocks"), "/blocks");
     if (refused.isPresent()) {
       return refused.get();
@@ -366,6 +372,9 @@ public final class SlackWebApiFake implements AutoCloseable {
     String channel = p.get("channel");
     if (channelName(channel).isEmpty()) {
       return error("channel_not_found");
+    }
+    if (blockLimits && BlockLimits.tooLong(p.get("text"))) {
+      return error("msg_too_long");
     }
     String user = p.getOrDefault("user", "");
     if (user(user).isEmpty()) {

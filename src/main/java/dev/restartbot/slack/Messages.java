@@ -17,6 +17,15 @@ final class Messages {
   /** Slack's limit for the text of a section or context element. */
   static final int TEXT_LIMIT = 3000;
 
+  /**
+   * Slack's limit for a message's own {@code text} (it answers {@code msg_too_long} past it), and
+   * for the answer to a slash command.
+   */
+  static final int MESSAGE_TEXT_LIMIT = 40_000;
+
+  /** Targets named on one line of {@code /restart history}. */
+  static final int HISTORY_TARGETS = 3;
+
   private Messages() {}
 
   static String pendingText(RestartRequest request) {
@@ -241,31 +250,51 @@ final class Messages {
         .collect(Collectors.joining(", "));
   }
 
+  /**
+   * The answer to {@code /restart history n}: one line a request, newest first, within Slack's
+   * 40,000 characters of message text at any n and any names. A line names at most {@value
+   * #HISTORY_TARGETS} targets ("and N more"); requests past the limit are counted, not shown.
+   */
   static String history(List<RestartRequest> requests, Function<RestartRequest, String> link) {
     if (requests.isEmpty()) {
       return "No restart requests here yet.";
     }
     StringBuilder out = new StringBuilder("*Recent restart requests*\n");
-    for (RestartRequest r : requests) {
-      out.append("• ")
-          .append(slackDate(r.createdAt().getEpochSecond()))
-          .append(" <@")
-          .append(r.requesterId())
-          .append("> ")
-          .append(targetList(r.targets()))
-          .append(": ")
-          .append(r.state().label());
-      r.decidedBy().ifPresent(d -> out.append(" (").append(who(d)).append(")"));
-      if (!r.results().isEmpty()) {
-        out.append(", ").append(summaryCounts(r.results()));
+    for (int i = 0; i < requests.size(); i++) {
+      String line = historyLine(requests.get(i), link);
+      int left = requests.size() - i;
+      // Room for this line, and for the count of the ones after it should the next not fit.
+      if (out.length() + line.length() + moreRequests(left).length() > MESSAGE_TEXT_LIMIT) {
+        return out.append(moreRequests(left)).toString();
       }
-      String url = link.apply(r);
-      if (url != null) {
-        out.append(" <").append(url).append("|thread>");
-      }
-      out.append('\n');
+      out.append(line);
     }
     return out.toString();
+  }
+
+  private static String historyLine(RestartRequest r, Function<RestartRequest, String> link) {
+    StringBuilder out =
+        new StringBuilder("• ")
+            .append(slackDate(r.createdAt().getEpochSecond()))
+            .append(" <@")
+            .append(r.requesterId())
+            .append("> ")
+            .append(targetList(r.targets(), HISTORY_TARGETS))
+            .append(": ")
+            .append(r.state().label());
+    r.decidedBy().ifPresent(d -> out.append(" (").append(who(d)).append(")"));
+    if (!r.results().isEmpty()) {
+      out.append(", ").append(summaryCounts(r.results()));
+    }
+    String url = link.apply(r);
+    if (url != null) {
+      out.append(" <").append(url).append("|thread>");
+    }
+    return out.append('\n').toString();
+  }
+
+  private static String moreRequests(int n) {
+    return "… and %d more %s\n".formatted(n, n == 1 ? "request" : "requests");
   }
 
   /** Slack refuses a text object over 3,000 characters: cut it, and say so. */
@@ -279,6 +308,14 @@ final class Messages {
 
   static String targetList(List<Target> targets) {
     return targets.stream().map(Messages::target).collect(Collectors.joining(", "));
+  }
+
+  /** The first {@code shown} targets, and how many more there are. */
+  static String targetList(List<Target> targets, int shown) {
+    if (targets.size() <= shown) {
+      return targetList(targets);
+    }
+    return targetList(targets.subList(0, shown)) + " and %d more".formatted(targets.size() - shown);
   }
 
   static String target(Target t) {
