@@ -5,9 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Slack's limits on Block Kit, as its Web API enforces them: too many blocks, too long a text, too
- * many options. Each breach is worded as Slack words it in an {@code invalid_blocks} answer, with a
- * JSON pointer to the offending part.
+ * Slack's limits on Block Kit, as its Web API enforces them: too many blocks, elements or fields,
+ * too long or empty a text (a section's, a context's, a header's, a button's, a confirm dialog's),
+ * too many options; and a message's own text of more than 40,000 characters. Each breach is worded
+ * as Slack words it in an {@code invalid_blocks} answer, with a JSON pointer to the offending part.
  */
 final class BlockLimits {
 
@@ -16,6 +17,17 @@ final class BlockLimits {
   static final int TEXT_CHARACTERS = 3_000;
   static final int FIELD_CHARACTERS = 2_000;
   static final int OPTIONS = 100;
+  static final int MESSAGE_TEXT = 40_000;
+  static final int SECTION_FIELDS = 10;
+  static final int CONTEXT_ELEMENTS = 10;
+  static final int ACTIONS_ELEMENTS = 25;
+  static final int HEADER_CHARACTERS = 150;
+  static final int BUTTON_TEXT = 75;
+  static final int BUTTON_VALUE = 2_000;
+  static final int ACTION_ID = 255;
+  static final int CONFIRM_TITLE = 100;
+  static final int CONFIRM_TEXT = 300;
+  static final int CONFIRM_BUTTON = 30;
 
   private BlockLimits() {}
 
@@ -33,29 +45,39 @@ final class BlockLimits {
     return errors;
   }
 
+  /** Whether a message's own {@code text} is more than Slack takes ({@code msg_too_long}). */
+  static boolean tooLong(String messageText) {
+    return messageText != null
+        && messageText.codePointCount(0, messageText.length()) > MESSAGE_TEXT;
+  }
+
   private static void block(JsonNode block, String at, List<String> errors) {
     switch (block.path("type").asText()) {
       case "section" -> {
         text(block.path("text"), at + "/text", TEXT_CHARACTERS, errors);
         JsonNode fields = block.path("fields");
+        count(fields, SECTION_FIELDS, at + "/fields", errors);
         for (int j = 0; j < fields.size(); j++) {
           text(fields.get(j), at + "/fields/" + j, FIELD_CHARACTERS, errors);
         }
-        options(block.path("accessory"), at + "/accessory", errors);
+        element(block.path("accessory"), at + "/accessory", errors);
       }
       case "context" -> {
         JsonNode elements = block.path("elements");
+        count(elements, CONTEXT_ELEMENTS, at + "/elements", errors);
         for (int j = 0; j < elements.size(); j++) {
           text(elements.get(j), at + "/elements/" + j, TEXT_CHARACTERS, errors);
         }
       }
       case "actions" -> {
         JsonNode elements = block.path("elements");
+        count(elements, ACTIONS_ELEMENTS, at + "/elements", errors);
         for (int j = 0; j < elements.size(); j++) {
-          options(elements.get(j), at + "/elements/" + j, errors);
+          element(elements.get(j), at + "/elements/" + j, errors);
         }
       }
-      case "input" -> options(block.path("element"), at + "/element", errors);
+      case "header" -> text(block.path("text"), at + "/text", HEADER_CHARACTERS, errors);
+      case "input" -> element(block.path("element"), at + "/element", errors);
       default -> {
         // Other blocks have limits of their own that the bot has no use for yet.
       }
@@ -69,8 +91,43 @@ final class BlockLimits {
       return;
     }
     String text = object.path("text").asText();
-    if (text.codePointCount(0, text.length()) > max) {
-      errors.add("must be less than %d characters [json-pointer:%s/text]".formatted(max + 1, at));
+    if (text.isEmpty()) {
+      errors.add("must be more than 0 characters [json-pointer:%s/text]".formatted(at));
+    }
+    length(text, max, at + "/text", errors);
+  }
+
+  /** An interactive element: a button's text, value and confirm dialog; a select's options. */
+  private static void element(JsonNode element, String at, List<String> errors) {
+    if (element.isMissingNode()) {
+      return;
+    }
+    if (element.has("action_id")) {
+      length(element.path("action_id").asText(), ACTION_ID, at + "/action_id", errors);
+    }
+    if (element.path("type").asText().equals("button")) {
+      text(element.path("text"), at + "/text", BUTTON_TEXT, errors);
+      length(element.path("value").asText(), BUTTON_VALUE, at + "/value", errors);
+    }
+    JsonNode confirm = element.path("confirm");
+    if (confirm.isObject()) {
+      text(confirm.path("title"), at + "/confirm/title", CONFIRM_TITLE, errors);
+      text(confirm.path("text"), at + "/confirm/text", CONFIRM_TEXT, errors);
+      text(confirm.path("confirm"), at + "/confirm/confirm", CONFIRM_BUTTON, errors);
+      text(confirm.path("deny"), at + "/confirm/deny", CONFIRM_BUTTON, errors);
+    }
+    options(element, at, errors);
+  }
+
+  private static void length(String value, int max, String at, List<String> errors) {
+    if (value.codePointCount(0, value.length()) > max) {
+      errors.add("must be less than %d characters [json-pointer:%s]".formatted(max + 1, at));
+    }
+  }
+
+  private static void count(JsonNode list, int max, String at, List<String> errors) {
+    if (list.size() > max) {
+      errors.add(tooMany(max, at));
     }
   }
 

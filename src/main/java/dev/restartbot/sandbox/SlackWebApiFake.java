@@ -49,7 +49,11 @@ import org.jboss.logging.Logger;
  */
 public final class SlackWebApiFake implements AutoCloseable {
 
-  /** The workspace and the app as {@code auth.test} describes them. */
+  /**
+   * The workspace and the app as {@code auth.test} describes them.
+   *
+   * @param enterpriseId the Enterprise Grid organisation it belongs to, or null
+   */
   public record Team(
       String id,
       String name,
@@ -57,16 +61,48 @@ public final class SlackWebApiFake implements AutoCloseable {
       String botUserId,
       String botId,
       String botName,
-      String appId) {}
+      String appId,
+      String enterpriseId) {
 
-  /** A person as {@code users.info} describes them. */
+    /** A workspace outside any Enterprise Grid organisation. */
+    public Team(
+        String id,
+        String name,
+        String url,
+        String botUserId,
+        String botId,
+        String botName,
+        String appId) {
+      this(id, name, url, botUserId, botId, botName, appId, null);
+    }
+  }
+
+  /**
+   * A person as {@code users.info} describes them.
+   *
+   * @param teamId the workspace they belong to: another one for a Slack Connect user
+   * @param enterpriseId their Enterprise Grid organisation ({@code enterprise_user}), or null
+   */
   public record User(
       String id,
       String teamId,
       String handle,
       String realName,
       boolean restricted,
-      boolean ultraRestricted) {}
+      boolean ultraRestricted,
+      String enterpriseId) {
+
+    /** A person outside any Enterprise Grid organisation. */
+    public User(
+        String id,
+        String teamId,
+        String handle,
+        String realName,
+        boolean restricted,
+        boolean ultraRestricted) {
+      this(id, teamId, handle, realName, restricted, ultraRestricted, null);
+    }
+  }
 
   /** One message to keep: a thread reply when {@code threadTs} is set, ephemeral with visibleTo. */
   public record Post(
@@ -99,12 +135,23 @@ public final class SlackWebApiFake implements AutoCloseable {
    */
   public record Request(String method, Map<String, String> params, String rawBody, String token) {}
 
-  /** What goes back: an HTTP status, a {@code Retry-After} in seconds or null, a JSON body. */
+  /**
+   * What goes back: an HTTP status, a {@code Retry-After} in seconds or null, a JSON body. Status
+   * {@value #NO_ANSWER} sends nothing: the connection closes, as when a reply is lost on the way.
+   */
   public record Answer(int status, String retryAfter, JsonNode body) {
+
+    /** The status of {@link #lost()}. */
+    public static final int NO_ANSWER = 0;
 
     /** An answer as Slack gives most, errors included: HTTP 200 and a body saying ok or not. */
     public static Answer of(JsonNode body) {
       return new Answer(200, null, body);
+    }
+
+    /** No answer at all: the connection closes before a status line is sent. */
+    public static Answer lost() {
+      return new Answer(NO_ANSWER, null, null);
     }
 
     public boolean ok() {
@@ -264,20 +311,27 @@ public final class SlackWebApiFake implements AutoCloseable {
   }
 
   private ObjectNode authTest() {
-    return ok().put("url", team.url())
-        .put("team", team.name())
-        .put("user", team.botName())
-        .put("team_id", team.id())
-        .put("user_id", team.botUserId())
-        .put("bot_id", team.botId())
-        .put("app_id", team.appId())
-        .put("is_enterprise_install", false);
+    ObjectNode a =
+        ok().put("url", team.url())
+            .put("team", team.name())
+            .put("user", team.botName())
+            .put("team_id", team.id())
+            .put("user_id", team.botUserId())
+            .put("bot_id", team.botId())
+            .put("app_id", team.appId());
+    if (team.enterpriseId() != null) {
+      a.put("enterprise_id", team.enterpriseId());
+    }
+    return a.put("is_enterprise_install", false);
   }
 
   private ObjectNode postMessage(Map<String, String> p) {
     String channel = p.get("channel");
     if (channelName(channel).isEmpty()) {
       return error("channel_not_found");
+    }
+    if (blockLimits && BlockLimits.tooLong(p.get("text"))) {
+      return error("msg_too_long");
     }
     String thread = blankToNull(p.get("thread_ts"));
     if (thread != null && isClosed() && !messages.has(channel, thread)) {
@@ -305,6 +359,9 @@ public final class SlackWebApiFake implements AutoCloseable {
     if (channelName(channel).isEmpty()) {
       return error("channel_not_found");
     }
+    if (blockLimits && BlockLimits.tooLong(p.get("text"))) {
+      return error("msg_too_long");
+    }
     Optional<ObjectNode> refused = refuseBlocks(p.get("blocks"), "/blocks");
     if (refused.isPresent()) {
       return refused.get();
@@ -323,6 +380,9 @@ public final class SlackWebApiFake implements AutoCloseable {
     String channel = p.get("channel");
     if (channelName(channel).isEmpty()) {
       return error("channel_not_found");
+    }
+    if (blockLimits && BlockLimits.tooLong(p.get("text"))) {
+      return error("msg_too_long");
     }
     String user = p.getOrDefault("user", "");
     if (user(user).isEmpty()) {
@@ -468,6 +528,12 @@ public final class SlackWebApiFake implements AutoCloseable {
     u.put("is_ultra_restricted", user.ultraRestricted());
     u.put("tz", "UTC");
     u.putObject("profile").put("display_name", user.realName()).put("real_name", user.realName());
+    if (user.enterpriseId() != null) {
+      ObjectNode grid = u.putObject("enterprise_user");
+      grid.put("id", user.id()).put("enterprise_id", user.enterpriseId());
+      grid.put("enterprise_name", user.enterpriseId()).put("is_admin", false);
+      grid.put("is_owner", false).putArray("teams").add(user.teamId());
+    }
     return u;
   }
 
@@ -600,6 +666,11 @@ public final class SlackWebApiFake implements AutoCloseable {
   }
 
   private void send(HttpExchange exchange, Answer answer) throws IOException {
+    if (answer.status() == Answer.NO_ANSWER) {
+      // Closing the exchange before any header goes out drops the connection: the client reads
+      // the end of the stream where the answer should be.
+      return;
+    }
     byte[] bytes = json.writeValueAsBytes(answer.body());
     exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
     if (answer.retryAfter() != null) {

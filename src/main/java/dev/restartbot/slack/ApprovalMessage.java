@@ -4,17 +4,16 @@ import static com.slack.api.model.block.Blocks.actions;
 import static com.slack.api.model.block.Blocks.context;
 import static com.slack.api.model.block.Blocks.section;
 import static com.slack.api.model.block.composition.BlockCompositions.confirmationDialog;
-import static com.slack.api.model.block.composition.BlockCompositions.markdownText;
 import static com.slack.api.model.block.composition.BlockCompositions.plainText;
 import static com.slack.api.model.block.element.BlockElements.button;
-import static dev.restartbot.slack.Messages.escape;
 import static dev.restartbot.slack.Messages.limit;
 import static dev.restartbot.slack.Messages.slackDate;
 import static dev.restartbot.slack.Messages.stateLine;
-import static dev.restartbot.slack.Messages.targetList;
 
 import com.slack.api.model.block.ContextBlockElement;
 import com.slack.api.model.block.LayoutBlock;
+import com.slack.api.model.block.composition.MarkdownTextObject;
+import com.slack.api.model.block.composition.PlainTextObject;
 import dev.restartbot.policy.Target;
 import dev.restartbot.restart.RestartRequest;
 import dev.restartbot.restart.WorkloadSnapshot;
@@ -24,8 +23,9 @@ import java.util.stream.Collectors;
 
 /**
  * The approval message in Block Kit: who asks to restart what, the targets as they are now, the
- * reason, and the buttons while it waits; the state line once decided. Within Slack's limits (50
- * blocks, 3,000 characters a text) at any {@code restart.max-targets}.
+ * reason, and the buttons while it waits; the state line once decided. It names every target in
+ * full, within Slack's limits (50 blocks, 3,000 characters a text, 300 in the confirm dialog), at
+ * any {@code restart.max-targets} up to {@link #MAX_TARGETS}.
  */
 final class ApprovalMessage {
 
@@ -33,10 +33,24 @@ final class ApprovalMessage {
   private static final int CONFIRM_TEXT_LIMIT = 300;
 
   /**
-   * Targets shown one block each on the approval message; the rest share one block, so that the
-   * message stays within Slack's 50 blocks at any {@code restart.max-targets}.
+   * Targets shown one block each on the approval message; the rest are listed by name, as many to a
+   * block as fit in 3,000 characters, so that the message stays within Slack's 50 blocks.
    */
   static final int DETAILED_TARGETS = 20;
+
+  /**
+   * The most targets a request may hold: {@code restart.max-targets} is refused above it at start.
+   *
+   * <p>An approver approves only what the message shows, so every target must be named in full. The
+   * longest name Kubernetes allows takes 338 characters in a list ({@code `statefulset/` + 253 + ``
+   * in `` + 63 + `, `}), so 8 fit in a block of 3,000: at 100 targets, 20 detailed blocks, 10
+   * blocks of names and 4 others make 34 of Slack's 50, with room for the lines of later features.
+   * The thread's summary, one message of at most 40,000 characters that names every target with its
+   * outcome, takes about 36,500 at 100 such targets and would not fit at 110. And 100 is Slack's
+   * limit of options in a select, which a modal that picks targets is held to. {@code
+   * ApprovalLimitsTest} renders all of it at this bound with the longest names.
+   */
+  static final int MAX_TARGETS = 100;
 
   private static final int IMAGES_SHOWN = 5;
 
@@ -114,19 +128,28 @@ final class ApprovalMessage {
                     snap.ready(),
                     snap.desired(),
                     images(snap.images()),
-                    snap.lastRestartedAt().map(at -> "`" + escape(at) + "`").orElse("never"));
+                    snap.lastRestartedAt().map(Messages::verbatim).orElse("never"));
       }
       String text = limit(line);
       blocks.add(section(s -> s.text(markdownText(text))));
     }
     if (n > shown) {
-      // Slack takes at most 50 blocks a message: the rest are named in one block of their own.
-      String rest =
-          limit(
-              "…and %d more: %s"
-                  .formatted(n - shown, targetList(request.targets().subList(shown, n))));
-      blocks.add(section(s -> s.text(markdownText(rest))));
+      // Slack takes at most 50 blocks a message: the rest are named, without details, in as few
+      // blocks as the 3,000 characters of a text allow.
+      StringBuilder rest = new StringBuilder("…and %d more:".formatted(n - shown));
+      for (int i = shown; i < n; i++) {
+        String name = Messages.target(request.targets().get(i)) + (i < n - 1 ? "," : "");
+        if (rest.length() + 1 + name.length() > Messages.TEXT_LIMIT) {
+          String full = rest.toString();
+          blocks.add(section(s -> s.text(markdownText(full))));
+          rest.setLength(0);
+        }
+        rest.append(rest.length() == 0 ? "" : " ").append(name);
+      }
+      String last = limit(rest.toString());
+      blocks.add(section(s -> s.text(markdownText(last))));
     }
+    // The reason as typed: a plain_text object, which Slack shows without any formatting.
     request
         .reason()
         .ifPresent(
@@ -134,7 +157,8 @@ final class ApprovalMessage {
                 blocks.add(
                     context(
                         List.<ContextBlockElement>of(
-                            markdownText(limit("*Reason:* " + escape(reason)))))));
+                            markdownText("*Reason:*"),
+                            PlainTextObject.builder().text(limit(reason)).emoji(false).build()))));
     return blocks;
   }
 
@@ -146,7 +170,7 @@ final class ApprovalMessage {
     String shown =
         images.stream()
             .limit(IMAGES_SHOWN)
-            .map(im -> "`" + escape(im) + "`")
+            .map(Messages::verbatim)
             .collect(Collectors.joining(", "));
     return " · "
         + shown
@@ -162,10 +186,25 @@ final class ApprovalMessage {
           (i == 0 ? "" : ", ") + targets.get(i).ref() + " in " + targets.get(i).namespace();
       String rest = " and " + (targets.size() - i) + " more.";
       if (text.length() + next.length() + rest.length() + 1 > CONFIRM_TEXT_LIMIT) {
-        return text + rest;
+        // Not even the first name fits (a name may have 253 characters): count them instead.
+        return i > 0
+            ? text + rest
+            : targets.size() == 1
+                ? "This restarts the workload this message names."
+                : "This restarts the %d workloads this message lists, one after another."
+                    .formatted(targets.size());
       }
       text.append(next);
     }
     return text.append('.').toString();
+  }
+
+  /**
+   * A mrkdwn text that Slack takes as written: no links made of bare URLs or channel names (a
+   * workload may be called {@code example.com}); the mentions and dates the bot writes itself in
+   * Slack's {@code <…>} syntax still work.
+   */
+  static MarkdownTextObject markdownText(String text) {
+    return MarkdownTextObject.builder().text(text).verbatim(true).build();
   }
 }

@@ -95,7 +95,7 @@ public class AuditChannel implements RequestEvent.Visitor<Optional<String>> {
         r.requesterId(),
         r.targets(),
         (r.decidedByPolicy() ? "No approval needed by the policy." : "Waiting for approval.")
-            + r.reason().map(reason -> " Reason: " + Messages.escape(reason)).orElse(""));
+            + r.reason().map(reason -> " Reason: " + Messages.verbatim(reason)).orElse(""));
   }
 
   @Override

@@ -18,6 +18,15 @@ final class Messages {
   /** Slack's limit for the text of a section or context element. */
   static final int TEXT_LIMIT = 3000;
 
+  /**
+   * Slack's limit for a message's own {@code text} (it answers {@code msg_too_long} past it), and
+   * for the answer to a slash command.
+   */
+  static final int MESSAGE_TEXT_LIMIT = 40_000;
+
+  /** Targets named on one line of {@code /restart history}. */
+  static final int HISTORY_TARGETS = 3;
+
   private Messages() {}
 
   static String pendingText(RestartRequest request) {
@@ -35,6 +44,11 @@ final class Messages {
 
   /** Why a new request was given up: its approval message could not be posted. */
   static String notPosted(SlackDeliveryException failure) {
+    if (failure.deliveryUnknown()) {
+      return ":warning: Slack did not confirm the approval message (its answer was lost), so the"
+          + " request was dropped; if the message shows anyway, its buttons do nothing. Please try"
+          + " again.";
+    }
     return failure.notInChannel()
         ? ":warning: I can't post in this channel. Invite me with `/invite @restart-bot` and ask again."
         : ":warning: Slack refused the approval message (%s); the request was dropped. Please try again."
@@ -53,6 +67,20 @@ final class Messages {
   static String busy() {
     return ":hourglass: I have too much in hand right now, so I did nothing with this; please try"
         + " again in a minute.";
+  }
+
+  /**
+   * Tells the requester and the approver about a thread post Slack did not take, or may not have:
+   * nobody should wait for a message that is not coming, nor take one that may show for a repeat.
+   */
+  static String notInThread(RestartRequest request, SlackDeliveryException failure, String text) {
+    String what =
+        failure.deliveryUnknown()
+            ? "Slack did not confirm that this reached the thread of request `%1$s` (its answer was"
+                + " lost), and I do not post twice, so it may be missing there"
+            : "I could not post this in the thread of request `%1$s` (Slack answered %2$s)";
+    return (":warning: " + what + "; the bot's audit log has it:\n%3$s")
+        .formatted(request.id(), failure.error(), text);
   }
 
   static String stateLine(RestartRequest request) {
@@ -270,31 +298,51 @@ final class Messages {
         .collect(Collectors.joining(", "));
   }
 
+  /**
+   * The answer to {@code /restart history n}: one line a request, newest first, within Slack's
+   * 40,000 characters of message text at any n and any names. A line names at most {@value
+   * #HISTORY_TARGETS} targets ("and N more"); requests past the limit are counted, not shown.
+   */
   static String history(List<RestartRequest> requests, Function<RestartRequest, String> link) {
     if (requests.isEmpty()) {
       return "No restart requests here yet.";
     }
     StringBuilder out = new StringBuilder("*Recent restart requests*\n");
-    for (RestartRequest r : requests) {
-      out.append("• ")
-          .append(slackDate(r.createdAt().getEpochSecond()))
-          .append(" <@")
-          .append(r.requesterId())
-          .append("> ")
-          .append(targetList(r.targets()))
-          .append(": ")
-          .append(r.state().label());
-      r.decidedBy().ifPresent(d -> out.append(" (").append(who(d)).append(")"));
-      if (!r.results().isEmpty()) {
-        out.append(", ").append(summaryCounts(r.results()));
+    for (int i = 0; i < requests.size(); i++) {
+      String line = historyLine(requests.get(i), link);
+      int left = requests.size() - i;
+      // Room for this line, and for the count of the ones after it should the next not fit.
+      if (out.length() + line.length() + moreRequests(left).length() > MESSAGE_TEXT_LIMIT) {
+        return out.append(moreRequests(left)).toString();
       }
-      String url = link.apply(r);
-      if (url != null) {
-        out.append(" <").append(url).append("|thread>");
-      }
-      out.append('\n');
+      out.append(line);
     }
     return out.toString();
+  }
+
+  private static String historyLine(RestartRequest r, Function<RestartRequest, String> link) {
+    StringBuilder out =
+        new StringBuilder("• ")
+            .append(slackDate(r.createdAt().getEpochSecond()))
+            .append(" <@")
+            .append(r.requesterId())
+            .append("> ")
+            .append(targetList(r.targets(), HISTORY_TARGETS))
+            .append(": ")
+            .append(r.state().label());
+    r.decidedBy().ifPresent(d -> out.append(" (").append(who(d)).append(")"));
+    if (!r.results().isEmpty()) {
+      out.append(", ").append(summaryCounts(r.results()));
+    }
+    String url = link.apply(r);
+    if (url != null) {
+      out.append(" <").append(url).append("|thread>");
+    }
+    return out.append('\n').toString();
+  }
+
+  private static String moreRequests(int n) {
+    return "… and %d more %s\n".formatted(n, n == 1 ? "request" : "requests");
   }
 
   /** Slack refuses a text object over 3,000 characters: cut it, and say so. */
@@ -308,6 +356,14 @@ final class Messages {
 
   static String targetList(List<Target> targets) {
     return targets.stream().map(Messages::target).collect(Collectors.joining(", "));
+  }
+
+  /** The first {@code shown} targets, and how many more there are. */
+  static String targetList(List<Target> targets, int shown) {
+    if (targets.size() <= shown) {
+      return targetList(targets);
+    }
+    return targetList(targets.subList(0, shown)) + " and %d more".formatted(targets.size() - shown);
   }
 
   static String target(Target t) {
@@ -341,6 +397,31 @@ final class Messages {
   /** Slack mrkdwn needs only these three escaped; user text and API messages pass through it. */
   static String escape(String text) {
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+  }
+
+  /** What stands in for a backtick inside {@link #verbatim}: MODIFIER LETTER GRAVE ACCENT. */
+  static final char BACKTICK_STAND_IN = '\u02CB';
+
+  /**
+   * Text that a person or a workload chose (a reason, an image name, an annotation), for a mrkdwn
+   * text where Block Kit offers no {@code plain_text}: shown as it was typed, never as formatting.
+   * It goes into a code span that it cannot close (each backtick becomes {@link
+   * #BACKTICK_STAND_IN}, which looks alike), inside which Slack applies no {@code *bold*}, {@code
+   * _italics_}, {@code ~strike~}, emoji, links, or {@code #channel} and {@code @here} parsing; and
+   * {@code &}, {@code <} and {@code >} are escaped as Slack documents, so that {@code <!channel>}
+   * or {@code <https://…|…>} cannot form either. Line breaks and other control characters become
+   * spaces: a code span ends at a line break.
+   */
+  static String verbatim(String text) {
+    StringBuilder out = new StringBuilder(text.length() + 2);
+    text.strip()
+        .codePoints()
+        .forEach(
+            cp ->
+                out.appendCodePoint(
+                    cp == '`' ? BACKTICK_STAND_IN : Character.isISOControl(cp) ? ' ' : cp));
+    String inside = out.toString().strip();
+    return inside.isEmpty() ? "(empty)" : "`" + escape(inside) + "`";
   }
 
   /** Ends {@code text} with one full stop: API messages often carry their own. */

@@ -137,15 +137,20 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
   @Override
   public Void targetStarted(RequestEvent.TargetStarted e) {
     Optional<TargetResult> result = knownResult(e.requestId(), e.index());
+    String text = result.map(Messages::result).orElse(Messages.started(e.target()));
     try {
-      String ts =
-          post(e.request(), result.map(Messages::result).orElse(Messages.started(e.target())));
+      String ts = post(e.request(), text);
       replies.computeIfAbsent(e.requestId(), id -> new HashMap<>()).put(e.index(), ts);
       if (result.isPresent()) {
         postedFinal.computeIfAbsent(e.requestId(), id -> new HashSet<>()).add(e.index());
       }
     } catch (SlackDeliveryException x) {
       LOG.warnf("could not post to the thread of request %s: %s", e.requestId(), x.error());
+      if (result.isPresent() && x.deliveryUnknown()) {
+        // The result may be in the thread already: never post it again; tell the people instead.
+        postedFinal.computeIfAbsent(e.requestId(), id -> new HashSet<>()).add(e.index());
+        tell(e.request(), x, text);
+      }
     }
     return null;
   }
@@ -261,16 +266,20 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
       post(request, text);
     } catch (SlackDeliveryException e) {
       LOG.warnf("could not post to the thread of request %s: %s", request.id(), e.error());
-      String note =
-          (":warning: I could not post this in the thread of request `%s` (Slack answered %s);"
-                  + " the bot's audit log has it:\n%s")
-              .formatted(request.id(), e.error(), text);
-      for (String user : people(request)) {
-        try {
-          slack.ephemeral(request.channelId(), user, note);
-        } catch (SlackDeliveryException again) {
-          LOG.warnf("could not tell %s about it either: %s", user, again.error());
-        }
+      tell(request, e, text);
+    }
+  }
+
+  /**
+   * Tells the requester and the approver (ephemeral) what did not, or may not, reach the thread.
+   */
+  private void tell(RestartRequest request, SlackDeliveryException failure, String text) {
+    String note = Messages.notInThread(request, failure, text);
+    for (String user : people(request)) {
+      try {
+        slack.ephemeral(request.channelId(), user, note);
+      } catch (SlackDeliveryException again) {
+        LOG.warnf("could not tell %s about it either: %s", user, again.error());
       }
     }
   }

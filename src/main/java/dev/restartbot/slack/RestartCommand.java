@@ -105,6 +105,8 @@ public class RestartCommand implements SlashCommandHandler {
 
   private String submit(
       SlashCommandPayload payload, Command.Restart restart, SlashCommandContext ctx) {
+    // A new request is checked against the cached directory; its approval reads Slack afresh.
+    SlackDirectory.RequestTime directory = this.directory.requestTime();
     SlackDirectory.Person person;
     try {
       person = directory.person(payload.getUserId());

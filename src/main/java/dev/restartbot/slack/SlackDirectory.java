@@ -4,17 +4,25 @@ import com.slack.api.methods.response.auth.AuthTestResponse;
 import com.slack.api.model.User;
 import dev.restartbot.policy.Actor;
 import dev.restartbot.policy.GroupMembership;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
-import java.time.Clock;
-import java.time.Instant;
-import java.util.Map;
+import java.time.Duration;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
+import java.util.function.LongSupplier;
 
 /**
- * Who a Slack user is (guest? another organisation?) and which user groups they belong to, cached
- * for {@code slack.directory-ttl} so that a burst of commands does not become a burst of API calls.
+ * Who a Slack user is (guest? another organisation?) and which user groups they belong to.
+ *
+ * <p>Two ways to ask, for two kinds of check. The directory itself reads Slack <em>now</em>: a
+ * decision (Approve, Deny, and any click that acts on a request) must not rest on a membership that
+ * was removed minutes ago, so the plain {@link #person} and {@link #isMember} are what clicks get
+ * by default. {@link #requestTime()} answers from a cache kept for {@code slack.directory-ttl}, so
+ * that a burst of commands does not become a burst of API calls; concurrent lookups of one user or
+ * group there share one Slack call. A fresh read also refreshes that cache.
+ *
+ * <p>The cache is not invalidated by Slack events: the app manifests subscribe to none (no {@code
+ * subteam_members_changed}, no {@code user_change}), and a request-time check only opens a request
+ * that a decision, read fresh, still has to pass.
  */
 @Singleton
 public class SlackDirectory implements GroupMembership {
@@ -22,29 +30,59 @@ public class SlackDirectory implements GroupMembership {
   /** A user as the bot needs them: the policy's view and a name for the audit trail. */
   public record Person(Actor actor, String name) {}
 
-  private record Cached<T>(T value, Instant until) {}
-
   private final SlackClient slack;
-  private final Clock clock;
-  private final java.time.Duration ttl;
-  private final Map<String, Cached<Person>> people = new ConcurrentHashMap<>();
-  private final Map<String, Cached<Set<String>>> groups = new ConcurrentHashMap<>();
+  private final SingleFlightCache<String, Person> people;
+  private final SingleFlightCache<String, Set<String>> groups;
+  private final RequestTime requestTime = new RequestTime();
   private volatile AuthTestResponse self;
 
-  SlackDirectory(SlackClient slack, Clock clock, SlackSettings settings) {
+  @Inject
+  SlackDirectory(SlackClient slack, SlackSettings settings) {
+    this(slack, settings.directoryTtl(), System::nanoTime);
+  }
+
+  /**
+   * @param ticker a monotonic clock in nanoseconds (a wall clock that jumps must not keep a removed
+   *     member cached)
+   */
+  SlackDirectory(SlackClient slack, Duration ttl, LongSupplier ticker) {
     this.slack = slack;
-    this.clock = clock;
-    this.ttl = settings.directoryTtl();
+    this.people = new SingleFlightCache<>(ttl, ticker);
+    this.groups = new SingleFlightCache<>(ttl, ticker);
   }
 
-  /** Looks a user up; a failure to reach Slack surfaces as {@link SlackDeliveryException}. */
+  /**
+   * Looks a user up in Slack now, for a decision; a failure to reach Slack surfaces as {@link
+   * SlackDeliveryException}.
+   */
   public Person person(String userId) {
-    return cached(people, userId, () -> lookUp(userId));
+    return people.refresh(userId, lookUp(userId));
   }
 
+  /** Whether {@code userId} is in the group now, read from Slack: for decisions. */
   @Override
   public boolean isMember(String groupId, String userId) {
-    return cached(groups, groupId, () -> members(groupId)).contains(userId);
+    return groups.refresh(groupId, members(groupId)).contains(userId);
+  }
+
+  /** The cached view, for the checks a new request gets; never for a decision on one. */
+  public RequestTime requestTime() {
+    return requestTime;
+  }
+
+  /** The directory as request-time checks see it: cached, one Slack call per key at a time. */
+  public final class RequestTime implements GroupMembership {
+
+    private RequestTime() {}
+
+    public Person person(String userId) {
+      return people.get(userId, () -> lookUp(userId));
+    }
+
+    @Override
+    public boolean isMember(String groupId, String userId) {
+      return groups.get(groupId, () -> members(groupId)).contains(userId);
+    }
   }
 
   private Person lookUp(String userId) {
@@ -81,17 +119,6 @@ public class SlackDirectory implements GroupMembership {
       self = known;
     }
     return known;
-  }
-
-  private <T> T cached(Map<String, Cached<T>> cache, String key, Supplier<T> load) {
-    Instant now = clock.instant();
-    Cached<T> hit = cache.get(key);
-    if (hit != null && now.isBefore(hit.until())) {
-      return hit.value();
-    }
-    T value = load.get();
-    cache.put(key, new Cached<>(value, now.plus(ttl)));
-    return value;
   }
 
   private static String displayName(User user) {

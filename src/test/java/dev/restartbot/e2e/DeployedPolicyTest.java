@@ -50,7 +50,8 @@ class DeployedPolicyTest {
           "restart.store", "memory",
           // The mock API server runs no controller: the accepted patch is the end here.
           "restart.rollout.wait", "false",
-          "slack.directory-ttl", "0s");
+          // As deployed: user groups are cached for request-time checks (slack.directory-ttl).
+          "slack.directory-ttl", "5m");
     }
   }
 
@@ -88,6 +89,31 @@ class DeployedPolicyTest {
     await()
         .atMost(SlackFlowHarness.WAIT)
         .until(() -> flow.restartedAt("payments", "payments-api") != null);
+  }
+
+  @Test
+  void anApproverRemovedFromTheApproverGroupIsRefusedAtOnceWhateverTheCacheHolds() {
+    flow.seedDeployment("payments", "payments-fresh-a");
+    flow.seedDeployment("payments", "payments-fresh-b");
+    RestartRequest first =
+        flow.requested(PLATFORM_ENGINEER, "payments-fresh-a", "payments-fresh-a");
+    RestartRequest second =
+        flow.requested(PLATFORM_ENGINEER, "payments-fresh-b", "payments-fresh-b");
+    flow.click(PLATFORM_LEAD, first, "restart_approve");
+    flow.awaitState(first.id(), RequestState.DONE);
+
+    // Removed from the approver group a moment later, well within slack.directory-ttl.
+    flow.slack.setGroupMembers("S0PLATFORMLEADS");
+    flow.click(PLATFORM_LEAD, second, "restart_approve");
+
+    flow.slack.awaitCall(
+        "chat.postEphemeral",
+        c ->
+            PLATFORM_LEAD.equals(c.params().get("user"))
+                && c.params().get("text").contains("not an approver"),
+        SlackFlowHarness.WAIT);
+    assertThat(store.find(second.id()).orElseThrow().state()).isEqualTo(RequestState.PENDING);
+    assertThat(flow.restartedAt("payments", "payments-fresh-b")).isNull();
   }
 
   @Test

@@ -80,7 +80,7 @@ class RestartFlowTest {
     assertThat(blocks)
         .contains("restart_approve", "restart_deny", request.id(), "payments-api")
         .contains("registry.example/payments-api:1.0")
-        .contains("memory leak &lt;b&gt;")
+        .contains("{\"type\":\"plain_text\",\"text\":\"memory leak <b>\",\"emoji\":false}")
         .contains("\"confirm\"");
     assertThat(flow.restartedAt("payments-api")).isNull();
 

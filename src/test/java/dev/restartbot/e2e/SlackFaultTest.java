@@ -27,9 +27,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Slack failing while a request runs: 429 with Retry-After and 5xx are retried, the audit log keeps
- * every step whatever Slack does, and when a result cannot be posted at all the requester and the
- * approver are told.
+ * Slack failing while a request runs: 429 with Retry-After and 5xx are retried (a post only when
+ * Slack surely did not take it), the audit log keeps every step whatever Slack does, nothing is
+ * posted twice, and when a result cannot be posted at all the requester and the approver are told.
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
@@ -89,12 +89,12 @@ class SlackFaultTest {
   }
 
   @Test
-  void slack5xxOnPostsAndUpdatesAreRetriedAndTheThreadIsComplete() throws Exception {
+  void slack5xxOnUpdatesAndUnavailableOnPostsAreRetriedAndTheThreadIsComplete() throws Exception {
     String[] names = {"payments-sl500-a", "payments-sl500-b"};
     RestartRequest request = requested(names);
     slack.failNext("chat.update", 2, 500, null, null);
-    slack.failNext("chat.postMessage", 1, 503, null, null);
-    slack.failNext("chat.postMessage", 1, 500, null, null);
+    // 503: Slack did not take the post, which is safe to send again (a 500 may follow a post).
+    slack.failNext("chat.postMessage", 2, 503, null, null);
 
     RestartRequest done = approve(request);
 
@@ -146,7 +146,7 @@ class SlackFaultTest {
   @Test
   void anApprovalMessageSlackWillNotTakeDropsTheRequestAndTellsTheRequester() throws Exception {
     flow.seedDeployment("payments-slnomsg");
-    slack.failNext("chat.postMessage", 5, 500, null, null);
+    slack.failNext("chat.postMessage", 5, 503, null, null);
 
     SlackFlowHarness.assertAckSaysSubmitted(flow.command(REQUESTER, OPS, "payments-slnomsg"));
 
@@ -166,6 +166,56 @@ class SlackFaultTest {
     assertThat(kube.allPatches()).isEmpty();
     // The target is free again: asking once more works.
     flow.requested(REQUESTER, "payments-slnomsg", "payments-slnomsg");
+  }
+
+  @Test
+  void anApprovalMessageWhoseAnswerIsLostIsPostedOnceAndTheRequestDropped() throws Exception {
+    flow.seedDeployment("payments-sllost");
+    slack.landThenLoseReply("chat.postMessage", 1);
+
+    SlackFlowHarness.assertAckSaysSubmitted(flow.command(REQUESTER, OPS, "payments-sllost"));
+
+    FakeSlackApi.Call told =
+        slack.awaitCall(
+            "response_url",
+            c ->
+                c.params()
+                    .getOrDefault("text", "")
+                    .contains("Slack did not confirm the approval message"),
+            WAIT);
+    assertThat(told.params().get("text")).contains("its buttons do nothing");
+    assertThat(slack.messages(OPS)).as("approval messages sent").hasSize(1);
+    assertThat(slack.landed(OPS)).hasSize(1);
+    RestartRequest dropped = flow.requestsFor("payments-sllost").get(0);
+    assertThat(dropped.state()).isEqualTo(RequestState.ABANDONED);
+    assertThat(kube.allPatches()).isEmpty();
+  }
+
+  @Test
+  void aThreadReplyWhoseAnswerIsLostIsNotPostedAgain() throws Exception {
+    String[] names = {"payments-sllostr-a", "payments-sllostr-b"};
+    RestartRequest request = requested(names);
+    // The first thread reply lands, but Slack's answer never arrives.
+    slack.landThenLoseReply("chat.postMessage", 1);
+
+    RestartRequest done = approve(request);
+
+    sequence.assertOutcomes(done, "restarted", "restarted");
+    List<FakeSlackApi.Call> replies = slack.threadReplies(done.messageTs().orElseThrow());
+    assertThat(replies).as("every reply sent landed").allMatch(c -> slack.tsOf(c) != null);
+    assertThat(replies.stream().map(c -> c.params().get("text")))
+        .as("no reply twice")
+        .doesNotHaveDuplicates();
+    assertThat(replies.get(replies.size() - 1).params().get("text")).contains("Done: 2 restarted");
+    // A result Slack did not confirm, the requester and the approver hear of, once each; a lost
+    // "restarting" reply is followed by the result in a reply of its own.
+    boolean lostAResult = replies.get(0).params().get("text").contains(" restarted (");
+    for (String user : List.of(REQUESTER, LEAD)) {
+      assertThat(slack.calls("chat.postEphemeral"))
+          .filteredOn(c -> user.equals(c.params().get("user")))
+          .filteredOn(c -> c.params().get("text").contains("Slack did not confirm"))
+          .hasSize(lostAResult ? 1 : 0);
+    }
   }
 
   private RestartRequest requested(String... names) {

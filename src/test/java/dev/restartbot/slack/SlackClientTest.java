@@ -27,7 +27,13 @@ class SlackClientTest {
     SlackConfig config = new SlackConfig();
     config.setMethodsEndpointUrlPrefix(fake.baseUrl());
     config.setStatsEnabled(false);
-    client = new SlackClient(Slack.getInstance(config).methods("xoxb-test"), waits::add, meters);
+    client = client(config);
+  }
+
+  /** A client as the app makes it: {@link SlackClient#methods} and a sleeper that only records. */
+  private SlackClient client(SlackConfig config) {
+    return new SlackClient(
+        SlackClient.methods(Slack.getInstance(config), "xoxb-test"), waits::add, meters);
   }
 
   @Test
@@ -63,12 +69,107 @@ class SlackClientTest {
 
   @Test
   void givesUpAfterFiveAttemptsWithSlacksError() {
-    fake.failNext("chat.postMessage", 10, 500, null, "{\"ok\":false,\"error\":\"fatal_error\"}");
+    fake.failNext("chat.update", 10, 500, null, "{\"ok\":false,\"error\":\"fatal_error\"}");
 
-    assertThatThrownBy(() -> client.post("C1", null, "hello", null))
+    assertThatThrownBy(() -> client.update("C1", "1.2", "hello", null))
         .isInstanceOf(SlackDeliveryException.class)
         .hasMessageContaining("HTTP 500");
-    assertThat(fake.count("chat.postMessage")).isEqualTo(5);
+    assertThat(fake.count("chat.update")).isEqualTo(5);
+  }
+
+  @Test
+  void aPostWhoseAnswerIsLostIsNotSentAgain() {
+    fake.landThenLoseReply("chat.postMessage", 1);
+
+    assertThatThrownBy(() -> client.post("C1", "1.1", "rolled out", null))
+        .isInstanceOfSatisfying(
+            SlackDeliveryException.class, e -> assertThat(e.deliveryUnknown()).isTrue());
+    assertThat(fake.landed("C1")).as("posts that landed").hasSize(1);
+    assertThat(fake.count("chat.postMessage")).as("posts sent").isEqualTo(1);
+    assertThat(waits).isEmpty();
+  }
+
+  @Test
+  void aPostThatLandedButGotAServerErrorIsNotSentAgain() {
+    fake.landThenFail("chat.postMessage", 1, 502);
+
+    assertThatThrownBy(() -> client.post("C1", null, "approval", null))
+        .isInstanceOfSatisfying(
+            SlackDeliveryException.class, e -> assertThat(e.deliveryUnknown()).isTrue());
+    assertThat(fake.landed("C1")).hasSize(1);
+    assertThat(fake.count("chat.postMessage")).isEqualTo(1);
+  }
+
+  @Test
+  void aPostAnsweredServiceUnavailableWasNotTakenAndIsRetried() {
+    fake.failNext("chat.postMessage", 2, 503, null, null);
+
+    String ts = client.post("C1", null, "approval", null);
+
+    assertThat(ts).isNotBlank();
+    assertThat(fake.landed("C1")).hasSize(1);
+    assertThat(fake.count("chat.postMessage")).isEqualTo(3);
+  }
+
+  @Test
+  void theHttpClientNeverResendsARequestByItself() {
+    SlackConfig config = new SlackConfig();
+    config.setStatsEnabled(false);
+
+    assertThat(SlackClient.http(config).retryOnConnectionFailure()).isFalse();
+  }
+
+  @Test
+  void anEphemeralWhoseAnswerIsLostIsNotSentAgain() {
+    fake.landThenLoseReply("chat.postEphemeral", 1);
+
+    assertThatThrownBy(() -> client.ephemeral("C1", "U1", "refused"))
+        .isInstanceOfSatisfying(
+            SlackDeliveryException.class, e -> assertThat(e.deliveryUnknown()).isTrue());
+    assertThat(fake.count("chat.postEphemeral")).isEqualTo(1);
+  }
+
+  @Test
+  void anUpdateWhoseAnswerIsLostIsSentAgainSinceItLandsTheSame() {
+    fake.landThenLoseReply("chat.update", 1);
+
+    client.update("C1", "1.2", "rolled out", null);
+
+    assertThat(fake.count("chat.update")).isEqualTo(2);
+    assertThat(waits).hasSize(1);
+  }
+
+  @Test
+  void aPostRefusedBeforeItReachedSlackIsRetried() {
+    SlackConfig nowhere = new SlackConfig();
+    // Nothing listens on the discard port: every attempt is refused at connect.
+    nowhere.setMethodsEndpointUrlPrefix("http://127.0.0.1:9/api/");
+    nowhere.setStatsEnabled(false);
+
+    assertThatThrownBy(() -> client(nowhere).post("C1", null, "hello", null))
+        .isInstanceOfSatisfying(
+            SlackDeliveryException.class,
+            e -> {
+              assertThat(e.deliveryUnknown()).isFalse();
+              assertThat(e.error()).contains("ConnectException", "after 5 attempts");
+            });
+    assertThat(waits).hasSize(4);
+  }
+
+  @Test
+  void onlyAFailureToConnectProvesThatNothingWasSent() {
+    assertThat(SlackClient.mayHaveBeenSent(new java.net.ConnectException("refused"))).isFalse();
+    assertThat(SlackClient.mayHaveBeenSent(new java.net.UnknownHostException("slack.com")))
+        .isFalse();
+    assertThat(
+            SlackClient.mayHaveBeenSent(new java.net.SocketTimeoutException("connect timed out")))
+        .isFalse();
+    assertThat(SlackClient.mayHaveBeenSent(new java.net.SocketTimeoutException("timeout")))
+        .isTrue();
+    assertThat(SlackClient.mayHaveBeenSent(new java.io.IOException("unexpected end of stream")))
+        .isTrue();
+    assertThat(SlackClient.mayHaveBeenSent(new java.net.SocketException("Connection reset")))
+        .isTrue();
   }
 
   @Test

@@ -50,6 +50,7 @@ public final class FakeSlackApi {
   private final Map<Call, String> answeredTs = Collections.synchronizedMap(new IdentityHashMap<>());
   private final Map<String, Deque<Script<Answer>>> failures = new ConcurrentHashMap<>();
   private final Map<String, Deque<Script<Duration>>> delays = new ConcurrentHashMap<>();
+  private final Map<String, Deque<Script<Answer>>> afterLanding = new ConcurrentHashMap<>();
   private final List<ErrorRule> errorRules = new CopyOnWriteArrayList<>();
   private final SlackWebApiFake slack;
 
@@ -120,6 +121,7 @@ public final class FakeSlackApi {
     answeredTs.clear();
     failures.clear();
     delays.clear();
+    afterLanding.clear();
     errorRules.clear();
     slack.forgetPeople();
     slack.checkBlockLimits(true);
@@ -143,6 +145,27 @@ public final class FakeSlackApi {
           new Answer(httpStatus, retryAfterSeconds, json.readTree(answer)));
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("a scripted answer must be JSON: " + answer, e);
+    }
+  }
+
+  /**
+   * The next {@code times} calls of {@code method} take effect (a post lands and is recorded with
+   * its ts), but their answer is lost: the connection closes before it, as when a reset or a
+   * timeout ends the wait for a reply that Slack did send.
+   */
+  public void landThenLoseReply(String method, int times) {
+    queue(afterLanding, method, times, Answer.lost());
+  }
+
+  /**
+   * The next {@code times} calls of {@code method} take effect, and then answer {@code httpStatus}
+   * all the same, as Slack may after a partial success ({@code fatal_error}).
+   */
+  public void landThenFail(String method, int times, int httpStatus) {
+    try {
+      queue(afterLanding, method, times, new Answer(httpStatus, null, json.readTree(FATAL)));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
     }
   }
 
@@ -219,6 +242,11 @@ public final class FakeSlackApi {
         }
       }
     }
+  }
+
+  /** The posts to {@code channel} that landed (took effect), whatever their caller was told. */
+  public List<Call> landed(String channel) {
+    return messages(channel).stream().filter(c -> tsOf(c) != null).toList();
   }
 
   /** Every {@code chat.postMessage} to {@code channel}, thread replies included. */
@@ -315,7 +343,8 @@ public final class FakeSlackApi {
         Thread.currentThread().interrupt();
       }
     }
-    return answer;
+    Answer instead = answer.ok() ? next(afterLanding, request.method()) : null;
+    return instead != null ? instead : answer;
   }
 
   private static String postedTs(String method, Answer answer) {

@@ -428,6 +428,78 @@ class FakeSlackApiTest {
   }
 
   @Test
+  void buttonsConfirmDialogsHeadersAndElementCountsAreHeldToSlacksLimits() throws Exception {
+    String confirm =
+        "{\"type\":\"actions\",\"elements\":[{\"type\":\"button\",\"action_id\":\"a\","
+            + "\"text\":{\"type\":\"plain_text\",\"text\":\"%s\"},\"value\":\"v\","
+            + "\"confirm\":{\"title\":{\"type\":\"plain_text\",\"text\":\"%s\"},"
+            + "\"text\":{\"type\":\"plain_text\",\"text\":\"%s\"},"
+            + "\"confirm\":{\"type\":\"plain_text\",\"text\":\"%s\"},"
+            + "\"deny\":{\"type\":\"plain_text\",\"text\":\"%s\"}}}]}";
+    String atLimits =
+        confirm.formatted("b".repeat(75), "t".repeat(100), "x".repeat(300), "y".repeat(30), "n");
+    String overLimits =
+        confirm.formatted("b".repeat(76), "t".repeat(101), "x".repeat(301), "y".repeat(31), "n");
+    String header = "{\"type\":\"header\",\"text\":{\"type\":\"plain_text\",\"text\":\"%s\"}}";
+    String elevenFields =
+        "{\"type\":\"section\",\"fields\":["
+            + String.join(",", Collections.nCopies(11, "{\"type\":\"mrkdwn\",\"text\":\"f\"}"))
+            + "]}";
+    String elevenElements =
+        "{\"type\":\"context\",\"elements\":["
+            + String.join(",", Collections.nCopies(11, "{\"type\":\"plain_text\",\"text\":\"e\"}"))
+            + "]}";
+
+    assertThat(
+            post("chat.postMessage", atLimits + "," + header.formatted("h".repeat(150)))
+                .get("ok")
+                .asBoolean())
+        .isTrue();
+    JsonNode refused =
+        post(
+            "chat.postMessage",
+            String.join(
+                ",",
+                overLimits,
+                header.formatted("h".repeat(151)),
+                elevenFields,
+                elevenElements,
+                section(0)));
+
+    assertThat(refused.get("error").asText()).isEqualTo("invalid_blocks");
+    assertThat(refused.get("errors"))
+        .extracting(JsonNode::asText)
+        .containsExactly(
+            "must be less than 76 characters [json-pointer:/blocks/0/elements/0/text/text]",
+            "must be less than 101 characters"
+                + " [json-pointer:/blocks/0/elements/0/confirm/title/text]",
+            "must be less than 301 characters"
+                + " [json-pointer:/blocks/0/elements/0/confirm/text/text]",
+            "must be less than 31 characters"
+                + " [json-pointer:/blocks/0/elements/0/confirm/confirm/text]",
+            "must be less than 151 characters [json-pointer:/blocks/1/text/text]",
+            "must be less than 11 items [json-pointer:/blocks/2/fields]",
+            "must be less than 11 items [json-pointer:/blocks/3/elements]",
+            "must be more than 0 characters [json-pointer:/blocks/4/text/text]");
+  }
+
+  @Test
+  void aMessageTextOverFortyThousandCharactersIsRefusedAsTooLong() throws Exception {
+    for (String method : List.of("chat.postMessage", "chat.update", "chat.postEphemeral")) {
+      String body = "{\"channel\":\"C1\",\"user\":\"U1\",\"ts\":\"1.2\",\"text\":\"%s\"}";
+      JsonNode atLimit =
+          json.readTree(
+              jsonPost(fake.baseUrl() + method, body.formatted("x".repeat(40_000))).body());
+      JsonNode over =
+          json.readTree(
+              jsonPost(fake.baseUrl() + method, body.formatted("x".repeat(40_001))).body());
+
+      assertThat(atLimit.get("ok").asBoolean()).as(method).isTrue();
+      assertThat(over.get("error").asText()).as(method).isEqualTo("msg_too_long");
+    }
+  }
+
+  @Test
   void formPostedBlocksAreHeldToTheSameLimits() throws Exception {
     String tooMany = "[" + blocks(51, "{\"type\":\"divider\"}") + "]";
     JsonNode refused =

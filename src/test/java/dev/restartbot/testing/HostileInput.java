@@ -195,6 +195,62 @@ public final class HostileInput {
     };
   }
 
+  /**
+   * What Slack's mrkdwn would read as formatting, a link or a mention, if a text showed it raw:
+   * bare URLs, {@code #channel}, {@code @here}, {@code <!channel>}, {@code *_~} and backticks.
+   */
+  private static final String[] MRKDWN = {
+    "https://evil.example/login",
+    "www.example.com",
+    "#general",
+    "@here",
+    "@channel",
+    "<!channel>",
+    "<!here|here>",
+    "<@U0LEAD>",
+    "<#C0OPS|ops>",
+    "<https://evil.example|click me>",
+    "<!subteam^S0LEADS>",
+    "<!date^0^{date}|x>",
+    "*approved*",
+    "_urgent_",
+    "~denied~",
+    "`",
+    "``",
+    "```",
+    "`code`",
+    "```block```",
+    "> quoted",
+    ":rotating_light:",
+    "&amp;",
+    "&lt;!here&gt;",
+    "&",
+    "<",
+    ">",
+    "|",
+    "\\`"
+  };
+
+  /**
+   * A text a person or a workload may choose (a reason, an image name) that mrkdwn would restyle:
+   * one to five pieces of {@link #MRKDWN}, ordinary words and any characters, joined by nothing or
+   * by spaces.
+   */
+  public static String mrkdwn(Random random) {
+    StringBuilder text = new StringBuilder();
+    int pieces = integer(random, 1, 5);
+    for (int i = 0; i < pieces; i++) {
+      text.append(
+          switch (random.nextInt(4)) {
+            case 0, 1 -> pick(random, MRKDWN);
+            case 2 -> stringOf(random, ALNUM, 1, 8);
+            default -> anyString(random, 1, 6);
+          });
+      text.append(pick(random, "", " ", " ", "*", "_", "~"));
+    }
+    return text.toString();
+  }
+
   /** Words no valid command contains. */
   public static String oddWord(Random random) {
     return switch (random.nextInt(5)) {
