@@ -100,6 +100,7 @@ class RequestRecoveryTest {
     private Predicate<RestartRequest> failWhen = r -> false;
     private boolean landsFirst;
     private int failures;
+    volatile java.util.function.Consumer<RestartRequest> beforeWrite = r -> {};
 
     FlakyStore(RequestStore real) {
       this.real = real;
@@ -125,6 +126,7 @@ class RequestRecoveryTest {
     public Optional<RestartRequest> update(
         String id, Predicate<RestartRequest> precondition, UnaryOperator<RestartRequest> change) {
       Optional<RestartRequest> current = real.find(id);
+      current.filter(precondition).map(change).ifPresent(beforeWrite);
       boolean fail;
       synchronized (this) {
         fail =
@@ -211,6 +213,31 @@ class RequestRecoveryTest {
 
     assertThat(state("died1")).isEqualTo(RequestState.DONE);
     verify(workloads, times(1)).restart(eq(A), anyString(), any());
+  }
+
+  @Test
+  void aRequestIsNeverRunningWithoutAClaimOnItsRun() {
+    restartsSucceed();
+    RequestLifecycle lifecycle = lifecycle();
+    pending("claimed1", A);
+    List<Boolean> claimedWhenWritten = new ArrayList<>();
+    store.beforeWrite =
+        next -> {
+          if (next.state() == RequestState.RUNNING && claimedWhenWritten.isEmpty()) {
+            Optional<RunOwnership.Claim> free = ownership.claim(next.id());
+            claimedWhenWritten.add(free.isEmpty());
+            free.ifPresent(RunOwnership.Claim::close);
+          }
+        };
+
+    lifecycle.approve(
+        "claimed1", "C1", "1.1", Actor.member("U0LEAD"), "lead", GroupMembership.NONE);
+    runQueued();
+
+    assertThat(claimedWhenWritten)
+        .as("someone held the claim when RUNNING was written")
+        .containsExactly(true);
+    assertThat(state("claimed1")).isEqualTo(RequestState.DONE);
   }
 
   @Test
