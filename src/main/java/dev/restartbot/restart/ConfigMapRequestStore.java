@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.ConfigMapList;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import java.net.HttpURLConnection;
@@ -16,7 +17,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -224,27 +227,75 @@ public final class ConfigMapRequestStore implements RequestStore {
 
   @Override
   public List<RestartRequest> list(Predicate<RestartRequest> filter) {
+    return listSelected(requestMaps(), r -> true, filter);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The API server selects on the {@code restart-bot/state} label, which every write sets from
+   * the request it stores: one equality selector per state ({@code restart-bot/state=pending}, …),
+   * not one set-based {@code in (…)}. Both select the same maps on a real API server, but the
+   * fabric8 mock server that the tests run against ignores set-based requirements (it reads {@code
+   * in (a,b)} as existence checks and answers nothing), so a set-based selector would go untested.
+   *
+   * <p>The states are listed in the state machine's order (the declaration order of {@link
+   * RequestState}, in which every move goes forward), so a request that moves between two of these
+   * lists is met again in a later one, never missed: a request active throughout a listing of the
+   * active states is in the answer. A request met twice is answered once, as last read.
+   */
+  @Override
+  public List<RestartRequest> list(Set<RequestState> states, Predicate<RestartRequest> filter) {
+    if (states.isEmpty()) {
+      return List.of();
+    }
+    Map<String, RestartRequest> byId = new LinkedHashMap<>();
+    for (RequestState state : EnumSet.copyOf(states)) {
+      for (RestartRequest found :
+          listSelected(
+              requestMaps().withLabel(STATE, state.label()), r -> r.state() == state, filter)) {
+        byId.remove(found.id());
+        byId.put(found.id(), found);
+      }
+    }
+    return newestFirst(new ArrayList<>(byId.values()));
+  }
+
+  private FilterWatchListDeletable<ConfigMap, ConfigMapList, Resource<ConfigMap>> requestMaps() {
+    return maps().withLabel(MANAGED_BY, MANAGER).withLabel(REQUEST_ID);
+  }
+
+  /**
+   * Reads the maps {@code selected} lists, a page at a time. {@code selectedAgain} repeats the
+   * selector on the decoded request, so that a server (or mock) that ignores part of a selector
+   * cannot change the answer.
+   */
+  private List<RestartRequest> listSelected(
+      FilterWatchListDeletable<ConfigMap, ConfigMapList, Resource<ConfigMap>> selected,
+      Predicate<RestartRequest> selectedAgain,
+      Predicate<RestartRequest> filter) {
     List<RestartRequest> found = new ArrayList<>();
     String continueToken = null;
     do {
       ConfigMapList page =
-          maps()
-              .withLabel(MANAGED_BY, MANAGER)
-              .withLabel(REQUEST_ID)
-              .list(
-                  new ListOptionsBuilder()
-                      .withLimit((long) PAGE_SIZE)
-                      .withContinue(continueToken)
-                      .build());
+          selected.list(
+              new ListOptionsBuilder()
+                  .withLimit((long) PAGE_SIZE)
+                  .withContinue(continueToken)
+                  .build());
       for (ConfigMap cm : page.getItems()) {
         // The selector already excludes lock maps; checked again so that a server (or mock)
         // that ignores an existence selector cannot feed locks to the decoder.
         if (labels(cm).containsKey(REQUEST_ID)) {
-          decode(cm).filter(filter).ifPresent(found::add);
+          decode(cm).filter(selectedAgain).filter(filter).ifPresent(found::add);
         }
       }
       continueToken = page.getMetadata() == null ? null : page.getMetadata().getContinue();
     } while (continueToken != null && !continueToken.isEmpty());
+    return newestFirst(found);
+  }
+
+  private static List<RestartRequest> newestFirst(List<RestartRequest> found) {
     found.sort(
         Comparator.comparing(
                 RestartRequest::createdAt, Comparator.nullsFirst(Comparator.naturalOrder()))

@@ -271,7 +271,8 @@ public class RequestLifecycle {
   public List<RestartRequest> expireDue() {
     Instant now = clock.instant();
     List<RestartRequest> expired = new ArrayList<>();
-    for (RestartRequest due : store.list(r -> r.isExpiredAt(now))) {
+    for (RestartRequest due :
+        store.list(java.util.Set.of(RequestState.PENDING), r -> r.isExpiredAt(now))) {
       expire(due.id(), now).ifPresent(expired::add);
     }
     return expired;
@@ -294,7 +295,7 @@ public class RequestLifecycle {
   public List<RestartRequest> startOrEndApproved() {
     Instant now = clock.instant();
     List<RestartRequest> abandoned = new ArrayList<>();
-    for (RestartRequest approved : store.list(r -> r.state() == RequestState.APPROVED)) {
+    for (RestartRequest approved : store.list(java.util.Set.of(RequestState.APPROVED), r -> true)) {
       if (ownership.observe(approved.id()) == RunOwnership.Holding.LIVE) {
         continue;
       }
@@ -326,7 +327,7 @@ public class RequestLifecycle {
    */
   public List<RestartRequest> interruptAbandoned() {
     List<RestartRequest> interrupted = new ArrayList<>();
-    for (RestartRequest running : store.list(r -> r.state() == RequestState.RUNNING)) {
+    for (RestartRequest running : store.list(java.util.Set.of(RequestState.RUNNING), r -> true)) {
       switch (ownership.observe(running.id())) {
         case LIVE -> {}
         case RELEASED -> sequences.start(running.id(), () -> resume(running.id()));
@@ -359,7 +360,7 @@ public class RequestLifecycle {
   /** Removes claims and target locks that crashed runs and creations left behind. */
   int removeLeftovers() {
     java.util.Set<String> active =
-        store.list(r -> r.state().isActive()).stream()
+        store.list(RequestState.ACTIVE, r -> true).stream()
             .map(RestartRequest::id)
             .collect(java.util.stream.Collectors.toSet());
     return ownership.removeLeftovers(active) + store.removeLeftoverLocks();
@@ -369,8 +370,7 @@ public class RequestLifecycle {
   public int purgeOlderThan(Duration retention) {
     Instant cutoff = clock.instant().minus(retention);
     int deleted = 0;
-    for (RestartRequest old :
-        store.list(r -> r.state().isFinal() && r.endedAt().isBefore(cutoff))) {
+    for (RestartRequest old : store.list(RequestState.FINAL, r -> r.endedAt().isBefore(cutoff))) {
       if (store.deleteFinished(old.id())) {
         deleted++;
       }

@@ -1,5 +1,7 @@
 package dev.restartbot.restart;
 
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
@@ -18,6 +20,15 @@ public enum RequestState {
   RUNNING,
   DONE,
   INTERRUPTED;
+
+  /** The states that hold their targets: what the sweeps look at. */
+  public static final Set<RequestState> ACTIVE =
+      Collections.unmodifiableSet(
+          EnumSet.copyOf(Arrays.stream(values()).filter(RequestState::isActive).toList()));
+
+  /** The states a request ends in: what retention looks at. */
+  public static final Set<RequestState> FINAL =
+      Collections.unmodifiableSet(EnumSet.complementOf(EnumSet.copyOf(ACTIVE)));
 
   /** Whether a request in this state still holds its targets (no second request may take them). */
   public boolean isActive() {

@@ -3,6 +3,7 @@ package dev.restartbot.restart;
 import dev.restartbot.policy.Target;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
@@ -38,8 +39,18 @@ public interface RequestStore {
   Optional<RestartRequest> update(
       String id, Predicate<RestartRequest> precondition, UnaryOperator<RestartRequest> change);
 
-  /** Requests matching {@code filter}, newest first. */
+  /** Requests matching {@code filter}, newest first. Reads every stored request. */
   List<RestartRequest> list(Predicate<RestartRequest> filter);
+
+  /**
+   * Requests in one of {@code states} that match {@code filter}, newest first. Both stores select
+   * by state before they read a request (an index in memory, the {@code restart-bot/state} label in
+   * the cluster), so a sweep of the few active requests does not read the many finished ones. This
+   * default, for wrappers, filters what {@link #list(Predicate)} answers.
+   */
+  default List<RestartRequest> list(Set<RequestState> states, Predicate<RestartRequest> filter) {
+    return list(r -> states.contains(r.state()) && filter.test(r));
+  }
 
   /**
    * Deletes a finished request (retention); answers whether it did. An active request is never

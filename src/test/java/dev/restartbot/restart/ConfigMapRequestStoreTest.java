@@ -23,12 +23,16 @@ import io.fabric8.kubernetes.client.http.Interceptor;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
@@ -766,6 +770,132 @@ class ConfigMapRequestStoreTest {
     assertThat(otherStore.list(r -> r.state().isActive()))
         .extracting(RestartRequest::id)
         .containsExactly("newest", "oldest");
+  }
+
+  /** The requests the mock server received since the last call, oldest first. */
+  private List<RecordedRequest> drainRequests() throws InterruptedException {
+    List<RecordedRequest> seen = new ArrayList<>();
+    RecordedRequest r;
+    while ((r = server.takeRequest(1, TimeUnit.MILLISECONDS)) != null) {
+      seen.add(r);
+    }
+    return seen;
+  }
+
+  private static boolean listsConfigMaps(RecordedRequest r) {
+    return "GET".equals(r.getMethod()) && r.getPath().matches(".*/configmaps(\\?.*)?$");
+  }
+
+  @Test
+  void theStateLabelFollowsEveryMoveAndListingByStateSelectsOnItOnTheServer() throws Exception {
+    created(minimal("runs", T0, deployment("a")));
+    created(minimal("waits", T0.plusSeconds(10), deployment("b")));
+    created(minimal("expires", T0.plusSeconds(20), deployment("c")));
+    for (RequestState next :
+        List.of(RequestState.APPROVED, RequestState.RUNNING, RequestState.DONE)) {
+      store.update("runs", r -> true, r -> r.withState(next));
+      assertThat(map("restart-request-runs").getMetadata().getLabels())
+          .containsEntry("restart-bot/state", next.label());
+    }
+    store.update("expires", r -> true, r -> r.withState(RequestState.EXPIRED));
+    assertThat(map("restart-request-expires").getMetadata().getLabels())
+        .containsEntry("restart-bot/state", "expired");
+    drainRequests();
+
+    assertThat(otherStore.list(RequestState.ACTIVE, r -> true))
+        .extracting(RestartRequest::id)
+        .containsExactly("waits");
+    List<String> selectors =
+        drainRequests().stream()
+            .filter(ConfigMapRequestStoreTest::listsConfigMaps)
+            .map(r -> URLDecoder.decode(r.getPath(), StandardCharsets.UTF_8))
+            .toList();
+    assertThat(selectors)
+        .as("one selector per active state, in the state machine's order")
+        .hasSize(3)
+        .satisfies(
+            l -> assertThat(l.get(0)).contains("restart-bot/state=pending"),
+            l -> assertThat(l.get(1)).contains("restart-bot/state=approved"),
+            l -> assertThat(l.get(2)).contains("restart-bot/state=running"));
+
+    assertThat(otherStore.list(RequestState.FINAL, r -> true))
+        .extracting(RestartRequest::id)
+        .containsExactly("expires", "runs");
+    assertThat(otherStore.list(Set.of(RequestState.DONE), r -> r.id().startsWith("r")))
+        .extracting(RestartRequest::id)
+        .containsExactly("runs");
+    assertThat(otherStore.list(Set.of(), r -> true)).isEmpty();
+  }
+
+  @Test
+  void aRequestThatMovesBetweenTheListingsOfTwoStatesIsListedOnceAsLastRead() {
+    created(minimal("moves", T0, deployment("a")));
+    created(minimal("stays", T0.plusSeconds(5), deployment("b")));
+    // Approves "moves" through the other client just after its pending state was listed and
+    // before the approved state is: it is met in both listings.
+    AtomicBoolean moved = new AtomicBoolean();
+    Interceptor interceptor =
+        new Interceptor() {
+          @Override
+          public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
+            String query = request.uri().getQuery();
+            if (query != null
+                && query.contains("restart-bot/state=approved")
+                && moved.compareAndSet(false, true)) {
+              otherStore.update(
+                  "moves",
+                  r -> r.state() == RequestState.PENDING,
+                  r -> r.withState(RequestState.APPROVED));
+            }
+          }
+        };
+    try (KubernetesClient watched =
+        new KubernetesClientBuilder()
+            .withConfig(client.getConfiguration())
+            .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("move", interceptor))
+            .build()) {
+      List<RestartRequest> active =
+          new ConfigMapRequestStore(watched, NS, new ObjectMapper())
+              .list(RequestState.ACTIVE, r -> true);
+
+      assertThat(moved).isTrue();
+      assertThat(active).extracting(RestartRequest::id).containsExactly("stays", "moves");
+      assertThat(active.get(1).state()).isEqualTo(RequestState.APPROVED);
+    }
+  }
+
+  @Test
+  void listingByStateTrustsTheStoredRequestOverALabelThatDisagrees() {
+    created(minimal("good", T0, deployment("a")));
+    RestartRequest ended =
+        RequestBuilder.from(minimal("mislabelled", T0.plusSeconds(5), deployment("b")))
+            .finished(RequestState.DONE, T0.plusSeconds(60))
+            .build();
+    Map<String, String> labels = new java.util.HashMap<>(requestLabels("mislabelled"));
+    labels.put("restart-bot/state", "pending");
+    putMap("restart-request-mislabelled", labels, new RequestJson(new ObjectMapper()).write(ended));
+
+    assertThat(store.list(RequestState.ACTIVE, r -> true))
+        .extracting(RestartRequest::id)
+        .containsExactly("good");
+  }
+
+  @Test
+  void aCreationReadsNoListOfRequestsHoweverManyAreStored() throws Exception {
+    for (int i = 0; i < 30; i++) {
+      created(minimal("old" + i, T0, deployment("old-" + i)));
+      store.update("old" + i, r -> true, r -> r.withState(RequestState.DENIED));
+    }
+    created(minimal("holder", T0, deployment("busy")));
+    drainRequests();
+
+    created(minimal("fresh", T0, deployment("free"), deployment("old-3")));
+    assertThat(store.create(minimal("refused", T0, deployment("busy"))))
+        .isInstanceOf(RequestStore.CreateResult.TargetBusy.class);
+
+    List<RecordedRequest> seen = drainRequests();
+    assertThat(seen).isNotEmpty().noneMatch(ConfigMapRequestStoreTest::listsConfigMaps);
+    assertThat(seen).as("calls per creation, whatever is stored").hasSizeLessThan(15);
   }
 
   private static Map<String, String> requestLabels(String id) {

@@ -28,7 +28,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -102,6 +104,9 @@ class RequestRecoveryTest {
     private int failures;
     volatile java.util.function.Consumer<RestartRequest> beforeWrite = r -> {};
 
+    /** The states each listing selected; empty for a listing of every request. */
+    final List<Optional<Set<RequestState>>> listings = new CopyOnWriteArrayList<>();
+
     FlakyStore(RequestStore real) {
       this.real = real;
     }
@@ -146,7 +151,14 @@ class RequestRecoveryTest {
 
     @Override
     public List<RestartRequest> list(Predicate<RestartRequest> filter) {
+      listings.add(Optional.empty());
       return real.list(filter);
+    }
+
+    @Override
+    public List<RestartRequest> list(Set<RequestState> states, Predicate<RestartRequest> filter) {
+      listings.add(Optional.of(Set.copyOf(states)));
+      return real.list(states, filter);
     }
 
     @Override
@@ -194,6 +206,46 @@ class RequestRecoveryTest {
     lifecycle.sweep(Duration.ofDays(30));
     time.advance(CLAIM);
     lifecycle.sweep(Duration.ofDays(30));
+  }
+
+  @Test
+  void theSweepListsOnlyActiveRequestsAndRetentionOnlyFinishedOnes() {
+    RequestLifecycle lifecycle = lifecycle();
+    store.create(
+        RequestBuilder.request()
+            .id("due")
+            .requester("U0REQ", "alice")
+            .channel("C1")
+            .targets(A)
+            .createdAt(clock.instant().minus(Duration.ofHours(2)))
+            .expiresAt(clock.instant().minus(Duration.ofHours(1)))
+            .message("1.1")
+            .build());
+    store.create(
+        RequestBuilder.request()
+            .id("old")
+            .requester("U0REQ", "alice")
+            .channel("C1")
+            .targets(B)
+            .createdAt(clock.instant().minus(Duration.ofDays(40)))
+            .finished(RequestState.DONE, clock.instant().minus(Duration.ofDays(31)))
+            .build());
+
+    lifecycle.sweep(Duration.ofDays(30));
+
+    assertThat(store.find("due")).map(RestartRequest::state).contains(RequestState.EXPIRED);
+    assertThat(store.find("old")).isEmpty();
+    assertThat(store.listings)
+        .as("no sweep reads every stored request")
+        .doesNotContain(Optional.empty())
+        .allSatisfy(
+            selected ->
+                assertThat(
+                        RequestState.ACTIVE.containsAll(selected.orElseThrow())
+                            || RequestState.FINAL.equals(selected.orElseThrow()))
+                    .as("selected %s", selected)
+                    .isTrue())
+        .containsOnlyOnce(Optional.of(RequestState.FINAL));
   }
 
   @Test

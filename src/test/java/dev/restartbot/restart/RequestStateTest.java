@@ -72,6 +72,24 @@ class RequestStateTest {
   }
 
   @Test
+  void theActiveAndFinalSetsSplitTheStatesAsIsActiveDoes() {
+    assertThat(RequestState.ACTIVE)
+        .containsExactlyInAnyOrder(
+            RequestState.PENDING, RequestState.APPROVED, RequestState.RUNNING);
+    assertThat(RequestState.FINAL).allMatch(RequestState::isFinal).hasSize(7);
+  }
+
+  /** The cluster store lists states in this order and relies on it to miss no moving request. */
+  @Test
+  void everyMoveGoesForwardInTheOrderTheStatesAreDeclared() {
+    for (RequestState from : RequestState.values()) {
+      assertThat(movesFrom(from))
+          .as("moves from %s", from)
+          .allMatch(to -> to.ordinal() > from.ordinal());
+    }
+  }
+
+  @Test
   void labelsAreTheStateInLowerCase() {
     assertThat(RequestState.INTERRUPTED.label()).isEqualTo("interrupted");
   }
