@@ -58,7 +58,8 @@ class PackagedAppIT {
   }
 
   /**
-   * Just enough Slack for the app to start: it calls {@code auth.test} at boot, and every method
+   * Just enough Slack for the app to start and to look up who sent a command: it calls {@code
+   * auth.test} at boot, {@code users.info} names a member of the workspace, and every other method
    * gets an {@code ok} answer. The memory store needs no cluster, and failsafe points KUBECONFIG
    * nowhere, so the app never reaches a cluster of the machine's kubeconfig.
    */
@@ -68,6 +69,14 @@ class PackagedAppIT {
         """
         {"ok":true,"url":"https://packaged.slack.invalid/","team":"Packaged","user":"restart-bot",\
         "team_id":"T0PACKAGED","user_id":"U0PACKAGEDBOT","bot_id":"B0PACKAGED","app_id":"A0PACKAGED"}"""
+            .getBytes(StandardCharsets.UTF_8);
+
+    /** {@code users.info}: every user is a full member of the app's own workspace. */
+    private static final byte[] USER =
+        """
+        {"ok":true,"user":{"id":"U0PACKAGED","team_id":"T0PACKAGED","name":"packaged",\
+        "real_name":"Packaged User","is_restricted":false,"is_ultra_restricted":false,\
+        "profile":{"display_name":"packaged","real_name":"Packaged User"}}}"""
             .getBytes(StandardCharsets.UTF_8);
 
     private HttpServer server;
@@ -84,10 +93,12 @@ class PackagedAppIT {
           exchange -> {
             try (exchange) {
               exchange.getRequestBody().readAllBytes();
+              byte[] answer =
+                  exchange.getRequestURI().getPath().endsWith("/users.info") ? USER : OK;
               exchange.getResponseHeaders().set("Content-Type", "application/json");
-              exchange.sendResponseHeaders(200, OK.length);
+              exchange.sendResponseHeaders(200, answer.length);
               try (OutputStream out = exchange.getResponseBody()) {
-                out.write(OK);
+                out.write(answer);
               }
             }
           });
