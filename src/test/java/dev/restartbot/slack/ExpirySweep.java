@@ -53,11 +53,11 @@ public final class ExpirySweep {
   static final String OTHER = "other";
   static final String OTHER_MESSAGE = "2000000000.000001";
 
-  /** When the unrelated request moves, after the sweep began. */
-  static final Duration DECIDED_AT = Duration.ofSeconds(30);
+  /** When the unrelated request moves, after the sweep began (off the budget's turns). */
+  static final Duration DECIDED_AT = Duration.ofMillis(30_500);
 
-  static final Duration STARTED_AT = Duration.ofSeconds(35);
-  static final Duration FINISHED_AT = Duration.ofSeconds(45);
+  static final Duration STARTED_AT = Duration.ofMillis(35_500);
+  static final Duration FINISHED_AT = Duration.ofMillis(45_500);
 
   private ExpirySweep() {}
 

@@ -42,7 +42,7 @@ class ExpirySweepTest {
 
   @Test
   void theSweepTakesAboutTwentyTwoMinutesAtSlacksRate() {
-    // 1,000 expiries and 3 updates of the other request, 5 at once, then 46 a minute.
+    // 1,000 expiries and 4 updates of the other request, 5 at once, then 46 a minute.
     assertThat(sweep.sweep()).isBetween(Duration.ofMinutes(21), Duration.ofMinutes(23));
   }
 
