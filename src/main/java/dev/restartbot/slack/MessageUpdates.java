@@ -71,6 +71,9 @@ public class MessageUpdates {
    */
   static final Duration REMEMBER_FINISHED = Duration.ofMinutes(1);
 
+  /** How long the app's stop waits for states and results still on their way. */
+  static final Duration DRAIN = Duration.ofSeconds(5);
+
   /** A Retry-After that Slack did not give, or gave as nothing. */
   static final Duration DEFAULT_PAUSE = Duration.ofSeconds(1);
 
@@ -132,6 +135,7 @@ public class MessageUpdates {
   private final Map<String, Slot> slots = new HashMap<>();
   private final TreeSet<Ticket> queue = new TreeSet<>(TURN);
   private long arrivals;
+  private int inFlight;
 
   /** GCRA's theoretical arrival time of the next update. */
   private long budgetFreeAt;
@@ -332,6 +336,7 @@ public class MessageUpdates {
         slot.progressSentAt = now();
       }
       long order = first.order();
+      inFlight++;
       sends.execute(() -> write(slot, update, order));
     }
   }
@@ -369,6 +374,7 @@ public class MessageUpdates {
       failed = failure(slot, update, e);
     }
     synchronized (this) {
+      inFlight--;
       slot.writing = false;
       if (pause != null) {
         pause(pause);
@@ -469,8 +475,27 @@ public class MessageUpdates {
     return nanoTime.getAsLong();
   }
 
+  /**
+   * Whether a state or a result is still waiting or on its way (expiries and progress do not count:
+   * nobody waits for them at shutdown).
+   */
+  synchronized boolean statesPending() {
+    return inFlight > 0 || (!queue.isEmpty() && queue.first().priority() == Priority.STATE);
+  }
+
   @PreDestroy
   void stop() {
+    // States and results queued by the last deliveries (an interrupted run, say) get a few
+    // seconds to reach Slack, as OrderedDelivery's own deliveries do.
+    long deadline = System.nanoTime() + DRAIN.toNanos();
+    while (statesPending() && System.nanoTime() - deadline < 0) {
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
     timers.shutdownNow();
     // An update already on its way may still reach Slack; nothing new is taken.
     if (sends instanceof ExecutorService pool) {
