@@ -31,7 +31,7 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
 
   private final SlackClient slack;
   private final RequestLifecycle lifecycle;
-  private final ProgressUpdates progress;
+  private final MessageUpdates updates;
   private final OrderedDelivery delivery;
 
   /** Per request, the thread reply of each target; touched only on the request's own queue. */
@@ -51,11 +51,11 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
   RequestRenderer(
       SlackClient slack,
       RequestLifecycle lifecycle,
-      ProgressUpdates progress,
+      MessageUpdates updates,
       OrderedDelivery delivery) {
     this.slack = slack;
     this.lifecycle = lifecycle;
-    this.progress = progress;
+    this.updates = updates;
     this.delivery = delivery;
   }
 
@@ -124,7 +124,7 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
 
   @Override
   public Void expired(RequestEvent.Expired e) {
-    showState(e.request());
+    showState(e.request(), MessageUpdates.Priority.EXPIRY);
     return null;
   }
 
@@ -164,7 +164,7 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
   public Void targetProgress(RequestEvent.TargetProgress e) {
     String ts = reply(e.requestId(), e.index());
     if (ts != null && knownResult(e.requestId(), e.index()).isEmpty()) {
-      progress.progress(
+      updates.progress(
           e.request().channelId(), ts, Messages.progress(e.target(), e.status().summary()));
     }
     return null;
@@ -183,7 +183,7 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
     }
     // The limiter sends the final after any progress in flight; if Slack will not take it, the
     // result goes to the thread as a reply of its own.
-    progress.finish(
+    updates.finish(
         e.request().channelId(),
         ts,
         text,
@@ -239,21 +239,24 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
 
   /** Shows the request's state on the approval message, once it has one. */
   private void showState(RestartRequest request) {
+    showState(request, MessageUpdates.Priority.STATE);
+  }
+
+  /**
+   * Hands the state to the app-wide {@code chat.update} budget and returns at once: a sweep's
+   * thousand expiries wait there, never on the delivery threads that other requests share.
+   */
+  private void showState(RestartRequest request, MessageUpdates.Priority priority) {
     request
         .messageTs()
         .ifPresent(
-            ts -> {
-              try {
-                slack.update(
+            ts ->
+                updates.show(
                     request.channelId(),
                     ts,
                     Messages.stateLine(request),
-                    ApprovalMessage.decided(request));
-              } catch (SlackDeliveryException e) {
-                LOG.warnf(
-                    "could not update the message of request %s: %s", request.id(), e.error());
-              }
-            });
+                    ApprovalMessage.decided(request),
+                    priority));
   }
 
   /**

@@ -110,6 +110,19 @@ public class SlackClient {
         "chat.update", m -> m.chatUpdate(r -> r.channel(channel).ts(ts).text(text).blocks(blocks)));
   }
 
+  /**
+   * As {@link #update}, but a 429 is not waited out here: it is thrown at once as {@link
+   * SlackDeliveryException#retryAfter()}, so that the caller ({@link MessageUpdates}) pauses its
+   * whole budget instead of a thread sleeping on one message.
+   */
+  void updateUnlessRateLimited(String channel, String ts, String text, List<LayoutBlock> blocks) {
+    call(
+        "chat.update",
+        !ONCE,
+        false,
+        m -> m.chatUpdate(r -> r.channel(channel).ts(ts).text(text).blocks(blocks)));
+  }
+
   public void ephemeral(String channel, String user, String text) {
     call(
         "chat.postEphemeral",
@@ -123,6 +136,11 @@ public class SlackClient {
   }
 
   private <T extends SlackApiTextResponse> T call(String method, boolean once, Call<T> call) {
+    return call(method, once, true, call);
+  }
+
+  private <T extends SlackApiTextResponse> T call(
+      String method, boolean once, boolean waitOutRateLimits, Call<T> call) {
     Duration backoff = FIRST_BACKOFF;
     for (int attempt = 1; ; attempt++) {
       Duration wait;
@@ -139,12 +157,20 @@ public class SlackClient {
           throw new SlackDeliveryException(method, error, null);
         }
         wait = backoff;
+        if (!waitOutRateLimits) {
+          countError(method, error);
+          throw SlackDeliveryException.rateLimited(method, wait, null);
+        }
       } catch (SlackApiException e) {
         int status = e.getResponse().code();
         error = "HTTP " + status;
         cause = e;
         if (status == 429) {
           wait = retryAfter(e.getResponse().header("Retry-After"), backoff);
+          if (!waitOutRateLimits) {
+            countError(method, error);
+            throw SlackDeliveryException.rateLimited(method, wait, e);
+          }
         } else if (status >= 500) {
           if (once && status != 503) {
             countError(method, error);

@@ -30,7 +30,11 @@ public interface SlackSettings {
   @WithDefault("5m")
   Duration directoryTtl();
 
-  /** App-wide budget of progress updates (Slack allows about 50 chat.update calls a minute). */
+  /**
+   * App-wide budget of {@code chat.update} calls, every one of the bot's updates (progress,
+   * results, states, expiries) shared (Slack allows about 50 a minute). The key keeps its first
+   * name, from when only progress went through the budget.
+   */
   @WithDefault("50")
   int progressUpdatesPerMinute();
 

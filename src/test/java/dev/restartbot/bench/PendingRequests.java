@@ -22,6 +22,12 @@ final class PendingRequests {
   static final int HISTORY_RUNS = 20;
   static final String SWEEP_EVERY = "15s";
 
+  /**
+   * The app's {@code chat.update} budget here: far above Slack's, so that the sweep's own cost is
+   * measured; {@link ExpirySweepSection} measures it at Slack's 50 a minute.
+   */
+  static final String UPDATES_PER_MINUTE = "60000";
+
   /** The figures of this phase. */
   record Result(Latencies history, Duration sweep, Duration slackPart, long expiredInSweep) {}
 

@@ -88,6 +88,39 @@ final class Report {
     }
   }
 
+  /**
+   * Replaces the detail section {@code heading} of an existing report with {@code lines} (or adds
+   * it before the method), leaving everything else as it was: for a section run on its own.
+   */
+  static void replaceDetail(Path file, String heading, List<String> lines) {
+    try {
+      List<String> old =
+          Files.exists(file)
+              ? new ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8))
+              : new ArrayList<>(List.of("# Benchmarks", "", "## Method", ""));
+      List<String> section = new ArrayList<>();
+      section.add("### " + heading);
+      section.add("");
+      section.addAll(lines);
+      section.add("");
+      int start = old.indexOf("### " + heading);
+      if (start >= 0) {
+        int end = start + 1;
+        while (end < old.size() && !old.get(end).startsWith("#")) {
+          end++;
+        }
+        old.subList(start, end).clear();
+      } else {
+        start = old.indexOf("## Method");
+        start = start < 0 ? old.size() : start;
+      }
+      old.addAll(start, section);
+      Files.writeString(file, String.join("\n", old) + "\n", StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
+  }
+
   private String previousNotes(Path file) {
     try {
       if (Files.exists(file)) {

@@ -37,6 +37,18 @@ class SlackClientTest {
   }
 
   @Test
+  void anUpdateForTheBudgetThrowsTheRetryAfterOfA429InsteadOfSleeping() {
+    fake.failNext("chat.update", 1, 429, "7", null);
+
+    assertThatThrownBy(() -> client.updateUnlessRateLimited("C1", "1.1", "text", null))
+        .isInstanceOfSatisfying(
+            SlackDeliveryException.class,
+            e -> assertThat(e.retryAfter()).contains(Duration.ofSeconds(7)));
+    assertThat(waits).isEmpty();
+    assertThat(fake.count("chat.update")).isEqualTo(1);
+  }
+
+  @Test
   void rateLimitedCallWaitsAsLongAsRetryAfterSaysThenSucceeds() {
     fake.failNext("chat.postMessage", 2, 429, "3", null);
 

@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
@@ -52,12 +53,46 @@ public final class FakeSlackApi {
   private final Map<String, Deque<Script<Duration>>> delays = new ConcurrentHashMap<>();
   private final Map<String, Deque<Script<Answer>>> afterLanding = new ConcurrentHashMap<>();
   private final List<ErrorRule> errorRules = new CopyOnWriteArrayList<>();
+  private final Map<String, RateLimit> limits = new ConcurrentHashMap<>();
   private final SlackWebApiFake slack;
 
   /** What the next {@code left} calls of a method get. */
   private record Script<T>(T what, AtomicInteger left) {}
 
   private record ErrorRule(String method, String channel, String error) {}
+
+  /**
+   * Slack's per-method budget: at most {@code perMinute} calls taken in any 60 seconds of {@code
+   * nanoTime}; the rest answer 429 with the Retry-After that frees the next one.
+   */
+  private static final class RateLimit {
+    final int perMinute;
+    final LongSupplier nanoTime;
+    final ArrayDeque<Long> taken = new ArrayDeque<>();
+    final AtomicInteger refused = new AtomicInteger();
+
+    RateLimit(int perMinute, LongSupplier nanoTime) {
+      this.perMinute = perMinute;
+      this.nanoTime = nanoTime;
+    }
+
+    /** Takes the call (answers null), or answers the Retry-After in seconds. */
+    synchronized String take() {
+      long now = nanoTime.getAsLong();
+      long minute = Duration.ofMinutes(1).toNanos();
+      while (!taken.isEmpty() && now - taken.peekFirst() >= minute) {
+        taken.removeFirst();
+      }
+      if (taken.size() < perMinute) {
+        taken.addLast(now);
+        return null;
+      }
+      refused.incrementAndGet();
+      long wait = taken.peekFirst() + minute - now;
+      long second = Duration.ofSeconds(1).toNanos();
+      return Long.toString(Math.max(1, (wait + second - 1) / second));
+    }
+  }
 
   private FakeSlackApi() {
     slack =
@@ -123,6 +158,7 @@ public final class FakeSlackApi {
     delays.clear();
     afterLanding.clear();
     errorRules.clear();
+    limits.clear();
     slack.forgetPeople();
     slack.checkBlockLimits(true);
   }
@@ -183,6 +219,23 @@ public final class FakeSlackApi {
    */
   public void failWithError(String method, String channel, String error) {
     errorRules.add(new ErrorRule(method, channel, error));
+  }
+
+  /**
+   * Until {@link #reset()}, {@code method} takes at most {@code perMinute} calls in any 60 seconds
+   * of {@code nanoTime} (a test's manual clock, or {@code System::nanoTime}), as Slack's rate tiers
+   * do; every call past it answers 429 with a Retry-After (whole seconds, as Slack's) until the
+   * oldest call of the window is a minute old. A refused call is not recorded among {@link
+   * #calls()}, since it changed nothing; {@link #rateLimited} counts them.
+   */
+  public void limit(String method, int perMinute, LongSupplier nanoTime) {
+    limits.put(method, new RateLimit(perMinute, nanoTime));
+  }
+
+  /** How many calls of {@code method} its {@link #limit} refused with 429. */
+  public int rateLimited(String method) {
+    RateLimit limit = limits.get(method);
+    return limit == null ? 0 : limit.refused.get();
   }
 
   /** {@code users.info} answers for {@code id} with these fields instead of the defaults. */
@@ -318,6 +371,15 @@ public final class FakeSlackApi {
 
   /** Stands around the fake's every answer: fails on cue, and records the call with its ts. */
   private Answer answer(Request request, Function<Request, Answer> fake) {
+    RateLimit limit = limits.get(request.method());
+    String retryAfter = limit == null ? null : limit.take();
+    if (retryAfter != null) {
+      try {
+        return new Answer(429, retryAfter, json.readTree(RATELIMITED));
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException(e);
+      }
+    }
     Call call = new Call(request.method(), request.params(), request.rawBody(), Instant.now());
     Answer failure = next(failures, request.method());
     String error = failure == null ? scriptedError(request.method(), request.params()) : null;

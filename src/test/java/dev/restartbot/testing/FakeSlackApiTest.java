@@ -171,6 +171,30 @@ class FakeSlackApiTest {
   }
 
   @Test
+  void aLimitedMethodAnswers429PastItsBudgetInAnyMinuteUntilTheOldestCallIsAMinuteOld()
+      throws Exception {
+    ManualScheduler time = new ManualScheduler();
+    fake.limit("chat.update", 2, time::nanoTime);
+
+    assertThat(form("chat.update", "channel=C1&ts=1.1&text=a").statusCode()).isEqualTo(200);
+    time.advance(Duration.ofSeconds(20));
+    assertThat(form("chat.update", "channel=C1&ts=1.1&text=b").statusCode()).isEqualTo(200);
+    time.advance(Duration.ofMillis(39_500));
+    HttpResponse<String> limited = form("chat.update", "channel=C1&ts=1.1&text=c");
+    assertThat(form("chat.postMessage", "channel=C1&text=d").statusCode()).isEqualTo(200);
+
+    assertThat(limited.statusCode()).isEqualTo(429);
+    assertThat(limited.headers().firstValue("Retry-After")).contains("1");
+    assertThat(limited.body()).isEqualTo("{\"ok\":false,\"error\":\"ratelimited\"}");
+    time.advance(Duration.ofMillis(500));
+    assertThat(form("chat.update", "channel=C1&ts=1.1&text=e").statusCode()).isEqualTo(200);
+    assertThat(fake.rateLimited("chat.update")).isEqualTo(1);
+    assertThat(fake.calls("chat.update"))
+        .extracting(c -> c.params().get("text"))
+        .containsExactly("a", "b", "e");
+  }
+
+  @Test
   void scriptedServerErrorsQueueUpAndOnlyHitTheirMethod() throws Exception {
     fake.failNext("chat.update", 1, 503, null, "{\"ok\":false,\"error\":\"fatal_error\"}");
     fake.failNext("chat.update", 1, 500, null, null);

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /** The limiter on a manual clock: every wait below is exact, and nothing sleeps. */
-class ProgressUpdatesTest {
+class MessageUpdatesTest {
 
   private static final Duration NANO = Duration.ofNanos(1);
 
@@ -27,9 +27,9 @@ class ProgressUpdatesTest {
   private final ManualScheduler time = new ManualScheduler();
   private final List<Sent> sent = new CopyOnWriteArrayList<>();
 
-  private ProgressUpdates limiter(Duration interval, int perMinute) {
-    return new ProgressUpdates(
-        (channel, ts, text) -> sent.add(new Sent(ts, text, time.elapsed())),
+  private MessageUpdates limiter(Duration interval, int perMinute) {
+    return new MessageUpdates(
+        (channel, ts, text, blocks) -> sent.add(new Sent(ts, text, time.elapsed())),
         interval,
         perMinute,
         time,
@@ -44,7 +44,7 @@ class ProgressUpdatesTest {
   @Nested
   class OneMessage {
 
-    private final ProgressUpdates updates = limiter(Duration.ofSeconds(1), 6000);
+    private final MessageUpdates updates = limiter(Duration.ofSeconds(1), 6000);
 
     @Test
     void firstProgressGoesAtOnce() {
@@ -127,7 +127,7 @@ class ProgressUpdatesTest {
       updates.finish("C", "1.1", "done");
       time.runDue();
 
-      time.advance(ProgressUpdates.REMEMBER_FINISHED.minus(NANO));
+      time.advance(MessageUpdates.REMEMBER_FINISHED.minus(NANO));
       assertThat(updates.tracked()).isEqualTo(1);
 
       time.advance(NANO);
@@ -145,9 +145,9 @@ class ProgressUpdatesTest {
     @Test
     void aFailedProgressUpdateDoesNotStopTheNextOne() {
       List<String> tried = new CopyOnWriteArrayList<>();
-      ProgressUpdates flaky =
-          new ProgressUpdates(
-              (channel, ts, text) -> {
+      MessageUpdates flaky =
+          new MessageUpdates(
+              (channel, ts, text, blocks) -> {
                 tried.add(text);
                 if (text.equals("step 1")) {
                   throw new SlackDeliveryException("chat.update", "internal_error", null);
@@ -173,9 +173,9 @@ class ProgressUpdatesTest {
 
     private final List<String> attempts = new CopyOnWriteArrayList<>();
     private final List<String> fallbacks = new CopyOnWriteArrayList<>();
-    private final ProgressUpdates refused =
-        new ProgressUpdates(
-            (channel, ts, text) -> {
+    private final MessageUpdates refused =
+        new MessageUpdates(
+            (channel, ts, text, blocks) -> {
               attempts.add(text);
               throw new SlackDeliveryException("chat.update", "message_not_found", null);
             },
@@ -227,7 +227,7 @@ class ProgressUpdatesTest {
 
     @Test
     void eachMessageHasItsOwnInterval() {
-      ProgressUpdates updates = limiter(Duration.ofSeconds(1), 6000);
+      MessageUpdates updates = limiter(Duration.ofSeconds(1), 6000);
 
       updates.progress("C", "1.1", "a");
       updates.progress("C", "2.2", "b");
@@ -242,64 +242,144 @@ class ProgressUpdatesTest {
     }
 
     @Test
-    void with60AMinuteAndABurstOfTenTheEleventhUpdateWaitsExactlyOneSecond() {
-      ProgressUpdates updates = limiter(Duration.ofMillis(1), 60);
-      for (int m = 1; m <= 11; m++) {
+    void with25AMinuteTwoGoAtOnceThenOneEveryTwoAndAHalfSeconds() {
+      MessageUpdates updates = limiter(Duration.ofMillis(1), 25);
+      for (int m = 1; m <= 6; m++) {
         updates.progress("C", "ts" + m, "p");
       }
 
       time.runDue();
-      assertThat(sent).hasSize(10).allMatch(s -> s.at().isZero());
+      assertThat(sent).hasSize(2).allMatch(s -> s.at().isZero());
 
-      time.advance(Duration.ofSeconds(1).minus(NANO));
-      assertThat(sent).hasSize(10);
+      time.advance(Duration.ofMillis(2500).minus(NANO));
+      assertThat(sent).hasSize(2);
 
-      time.advance(NANO);
-      assertThat(sent).hasSize(11).last().isEqualTo(new Sent("ts11", "p", Duration.ofSeconds(1)));
+      time.advance(Duration.ofSeconds(10));
+      // A burst of a tenth of the budget, paid for by a slower rate: 25 / min - 2 + 1 = 24 / min.
+      assertThat(sent)
+          .extracting(s -> s.at().toMillis())
+          .containsExactly(0L, 0L, 2500L, 5000L, 7500L, 10000L);
     }
 
     @Test
-    void afterTheBurstTheAppWideBudgetAllowsOneUpdateASecondAcrossMessages() {
-      ProgressUpdates updates = limiter(Duration.ofMillis(1), 60);
-      for (int m = 1; m <= 30; m++) {
+    void theDefaultBudgetOf50AMinuteSendsFiveAtOnceThenOneEvery1304Milliseconds() {
+      MessageUpdates updates = limiter(Duration.ofSeconds(1), 50);
+      for (int m = 1; m <= 8; m++) {
         updates.progress("C", "ts" + m, "p");
       }
 
-      time.advance(Duration.ofSeconds(5));
-
-      // Milliseconds on the fake clock: ten at once, then one a second.
-      assertThat(sent)
-          .extracting(s -> s.at().toMillis())
-          .containsExactly(
-              0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 1000L, 2000L, 3000L, 4000L, 5000L);
-    }
-
-    @Test
-    void theDefaultBudgetOf50AMinuteSpacesUpdates1200MillisecondsApartAfterABurstOfEight() {
-      ProgressUpdates updates = limiter(Duration.ofSeconds(1), 50);
-      for (int m = 1; m <= 10; m++) {
-        updates.progress("C", "ts" + m, "p");
-      }
-
-      time.advance(Duration.ofSeconds(3));
+      time.advance(Duration.ofSeconds(4));
 
       assertThat(sent)
           .extracting(s -> s.at().toMillis())
-          .containsExactly(0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 1200L, 2400L);
+          .containsExactly(0L, 0L, 0L, 0L, 0L, 1304L, 2608L, 3913L);
     }
 
     @Test
-    void finalIsNotHeldBackByTheAppWideBudget() {
-      ProgressUpdates updates = limiter(Duration.ofMillis(1), 60);
+    void finalGoesBeforeEveryProgressWaitingForTheBudget() {
+      MessageUpdates updates = limiter(Duration.ofMillis(1), 60);
       for (int m = 1; m <= 30; m++) {
         updates.progress("C", "ts" + m, "p");
       }
       time.runDue();
+      assertThat(sent).hasSize(6);
 
       updates.finish("C", "ts30", "done");
+      time.advance(Duration.ofSeconds(2));
+
+      assertThat(sent.get(6).text()).isEqualTo("done");
+      assertThat(sent.get(6).ts()).isEqualTo("ts30");
+    }
+  }
+
+  /** Every update, whatever it shows, shares one budget, first by priority. */
+  @Nested
+  class Priorities {
+
+    private final MessageUpdates updates = limiter(Duration.ofMillis(1), 25);
+
+    @Test
+    void statesGoBeforeExpiriesAndExpiriesBeforeProgressEachFirstComeFirstServed() {
+      updates.show("C", "busy1", "x", null, MessageUpdates.Priority.STATE);
+      updates.show("C", "busy2", "x", null, MessageUpdates.Priority.STATE);
+      time.runDue();
+      assertThat(sent).hasSize(2);
+
+      updates.progress("C", "p1", "progress 1");
+      updates.show("C", "e1", "expired 1", null, MessageUpdates.Priority.EXPIRY);
+      updates.show("C", "e2", "expired 2", null, MessageUpdates.Priority.EXPIRY);
+      updates.progress("C", "p2", "progress 2");
+      updates.show("C", "s1", "approved", null, MessageUpdates.Priority.STATE);
+      updates.finish("C", "p2", "result 2");
+      time.advance(Duration.ofMinutes(1));
+
+      assertThat(texts().subList(2, texts().size()))
+          .containsExactly("approved", "result 2", "expired 1", "expired 2", "progress 1");
+    }
+
+    @Test
+    void aNewerStateOfAMessageReplacesTheOneNotSentYetAndKeepsItsPlace() {
+      updates.show("C", "busy1", "x", null, MessageUpdates.Priority.STATE);
+      updates.show("C", "busy2", "x", null, MessageUpdates.Priority.STATE);
       time.runDue();
 
-      assertThat(sent).last().isEqualTo(new Sent("ts30", "done", Duration.ZERO));
+      updates.show("C", "m", "approved", null, MessageUpdates.Priority.STATE);
+      updates.show("C", "n", "approved too", null, MessageUpdates.Priority.STATE);
+      updates.show("C", "m", "running", null, MessageUpdates.Priority.STATE);
+      time.advance(Duration.ofMinutes(1));
+
+      assertThat(texts().subList(2, texts().size())).containsExactly("running", "approved too");
+    }
+  }
+
+  /** Slack's 429 pauses the whole budget, not a thread. */
+  @Nested
+  class RateLimited {
+
+    private final List<String> refusedOnce = new CopyOnWriteArrayList<>();
+    private final MessageUpdates updates =
+        new MessageUpdates(
+            (channel, ts, text, blocks) -> {
+              if (text.equals("first") && refusedOnce.isEmpty()) {
+                refusedOnce.add(text);
+                throw SlackDeliveryException.rateLimited(
+                    "chat.update", Duration.ofSeconds(10), null);
+              }
+              sent.add(new Sent(ts, text, time.elapsed()));
+            },
+            Duration.ofSeconds(1),
+            6000,
+            time,
+            time,
+            time::nanoTime);
+
+    @Test
+    void a429PausesEveryUpdateForItsRetryAfterAndTheRefusedOneGoesFirstAfterIt() {
+      updates.show("C", "m1", "first", null, MessageUpdates.Priority.EXPIRY);
+      time.runDue();
+      assertThat(refusedOnce).containsExactly("first");
+
+      updates.show("C", "m2", "a decision", null, MessageUpdates.Priority.STATE);
+      updates.show("C", "m3", "another expiry", null, MessageUpdates.Priority.EXPIRY);
+      time.advance(Duration.ofSeconds(10).minus(NANO));
+      assertThat(sent).isEmpty();
+
+      time.advance(Duration.ofSeconds(1));
+      assertThat(sent)
+          .extracting(Sent::text)
+          .containsExactly("a decision", "first", "another expiry");
+      assertThat(sent.get(0).at()).isEqualTo(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void aNewerStateThatArrivedDuringThePauseIsWhatIsSentAfterIt() {
+      updates.show("C", "m1", "first", null, MessageUpdates.Priority.EXPIRY);
+      time.runDue();
+      updates.show("C", "m1", "newer", null, MessageUpdates.Priority.STATE);
+
+      time.advance(Duration.ofSeconds(11));
+
+      assertThat(sent).extracting(Sent::text).containsExactly("newer");
     }
   }
 
@@ -314,9 +394,9 @@ class ProgressUpdatesTest {
     private final CountDownLatch slackAnswers = new CountDownLatch(1);
     private final List<String> seen = new CopyOnWriteArrayList<>();
     private final ExecutorService progressThread = Executors.newSingleThreadExecutor();
-    private final ProgressUpdates updates =
-        new ProgressUpdates(
-            (channel, ts, text) -> {
+    private final MessageUpdates updates =
+        new MessageUpdates(
+            (channel, ts, text, blocks) -> {
               seen.add("start " + text);
               if (text.equals("slow")) {
                 inFlight.countDown();
