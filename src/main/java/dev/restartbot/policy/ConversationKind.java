@@ -1,9 +1,9 @@
 package dev.restartbot.policy;
 
 /**
- * What kind of Slack conversation a command came from, as the Slack edge tells it. A rule whose
- * {@code channels} is empty admits only {@link #PUBLIC_CHANNEL}; {@code channels: ["*"]} admits
- * every kind; a rule that names a channel id admits that conversation whatever its kind.
+ * What kind of Slack conversation a command came from, as the Slack edge tells it. The policy
+ * admits by channel id alone (a rule without channels admits every kind, DESIGN.md §5); the kind is
+ * recorded with the request.
  */
 public enum ConversationKind {
   /** A public channel of the workspace: everyone in it can see what the bot posts and who asks. */

@@ -61,9 +61,9 @@ public final class Policy {
     checkArguments(channelId, kind, targets);
     boolean approvalRequired = false;
     for (Target target : targets) {
-      List<Rule> admitting = admitting(target, requester, channelId, kind, groups);
+      List<Rule> admitting = admitting(target, requester, channelId, groups);
       if (admitting.isEmpty()) {
-        return new RequestDecision.Refused(target, whyRefused(target, requester, kind, groups));
+        return new RequestDecision.Refused(target, whyRefused(target, requester, groups));
       }
       approvalRequired |= admitting.stream().anyMatch(this::requiresApproval);
     }
@@ -86,7 +86,7 @@ public final class Policy {
       return new ApprovalDecision.Refused(new PolicyRefusal.OwnRequest());
     }
     for (Target target : targets) {
-      List<Rule> admitting = admitting(target, requester, channelId, kind, groups);
+      List<Rule> admitting = admitting(target, requester, channelId, groups);
       if (admitting.isEmpty()) {
         // The policy changed after the request was made.
         return new ApprovalDecision.Refused(new PolicyRefusal.NotOnAllowlist(target));
@@ -104,21 +104,16 @@ public final class Policy {
   }
 
   private List<Rule> admitting(
-      Target target,
-      Actor requester,
-      String channelId,
-      ConversationKind kind,
-      GroupMembership groups) {
+      Target target, Actor requester, String channelId, GroupMembership groups) {
     return rules.stream()
         .filter(rule -> rule.covers(target))
         .filter(rule -> admitsRequester(rule, requester, groups))
-        .filter(rule -> rule.allowsChannel(channelId, kind))
+        .filter(rule -> rule.allowsChannel(channelId))
         .toList();
   }
 
   /** The most specific reason that is true, without telling what the other rules would allow. */
-  private PolicyRefusal whyRefused(
-      Target target, Actor requester, ConversationKind kind, GroupMembership groups) {
+  private PolicyRefusal whyRefused(Target target, Actor requester, GroupMembership groups) {
     List<Rule> covering = rules.stream().filter(rule -> rule.covers(target)).toList();
     if (covering.isEmpty()) {
       return new PolicyRefusal.NotOnAllowlist(target);
@@ -126,11 +121,7 @@ public final class Policy {
     List<Rule> forRequester =
         covering.stream().filter(rule -> admitsRequester(rule, requester, groups)).toList();
     if (!forRequester.isEmpty()) {
-      // A rule with no channels would have admitted this from a public channel.
-      return kind != ConversationKind.PUBLIC_CHANNEL
-              && forRequester.stream().anyMatch(rule -> rule.channels().isEmpty())
-          ? new PolicyRefusal.ConversationNotAllowed(target, kind)
-          : new PolicyRefusal.ChannelNotAllowed(target);
+      return new PolicyRefusal.ChannelNotAllowed(target);
     }
     if (requester.needsExplicitMention()
         && covering.stream().anyMatch(rule -> admitsRequester(rule, asMember(requester), groups))) {

@@ -29,17 +29,6 @@ public sealed interface PolicyRefusal {
     }
   }
 
-  /**
-   * A rule admits the requester for the target from the workspace's public channels, and this
-   * conversation is not one (a direct message, a private channel): only a rule that names it, or
-   * says {@code channels: ["*"]}, admits it.
-   */
-  record ConversationNotAllowed(Target target, ConversationKind kind) implements PolicyRefusal {
-    public String code() {
-      return "conversation_not_allowed";
-    }
-  }
-
   /** Rules cover the target, but none admits this requester. */
   record RequesterNotAllowed(Target target) implements PolicyRefusal {
     public String code() {

@@ -14,9 +14,8 @@ import java.util.Optional;
  * @param requesters user ids ({@code U…}, {@code W…}) or user-group ids ({@code S…}); empty means
  *     any member of the workspace, but never a guest or an external user
  * @param approvers user ids or user-group ids
- * @param channels channel ids, each admitted whatever its kind; empty means the workspace's public
- *     channels only ({@link ConversationKind#PUBLIC_CHANNEL}); {@code ["*"]} means every
- *     conversation the bot is in, direct messages and private channels included
+ * @param channels channel ids, each admitted whatever its kind; empty (or {@code ["*"]}) means
+ *     every conversation the bot is in, as DESIGN.md §5 fixes it
  * @param approvalRequired overrides the policy's default when present
  */
 public record Rule(
@@ -64,10 +63,9 @@ public record Rule(
         && names(target.kind()).stream().anyMatch(glob -> Glob.matches(glob, target.name()));
   }
 
-  boolean allowsChannel(String channelId, ConversationKind kind) {
-    if (channels.isEmpty()) {
-      return kind == ConversationKind.PUBLIC_CHANNEL;
-    }
-    return channels.contains(ANY_CONVERSATION) || channels.contains(channelId);
+  boolean allowsChannel(String channelId) {
+    return channels.isEmpty()
+        || channels.contains(ANY_CONVERSATION)
+        || channels.contains(channelId);
   }
 }

@@ -1,6 +1,5 @@
 package dev.restartbot.slack;
 
-import dev.restartbot.policy.ConversationKind;
 import dev.restartbot.policy.PolicyRefusal;
 import dev.restartbot.policy.Target;
 import dev.restartbot.restart.Decider;
@@ -89,10 +88,6 @@ final class Refusals {
       return "Restarts of %s are not allowed from this channel."
           .formatted(Messages.target(c.target()));
     }
-    if (reason instanceof PolicyRefusal.ConversationNotAllowed c) {
-      return "Restarts of %s can be asked for only from a public channel, not from %s."
-          .formatted(Messages.target(c.target()), conversation(c.kind()));
-    }
     if (reason instanceof PolicyRefusal.RequesterNotAllowed r) {
       return "You are not allowed to request restarts of %s."
           .formatted(Messages.target(r.target()));
@@ -128,14 +123,6 @@ final class Refusals {
       case EXPIRED -> "This request expired; ask again with /restart.";
       case OUTDATED -> "This request is outdated: a target changed since it was asked.";
       case ABANDONED -> "This request was given up: its approval message could not be posted.";
-    };
-  }
-
-  private static String conversation(ConversationKind kind) {
-    return switch (kind) {
-      case DIRECT_MESSAGE -> "a direct message";
-      case PRIVATE_CHANNEL -> "a private channel";
-      case PUBLIC_CHANNEL, OTHER -> "this conversation";
     };
   }
 

@@ -476,8 +476,8 @@ class PolicyTest {
   }
 
   /**
-   * Where a request may come from: a rule without channels admits the workspace's public channels
-   * only; {@code "*"} admits every conversation the bot is in; a named channel id admits that one.
+   * Where a request may come from (DESIGN.md §5): a rule without channels admits every conversation
+   * the bot is in, and so does {@code "*"}; named channel ids admit those alone.
    */
   @Nested
   class Conversations {
@@ -491,26 +491,17 @@ class PolicyTest {
     }
 
     @Test
-    void ruleWithoutChannelsAdmitsOnlyPublicChannels() {
+    void ruleWithoutChannelsAdmitsAnyConversation() {
       Policy policy = policy(rule("payments").deployments("api"));
 
       assertThat(from(policy, OPS, PUBLIC)).isInstanceOf(RequestDecision.Allowed.class);
       assertThat(from(policy, RANDOM, PUBLIC)).isInstanceOf(RequestDecision.Allowed.class);
       assertThat(from(policy, DM, ConversationKind.DIRECT_MESSAGE))
-          .isEqualTo(
-              new RequestDecision.Refused(
-                  api,
-                  new PolicyRefusal.ConversationNotAllowed(api, ConversationKind.DIRECT_MESSAGE)));
+          .isInstanceOf(RequestDecision.Allowed.class);
       assertThat(from(policy, PRIVATE, ConversationKind.PRIVATE_CHANNEL))
-          .isEqualTo(
-              new RequestDecision.Refused(
-                  api,
-                  new PolicyRefusal.ConversationNotAllowed(api, ConversationKind.PRIVATE_CHANNEL)));
-      // A private channel with a C… id: the kind decides, not the id.
+          .isInstanceOf(RequestDecision.Allowed.class);
       assertThat(from(policy, "C0SECRET", ConversationKind.PRIVATE_CHANNEL))
-          .isInstanceOf(RequestDecision.Refused.class);
-      assertThat(from(policy, "X0WHAT", ConversationKind.OTHER))
-          .isInstanceOf(RequestDecision.Refused.class);
+          .isInstanceOf(RequestDecision.Allowed.class);
     }
 
     @Test
@@ -537,12 +528,12 @@ class PolicyTest {
     }
 
     @Test
-    void approvalIsJudgedByTheConversationTheRequestCameFrom() {
-      // From a DM only the "*" rule admits the request, so only its approvers may decide it.
+    void approvalIsJudgedByTheChannelTheRequestCameFrom() {
+      // From the DM only the open rule admits the request, so only its approvers may decide it.
       Policy policy =
           policy(
-              rule("payments").deployments("api").approvers(LEAD),
-              rule("payments").deployments("api").approvers(BOB.userId()).channels("*"));
+              rule("payments").deployments("api").approvers(LEAD).channels(OPS),
+              rule("payments").deployments("api").approvers(BOB.userId()));
       Actor lead = Actor.member(LEAD);
 
       assertThat(
