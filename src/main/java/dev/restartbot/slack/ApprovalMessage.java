@@ -120,7 +120,7 @@ final class ApprovalMessage {
     for (int i = 0; i < shown; i++) {
       Target t = request.targets().get(i);
       WorkloadSnapshot snap = i < snapshots.size() ? snapshots.get(i) : null;
-      String line = "*%s* in `%s`".formatted(t.ref(), t.namespace());
+      String line = "*%s* in `%s`%s".formatted(t.ref(), t.namespace(), Messages.onCluster(t));
       if (snap != null) {
         line +=
             "\n%d/%d ready%s · last restarted %s"
@@ -183,7 +183,11 @@ final class ApprovalMessage {
     StringBuilder text = new StringBuilder("This restarts, one after another: ");
     for (int i = 0; i < targets.size(); i++) {
       String next =
-          (i == 0 ? "" : ", ") + targets.get(i).ref() + " in " + targets.get(i).namespace();
+          (i == 0 ? "" : ", ")
+              + targets.get(i).ref()
+              + " in "
+              + targets.get(i).namespace()
+              + (targets.get(i).inNamedCluster() ? " on " + targets.get(i).cluster() : "");
       String rest = " and " + (targets.size() - i) + " more.";
       if (text.length() + next.length() + rest.length() + 1 > CONFIRM_TEXT_LIMIT) {
         // Not even the first name fits (a name may have 253 characters): count them instead.

@@ -366,8 +366,17 @@ final class Messages {
     return targetList(targets.subList(0, shown)) + " and %d more".formatted(targets.size() - shown);
   }
 
+  /**
+   * {@code `deployment/x` in `ns`}, and {@code on `eu-prod`} for a cluster named in {@code
+   * restart.clusters}; a bot without clusters reads as it always has.
+   */
   static String target(Target t) {
-    return "`" + t.ref() + "` in `" + t.namespace() + "`";
+    return "`" + t.ref() + "` in `" + t.namespace() + "`" + onCluster(t);
+  }
+
+  /** {@code on `eu-prod`}, or nothing for the one unnamed cluster. */
+  static String onCluster(Target t) {
+    return t.inNamedCluster() ? " on `" + t.cluster() + "`" : "";
   }
 
   /** A person as a mention; the policy as itself. */
