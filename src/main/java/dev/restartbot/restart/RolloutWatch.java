@@ -103,7 +103,9 @@ public class RolloutWatch {
               .inform(queueing(changes), 0);
     } catch (KubernetesClientException e) {
       deadline.cancel(false);
-      return new Outcome.Error("could not watch the rollout: " + Workloads.apiMessage(e));
+      return new Outcome.Error(
+          (Workloads.answered(e) ? "could not watch the rollout: " : cannotReach(target))
+              + Workloads.apiMessage(e));
     }
     try {
       if (informer.getStore().list().isEmpty()) {
@@ -148,14 +150,9 @@ public class RolloutWatch {
           Optional<String> unreachable = unreachable(target);
           if (unreachable.isPresent()) {
             return new Outcome.Error(
-                "cannot reach %s: %s; after %s the rollout's end is unknown (last seen: %s)"
-                    .formatted(
-                        target.inNamedCluster()
-                            ? "cluster " + target.cluster()
-                            : "the Kubernetes API",
-                        unreachable.get(),
-                        timeout,
-                        last));
+                cannotReach(target)
+                    + "%s; after %s the rollout's end is unknown (last seen: %s)"
+                        .formatted(unreachable.get(), timeout, last));
           }
           return new Outcome.TimedOut(timeout, last);
         }
@@ -180,6 +177,12 @@ public class RolloutWatch {
     } catch (KubernetesClientException e) {
       return Workloads.answered(e) ? Optional.empty() : Optional.of(Workloads.apiMessage(e));
     }
+  }
+
+  private static String cannotReach(Target target) {
+    return target.inNamedCluster()
+        ? "cannot reach cluster " + target.cluster() + ": "
+        : "cannot reach the Kubernetes API: ";
   }
 
   private static Outcome deleted(Target target) {
