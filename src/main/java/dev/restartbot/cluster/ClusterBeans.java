@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.quarkus.runtime.Startup;
 import io.quarkus.runtime.configuration.ConfigurationException;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
@@ -40,9 +39,13 @@ public class ClusterBeans {
     KubernetesClient connect(String name, ClusterConfig.Source source);
   }
 
+  /**
+   * Made at start: the policy and the store, both {@code @Startup}, need the names. Not
+   * {@code @Startup} itself, so that the sandbox's fleet can take its place without this one being
+   * made.
+   */
   @Produces
   @Singleton
-  @Startup
   Clusters clusters(ClusterConfig config, KubernetesClient own) {
     Config defaults = own.getConfiguration();
     return startOrStop(config, own, (name, source) -> connect(name, source, defaults));

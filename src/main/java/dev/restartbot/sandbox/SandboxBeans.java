@@ -1,5 +1,6 @@
 package dev.restartbot.sandbox;
 
+import dev.restartbot.cluster.ClusterConfig;
 import dev.restartbot.cluster.Clusters;
 import dev.restartbot.slack.SlackSettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 import org.eclipse.microprofile.config.Config;
+import org.jboss.logging.Logger;
 
 /**
  * Where the sandbox takes the place of the real edges. The bot's {@link KubernetesClient} is the
@@ -26,6 +28,8 @@ import org.eclipse.microprofile.config.Config;
 @UnlessBuildProfile("prod")
 public class SandboxBeans {
 
+  private static final Logger LOG = Logger.getLogger(SandboxBeans.class);
+
   /**
    * The sandbox's clusters, {@code staging} (the default, which also holds the request store) and
    * {@code prod}, in place of whatever {@code restart.clusters} says: a dev run never reaches a
@@ -35,7 +39,12 @@ public class SandboxBeans {
   @Singleton
   @Alternative
   @Priority(1)
-  Clusters clusters(SandboxCluster cluster) {
+  Clusters clusters(SandboxCluster cluster, ClusterConfig configured) {
+    if (!configured.clusters().isEmpty()) {
+      LOG.warnf(
+          "sandbox: restart.clusters (%s) is ignored; the sandbox serves its own clusters %s",
+          String.join(", ", configured.clusters().keySet()), SandboxCluster.CLUSTERS);
+    }
     return new Clusters(cluster.clients(), SandboxCluster.CLUSTERS.get(0), Set.of());
   }
 
