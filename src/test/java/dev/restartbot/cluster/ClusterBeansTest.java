@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,10 +39,33 @@ class ClusterBeansTest {
 
   @TempDir Path dir;
 
+  /**
+   * The fabric8 mock servers of other tests in the same JVM turn reading a kubeconfig off through
+   * these system properties; a context can only be found with it on.
+   */
+  private static final List<String> AUTO_CONFIG =
+      List.of("kubeconfig", "kubernetes.auth.tryKubeConfig", "kubernetes.disable.autoConfig");
+
+  private final Map<String, String> before = new java.util.HashMap<>();
+
+  @BeforeEach
+  void readKubeconfigs() {
+    AUTO_CONFIG.forEach(key -> before.put(key, System.getProperty(key)));
+    System.setProperty("kubernetes.auth.tryKubeConfig", "true");
+    System.setProperty("kubernetes.disable.autoConfig", "false");
+  }
+
   @AfterEach
   void closeClients() {
     made.forEach(KubernetesClient::close);
-    System.clearProperty("kubeconfig");
+    before.forEach(
+        (key, value) -> {
+          if (value == null) {
+            System.clearProperty(key);
+          } else {
+            System.setProperty(key, value);
+          }
+        });
   }
 
   static ClusterConfig load(Map<String, String> properties) {
