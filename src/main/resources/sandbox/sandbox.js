@@ -481,10 +481,13 @@
   }
 
   async function refreshCluster() {
+    const picked = $("cluster-pick").value;
+    $("cluster-flag").textContent =
+      picked === "staging" ? "/restart payments-api" : `/restart payments-api --cluster ${picked}`;
     const workloads = await api("GET", "/sandbox/api/cluster");
     const box = $("cluster");
     box.replaceChildren();
-    for (const w of workloads) {
+    for (const w of workloads.filter((x) => x.cluster === picked)) {
       const row = el("div", "workload");
       row.dataset.workload = `${w.namespace}/${w.kind}/${w.name}`;
       row.append(el("span", "name", w.name));
@@ -494,7 +497,8 @@
         box2.type = "checkbox";
         box2.checked = w.failing;
         box2.addEventListener("change", () =>
-          api("PUT", `/sandbox/api/cluster/${w.namespace}/deployments/${w.name}/failing`,
+          api("PUT", `/sandbox/api/cluster/${w.namespace}/deployments/${w.name}/failing` +
+            `?cluster=${encodeURIComponent(w.cluster)}`,
             { failing: box2.checked }).then(refreshCluster).catch(report));
         label.append(box2, document.createTextNode(" fails"));
         row.append(label);
@@ -545,6 +549,7 @@
     await switchTo(person(saved) ? saved : state.session.people[0].id);
     $("composer").addEventListener("submit", onSubmit);
     setInterval(() => refresh().catch(report), POLL_MS);
+    $("cluster-pick").addEventListener("change", () => refreshCluster().catch(report));
     refreshCluster().catch(report);
     setInterval(() => refreshCluster().catch(report), CLUSTER_POLL_MS);
     document.body.dataset.ready = "true";

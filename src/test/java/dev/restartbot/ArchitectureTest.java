@@ -40,9 +40,13 @@ class ArchitectureTest {
               feature -> !Set.of("slack", "sandbox").contains(feature),
               name -> under(name, "com.slack")),
           new Rule(
-              "only restart/ and sandbox/ import io.fabric8.*",
-              feature -> !Set.of("restart", "sandbox").contains(feature),
+              "only restart/, cluster/ and sandbox/ import io.fabric8.*",
+              feature -> !Set.of("restart", "cluster", "sandbox").contains(feature),
               name -> under(name, "io.fabric8")),
+          new Rule(
+              "cluster/ (the fleet of clients) depends on none of our other packages",
+              "cluster"::equals,
+              name -> under(name, OURS) && !under(name, OURS + ".cluster")),
           new Rule(
               "policy/ is pure logic with no I/O: it uses only java.util, java.time, java.math,"
                   + " java.text and SmallRye's config mapping annotations",
@@ -263,7 +267,7 @@ class ArchitectureTest {
           .containsExactly(
               POLICY
                   + ":3: import io.fabric8.kubernetes.client.KubernetesClient breaks the rule:"
-                  + " only restart/ and sandbox/ import io.fabric8.*",
+                  + " only restart/, cluster/ and sandbox/ import io.fabric8.*",
               POLICY
                   + ":3: import io.fabric8.kubernetes.client.KubernetesClient breaks the rule:"
                   + " policy/ is pure logic with no I/O: it uses only java.util, java.time,"

@@ -8,7 +8,8 @@ import java.util.Objects;
  *
  * @param requestId empty for steps refused before a request existed
  * @param actor the Slack user id that acted, or {@code policy} / {@code system}
- * @param targets {@code namespace/kind/name} of each target concerned
+ * @param targets {@code namespace/kind/name} of each target concerned, after its cluster ({@code
+ *     eu-prod/namespace/kind/name}) when the cluster is named in {@code restart.clusters}
  * @param outcome a short word ({@code ok}, {@code restarted}, {@code forbidden}, …)
  * @param detail free text for people: the refusal reason, the API message
  */

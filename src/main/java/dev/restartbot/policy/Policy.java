@@ -16,24 +16,42 @@ public final class Policy {
   private final List<Rule> rules;
   private final boolean defaultApprovalRequired;
   private final boolean allowSelfApproval;
+  private final List<String> clusters;
+
+  /** The policy of a bot that serves one cluster, {@value Target#DEFAULT_CLUSTER}. */
+  public Policy(List<Rule> rules, boolean defaultApprovalRequired, boolean allowSelfApproval) {
+    this(rules, defaultApprovalRequired, allowSelfApproval, List.of(Target.DEFAULT_CLUSTER));
+  }
 
   /**
+   * @param clusters the names of the clusters the bot serves, which rules may name
    * @throws PolicyException when a rule cannot work as written; the message names the setting
    */
-  public Policy(List<Rule> rules, boolean defaultApprovalRequired, boolean allowSelfApproval) {
+  public Policy(
+      List<Rule> rules,
+      boolean defaultApprovalRequired,
+      boolean allowSelfApproval,
+      List<String> clusters) {
     this.rules = List.copyOf(rules);
     this.defaultApprovalRequired = defaultApprovalRequired;
     this.allowSelfApproval = allowSelfApproval;
+    this.clusters = List.copyOf(clusters);
     for (int i = 0; i < this.rules.size(); i++) {
       validate(this.rules.get(i), "restart.rules[" + i + "]");
     }
   }
 
   public static Policy from(PolicyConfig config) {
+    return from(config, List.of(Target.DEFAULT_CLUSTER));
+  }
+
+  /** The configured policy of a bot that serves {@code clusters}. */
+  public static Policy from(PolicyConfig config, List<String> clusters) {
     return new Policy(
         config.rules().stream().map(Rule::from).toList(),
         config.approval().required(),
-        config.approval().allowSelfApproval());
+        config.approval().allowSelfApproval(),
+        clusters);
   }
 
   public List<Rule> rules() {
@@ -169,6 +187,7 @@ public final class Policy {
   }
 
   private void validate(Rule rule, String key) {
+    validateClusters(rule, key);
     if (rule.namespace() == null || rule.namespace().isBlank()) {
       throw new PolicyException(
           key + ": no namespace; set " + key + ".namespace to a namespace or a glob");
@@ -193,6 +212,30 @@ public final class Policy {
               + ": approval is required but no approvers are named; add "
               + key
               + ".approvers or set approval-required: false");
+    }
+  }
+
+  /**
+   * With several clusters a rule must say which it is for, so that a rule written for staging never
+   * admits production by being silent. A name without a glob character must be a cluster's: a typo
+   * would otherwise make a rule that admits nothing. A glob that matches none is allowed (a rule
+   * may be written before its cluster is added).
+   */
+  private void validateClusters(Rule rule, String key) {
+    if (rule.clusters().isEmpty() && clusters.size() > 1) {
+      throw new PolicyException(
+          "%s: names no clusters, and the bot serves %d (%s); add %s.clusters with names or globs"
+              .formatted(key, clusters.size(), String.join(", ", clusters), key));
+    }
+    requireNoBlank(key + ".clusters", rule.clusters());
+    for (int i = 0; i < rule.clusters().size(); i++) {
+      String entry = rule.clusters().get(i);
+      boolean glob = entry.indexOf('*') >= 0 || entry.indexOf('?') >= 0;
+      if (!glob && !clusters.contains(entry)) {
+        throw new PolicyException(
+            "%s.clusters[%d]: no cluster is named %s; the clusters are %s (restart.clusters)"
+                .formatted(key, i, entry, String.join(", ", clusters)));
+      }
     }
   }
 

@@ -48,6 +48,9 @@ public interface PolicyConfig {
   /** One entry of {@code restart.rules}; see {@link Rule} for what each list means. */
   interface RuleConfig {
 
+    /** Cluster names or globs; required when more than one cluster is configured. */
+    Optional<List<String>> clusters();
+
     String namespace();
 
     Optional<List<String>> deployments();

@@ -9,6 +9,8 @@ import java.util.Optional;
 /**
  * One allowlist entry: which workloads it covers, who may ask, who may approve and from where.
  *
+ * @param clusters cluster names or globs; empty means every cluster (allowed only while the bot
+ *     serves one)
  * @param namespace the namespace, or a glob over namespaces
  * @param names per kind, the workload names or globs the rule covers; a kind left out covers none
  * @param requesters user ids ({@code U…}, {@code W…}) or user-group ids ({@code S…}); empty means
@@ -19,6 +21,7 @@ import java.util.Optional;
  * @param approvalRequired overrides the policy's default when present
  */
 public record Rule(
+    List<String> clusters,
     String namespace,
     Map<WorkloadKind, List<String>> names,
     List<String> requesters,
@@ -30,6 +33,7 @@ public record Rule(
   public static final String ANY_CONVERSATION = "*";
 
   public Rule {
+    clusters = List.copyOf(clusters);
     Map<WorkloadKind, List<String>> copy = new EnumMap<>(WorkloadKind.class);
     names.forEach((kind, list) -> copy.put(kind, List.copyOf(list)));
     names = Collections.unmodifiableMap(copy);
@@ -38,12 +42,24 @@ public record Rule(
     channels = List.copyOf(channels);
   }
 
+  /** A rule for every cluster, as a bot of one cluster writes its rules. */
+  public Rule(
+      String namespace,
+      Map<WorkloadKind, List<String>> names,
+      List<String> requesters,
+      List<String> approvers,
+      List<String> channels,
+      Optional<Boolean> approvalRequired) {
+    this(List.of(), namespace, names, requesters, approvers, channels, approvalRequired);
+  }
+
   public static Rule from(PolicyConfig.RuleConfig config) {
     Map<WorkloadKind, List<String>> names = new EnumMap<>(WorkloadKind.class);
     config.deployments().ifPresent(list -> names.put(WorkloadKind.DEPLOYMENT, list));
     config.statefulsets().ifPresent(list -> names.put(WorkloadKind.STATEFULSET, list));
     config.daemonsets().ifPresent(list -> names.put(WorkloadKind.DAEMONSET, list));
     return new Rule(
+        config.clusters().orElse(List.of()),
         config.namespace(),
         names,
         config.requesters().orElse(List.of()),
@@ -57,9 +73,11 @@ public record Rule(
     return names.getOrDefault(kind, List.of());
   }
 
-  /** Whether the target's namespace, kind and name are covered, regardless of who asks. */
+  /** Whether the target's cluster, namespace, kind and name are covered, whoever asks. */
   boolean covers(Target target) {
-    return Glob.matches(namespace, target.namespace())
+    return (clusters.isEmpty()
+            || clusters.stream().anyMatch(g -> Glob.matches(g, target.cluster())))
+        && Glob.matches(namespace, target.namespace())
         && names(target.kind()).stream().anyMatch(glob -> Glob.matches(glob, target.name()));
   }
 

@@ -80,9 +80,18 @@ public final class ConfigMapRequestStore implements RequestStore {
   private final RequestJson codec;
 
   public ConfigMapRequestStore(KubernetesClient client, String namespace, ObjectMapper json) {
+    this(client, namespace, json, Target.DEFAULT_CLUSTER);
+  }
+
+  /**
+   * @param client the bot's own cluster, which holds the store whatever the targets' clusters are
+   * @param legacyCluster the cluster of a target stored before targets named one
+   */
+  public ConfigMapRequestStore(
+      KubernetesClient client, String namespace, ObjectMapper json, String legacyCluster) {
     this.client = Objects.requireNonNull(client, "client");
     this.namespace = Objects.requireNonNull(namespace, "namespace");
-    this.codec = new RequestJson(Objects.requireNonNull(json, "json"));
+    this.codec = new RequestJson(Objects.requireNonNull(json, "json"), legacyCluster);
   }
 
   /** The ConfigMap that holds request {@code id}. */
@@ -91,8 +100,8 @@ public final class ConfigMapRequestStore implements RequestStore {
   }
 
   /**
-   * The lock ConfigMap of a target. Hashed because a target key ({@code ns/kind/name}) is not a
-   * valid object name and may be longer than one.
+   * The lock ConfigMap of a target. Hashed because a target key ({@code [cluster/]ns/kind/name}) is
+   * not a valid object name and may be longer than one.
    */
   public static String lockName(Target target) {
     try {

@@ -7,6 +7,9 @@ public sealed interface Inspection {
 
   record Missing() implements Inspection {}
 
-  /** The bot may not read it, or the API could not be reached; the message says which. */
+  /** The API server answered, but not with the workload: the bot may not read it, say. */
   record Unreadable(String message) implements Inspection {}
+
+  /** The target's cluster did not answer at all (refused, timed out, no route). */
+  record Unreachable(String message) implements Inspection {}
 }

@@ -40,6 +40,13 @@ public sealed interface Refusal {
     }
   }
 
+  /** The target's cluster did not answer; the request's other clusters are not affected. */
+  record ClusterUnreachable(Target target, String apiMessage) implements Refusal {
+    public String code() {
+      return "cluster_unreachable";
+    }
+  }
+
   /** The Deployment is paused; {@code kubectl rollout restart} refuses it too. */
   record Paused(Target target) implements Refusal {
     public String code() {

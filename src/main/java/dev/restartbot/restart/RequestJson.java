@@ -33,9 +33,19 @@ final class RequestJson {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private final ObjectMapper json;
+  private final String legacyCluster;
 
   RequestJson(ObjectMapper json) {
+    this(json, Target.DEFAULT_CLUSTER);
+  }
+
+  /**
+   * @param legacyCluster the cluster of a stored target that names none: it was stored by a bot of
+   *     one cluster, which is now the default cluster
+   */
+  RequestJson(ObjectMapper json, String legacyCluster) {
     this.json = json;
+    this.legacyCluster = legacyCluster;
   }
 
   String write(RestartRequest r) {
@@ -67,7 +77,7 @@ final class RequestJson {
       throw new IllegalArgumentException("unknown schema " + root.path("schema"));
     }
     try {
-      return fromTree(root);
+      return fromTree(root, legacyCluster);
     } catch (RuntimeException e) {
       // Wrong types, unknown enum names, bad timestamps: all mean "not a request we can read".
       throw new IllegalArgumentException("malformed request: " + e.getMessage(), e);
@@ -113,18 +123,18 @@ final class RequestJson {
     return o;
   }
 
-  private static RestartRequest fromTree(JsonNode o) {
+  private static RestartRequest fromTree(JsonNode o, String legacyCluster) {
     JsonNode requester = required(o, "requester");
     List<Target> targets = new ArrayList<>();
     for (JsonNode t : array(o, "targets")) {
-      targets.add(target(t));
+      targets.add(target(t, legacyCluster));
     }
     List<TargetResult> results = new ArrayList<>();
     for (JsonNode each : array(o, "results")) {
       results.add(
           new TargetResult(
-              target(required(each, "target")),
-              outcome(required(each, "outcome")),
+              target(required(each, "target"), legacyCluster),
+              outcome(required(each, "outcome"), legacyCluster),
               duration(each, "took")));
     }
     Instant createdAt = instant(o, "createdAt");
@@ -163,14 +173,19 @@ final class RequestJson {
 
   private static ObjectNode target(Target t) {
     ObjectNode o = NODES.objectNode();
+    o.put("cluster", t.cluster());
     o.put("kind", t.kind().name());
     o.put("namespace", t.namespace());
     o.put("name", t.name());
     return o;
   }
 
-  private static Target target(JsonNode o) {
-    return new Target(WorkloadKind.valueOf(text(o, "kind")), text(o, "namespace"), text(o, "name"));
+  private static Target target(JsonNode o, String legacyCluster) {
+    return new Target(
+        optionalText(o, "cluster").orElse(legacyCluster),
+        WorkloadKind.valueOf(text(o, "kind")),
+        text(o, "namespace"),
+        text(o, "name"));
   }
 
   // Java 17 has no pattern matching for switch; the test checks that every permitted subtype of
@@ -211,7 +226,7 @@ final class RequestJson {
     return o;
   }
 
-  private static Outcome outcome(JsonNode o) {
+  private static Outcome outcome(JsonNode o, String legacyCluster) {
     String type = text(o, "type");
     return switch (type) {
       case "Restarted" ->
@@ -231,7 +246,7 @@ final class RequestJson {
       case "Forbidden" -> new Outcome.Forbidden(nullableText(o, "message"));
       case "Paused" -> new Outcome.Paused();
       case "Error" -> new Outcome.Error(nullableText(o, "message"));
-      case "Skipped" -> new Outcome.Skipped(skipReason(o));
+      case "Skipped" -> new Outcome.Skipped(skipReason(o, legacyCluster));
       case "Unexpected" -> new Outcome.Unexpected();
       default -> throw new IllegalArgumentException("unknown outcome type " + type);
     };
@@ -252,7 +267,7 @@ final class RequestJson {
    * A skip reason; a request stored before reasons had a type holds a sentence in {@code reason}
    * instead, and reads back as the reason that sentence gave.
    */
-  private static Outcome.SkipReason skipReason(JsonNode o) {
+  private static Outcome.SkipReason skipReason(JsonNode o, String legacyCluster) {
     if (!o.hasNonNull("skip")) {
       String legacy = nullableText(o, "reason");
       return legacy != null && legacy.startsWith("not started: the request store")
@@ -263,7 +278,9 @@ final class RequestJson {
     return switch (skip) {
       case "EarlierFailed" ->
           new Outcome.SkipReason.EarlierFailed(
-              o.hasNonNull("failed") ? Optional.of(target(o.get("failed"))) : Optional.empty());
+              o.hasNonNull("failed")
+                  ? Optional.of(target(o.get("failed"), legacyCluster))
+                  : Optional.empty());
       case "StoreUnreachable" -> new Outcome.SkipReason.StoreUnreachable(nullableText(o, "error"));
       case "ShutDown" -> new Outcome.SkipReason.ShutDown();
       default -> throw new IllegalArgumentException("unknown skip reason " + skip);

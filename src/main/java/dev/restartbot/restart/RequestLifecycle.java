@@ -97,6 +97,9 @@ public class RequestLifecycle {
       if (inspection instanceof Inspection.Unreadable unreadable) {
         return refuse(submission, new Refusal.Unreadable(target, unreadable.message()));
       }
+      if (inspection instanceof Inspection.Unreachable unreachable) {
+        return refuse(submission, new Refusal.ClusterUnreachable(target, unreachable.message()));
+      }
       WorkloadSnapshot snapshot = ((Inspection.Found) inspection).snapshot();
       if (snapshot.paused()) {
         return refuse(submission, new Refusal.Paused(target));

@@ -1,6 +1,7 @@
 package dev.restartbot.restart;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.restartbot.cluster.Clusters;
 import dev.restartbot.policy.Policy;
 import dev.restartbot.policy.PolicyConfig;
 import dev.restartbot.policy.PolicyException;
@@ -63,9 +64,9 @@ public class RestartBeans {
   @Produces
   @Singleton
   @Startup
-  Policy policy(PolicyConfig config) {
+  Policy policy(PolicyConfig config, Clusters clusters) {
     try {
-      return Policy.from(config);
+      return Policy.from(config, clusters.names());
     } catch (PolicyException e) {
       // Quarkus prints a ConfigurationException's message alone, without a stack trace.
       throw new ConfigurationException(e.getMessage());
@@ -97,13 +98,16 @@ public class RestartBeans {
   @Produces
   @Singleton
   @Startup
-  RequestStore requestStore(StorePlacement placement, KubernetesClient client, ObjectMapper json) {
+  RequestStore requestStore(
+      StorePlacement placement, KubernetesClient client, ObjectMapper json, Clusters clusters) {
     if (placement.namespace().isEmpty()) {
       LOG.info("request store: memory (one replica; pending requests are lost on restart)");
       return new InMemoryRequestStore();
     }
     LOG.infof("request store: kubernetes, ConfigMaps in namespace %s", placement.namespace().get());
-    return new ConfigMapRequestStore(client, placement.namespace().get(), json);
+    // The bot's own client: the store and its Leases stay home, whatever the targets' clusters.
+    return new ConfigMapRequestStore(
+        client, placement.namespace().get(), json, clusters.defaultCluster());
   }
 
   @Produces

@@ -44,6 +44,13 @@ public interface RestartConfig {
   @WithDefault("90s")
   Duration shutdownGrace();
 
+  /**
+   * How often each cluster's API server is asked whether it answers, for readiness's details and
+   * the {@code restartbot.cluster.reachable} gauge (read by the scheduler).
+   */
+  @WithDefault("30s")
+  Duration healthRefreshEvery();
+
   /** {@code restart.rollout.*}. */
   interface Rollout {
 

@@ -9,8 +9,8 @@ import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 
 /**
- * Restart and rollout figures for {@code /q/metrics}: {@code restartbot_restarts_total} by kind and
- * outcome, and {@code restartbot_rollout_duration_seconds} as a histogram.
+ * Restart and rollout figures for {@code /q/metrics}: {@code restartbot_restarts_total} by cluster,
+ * kind and outcome, and {@code restartbot_rollout_duration_seconds} as a histogram.
  */
 @ApplicationScoped
 public class RestartMetrics {
@@ -30,6 +30,7 @@ public class RestartMetrics {
   public void targetFinished(Target target, Outcome outcome, Duration took) {
     Counter.builder("restartbot.restarts")
         .description("Targets handled, by outcome")
+        .tag("cluster", target.cluster())
         .tag("kind", target.kind().singular())
         .tag("outcome", outcome.code())
         .register(registry)
@@ -39,6 +40,7 @@ public class RestartMetrics {
         || outcome instanceof Outcome.TimedOut) {
       Timer.builder("restartbot.rollout.duration")
           .description("From the restart patch to the end of the rollout")
+          .tag("cluster", target.cluster())
           .tag("kind", target.kind().singular())
           .tag("outcome", outcome.code())
           .publishPercentileHistogram()

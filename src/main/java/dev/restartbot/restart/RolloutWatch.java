@@ -1,5 +1,6 @@
 package dev.restartbot.restart;
 
+import dev.restartbot.cluster.Clusters;
 import dev.restartbot.policy.Target;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -10,6 +11,7 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -42,17 +44,26 @@ public class RolloutWatch {
     static final Change DEADLINE = new Change(Kind.DEADLINE, null);
   }
 
-  private final KubernetesClient client;
+  private final Clusters clusters;
   private final ScheduledExecutorService deadlines;
 
   @Inject
+  public RolloutWatch(Clusters clusters) {
+    this(clusters, deadlineTimer());
+  }
+
+  /** Follows rollouts in one cluster, {@value Clusters#DEFAULT}. */
   public RolloutWatch(KubernetesClient client) {
-    this(client, deadlineTimer());
+    this(Clusters.single(client), deadlineTimer());
+  }
+
+  RolloutWatch(KubernetesClient client, ScheduledExecutorService deadlines) {
+    this(Clusters.single(client), deadlines);
   }
 
   /** {@code deadlines} runs each rollout's timeout; tests pass a manual one. */
-  RolloutWatch(KubernetesClient client, ScheduledExecutorService deadlines) {
-    this.client = client;
+  RolloutWatch(Clusters clusters, ScheduledExecutorService deadlines) {
+    this.clusters = clusters;
     this.deadlines = deadlines;
   }
 
@@ -86,10 +97,15 @@ public class RolloutWatch {
             () -> changes.add(Change.DEADLINE), timeout.toNanos(), TimeUnit.NANOSECONDS);
     SharedIndexInformer<? extends HasMetadata> informer;
     try {
-      informer = Workloads.resource(client, target).inform(queueing(changes), 0);
+      // Watched in the target's cluster only, and only until this rollout ends.
+      informer =
+          Workloads.resource(clusters.client(target.cluster()), target)
+              .inform(queueing(changes), 0);
     } catch (KubernetesClientException e) {
       deadline.cancel(false);
-      return new Outcome.Error("could not watch the rollout: " + Workloads.apiMessage(e));
+      return new Outcome.Error(
+          (Workloads.answered(e) ? "could not watch the rollout: " : cannotReach(target))
+              + Workloads.apiMessage(e));
     }
     try {
       if (informer.getStore().list().isEmpty()) {
@@ -131,6 +147,13 @@ public class RolloutWatch {
           }
         }
         if (late) {
+          Optional<String> unreachable = unreachable(target);
+          if (unreachable.isPresent()) {
+            return new Outcome.Error(
+                cannotReach(target)
+                    + "%s; after %s the rollout's end is unknown (last seen: %s)"
+                        .formatted(unreachable.get(), timeout, last));
+          }
           return new Outcome.TimedOut(timeout, last);
         }
       }
@@ -141,6 +164,25 @@ public class RolloutWatch {
       deadline.cancel(false);
       informer.close();
     }
+  }
+
+  /**
+   * Why the target's cluster does not answer, asked once more when the time is up: a rollout that
+   * is merely slow has timed out, but one whose cluster stopped answering has an end nobody knows.
+   */
+  private Optional<String> unreachable(Target target) {
+    try {
+      Workloads.resource(clusters.client(target.cluster()), target).get();
+      return Optional.empty();
+    } catch (KubernetesClientException e) {
+      return Workloads.answered(e) ? Optional.empty() : Optional.of(Workloads.apiMessage(e));
+    }
+  }
+
+  private static String cannotReach(Target target) {
+    return target.inNamedCluster()
+        ? "cannot reach cluster " + target.cluster() + ": "
+        : "cannot reach the Kubernetes API: ";
   }
 
   private static Outcome deleted(Target target) {

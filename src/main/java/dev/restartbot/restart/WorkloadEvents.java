@@ -1,5 +1,6 @@
 package dev.restartbot.restart;
 
+import dev.restartbot.cluster.Clusters;
 import dev.restartbot.policy.Target;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
@@ -33,14 +34,14 @@ public class WorkloadEvents {
 
   private static final Logger LOG = Logger.getLogger(WorkloadEvents.class);
 
-  private final KubernetesClient client;
+  private final Clusters clusters;
   private final Clock clock;
   private final Executor writer;
 
   @Inject
-  public WorkloadEvents(KubernetesClient client, Clock clock) {
+  public WorkloadEvents(Clusters clusters, Clock clock) {
     this(
-        client,
+        clusters,
         clock,
         Executors.newSingleThreadExecutor(
             r -> {
@@ -50,9 +51,14 @@ public class WorkloadEvents {
             }));
   }
 
-  /** With {@code writer} {@code Runnable::run}, events are written on the publishing thread. */
+  /** Events in one cluster, {@value Clusters#DEFAULT}. */
   public WorkloadEvents(KubernetesClient client, Clock clock, Executor writer) {
-    this.client = client;
+    this(client == null ? null : Clusters.single(client), clock, writer);
+  }
+
+  /** With {@code writer} {@code Runnable::run}, events are written on the publishing thread. */
+  public WorkloadEvents(Clusters clusters, Clock clock, Executor writer) {
+    this.clusters = clusters;
     this.clock = clock;
     this.writer = writer;
   }
@@ -140,7 +146,16 @@ public class WorkloadEvents {
             .withCount(1)
             .build();
     try {
-      client.v1().events().inNamespace(target.namespace()).resource(event).create();
+      // In the target's cluster, beside the workload, whatever cluster holds the request store.
+      clusters
+          .client(target.cluster())
+          .v1()
+          .events()
+          .inNamespace(target.namespace())
+          .resource(event)
+          .create();
+    } catch (Clusters.UnknownClusterException e) {
+      LOG.warnf("could not record the %s event on %s: %s", reason, target, e.getMessage());
     } catch (KubernetesClientException e) {
       if (e.getCode() == 409) {
         return;

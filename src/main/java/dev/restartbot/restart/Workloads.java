@@ -2,6 +2,7 @@ package dev.restartbot.restart;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.restartbot.cluster.Clusters;
 import dev.restartbot.policy.Target;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -15,6 +16,7 @@ import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.net.HttpURLConnection;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +41,7 @@ public class Workloads {
   private static final int UNSUPPORTED_MEDIA_TYPE = 415;
   private static final Logger LOG = Logger.getLogger(Workloads.class);
 
-  private final KubernetesClient client;
+  private final Clusters clusters;
   private final ObjectMapper json;
 
   /**
@@ -72,15 +74,21 @@ public class Workloads {
     }
   }
 
-  public Workloads(KubernetesClient client, ObjectMapper json) {
-    this.client = client;
+  @Inject
+  public Workloads(Clusters clusters, ObjectMapper json) {
+    this.clusters = clusters;
     this.json = json;
+  }
+
+  /** Workloads of one cluster, {@value Clusters#DEFAULT}. */
+  public Workloads(KubernetesClient client, ObjectMapper json) {
+    this(client == null ? null : Clusters.single(client), json);
   }
 
   /** Reads a target for the approval message, or says why it cannot. */
   public Inspection inspect(Target target) {
     try {
-      HasMetadata workload = read(resource(client, target));
+      HasMetadata workload = read(resource(clusters.client(target.cluster()), target));
       if (workload == null) {
         return new Inspection.Missing();
       }
@@ -88,6 +96,9 @@ public class Workloads {
     } catch (KubernetesClientException e) {
       if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
         return new Inspection.Missing();
+      }
+      if (!answered(e)) {
+        return new Inspection.Unreachable(apiMessage(e));
       }
       return new Inspection.Unreadable(apiMessage(e));
     }
@@ -98,7 +109,11 @@ public class Workloads {
    * new restart, so callers never retry with a fresh timestamp.
    */
   public Outcome restart(Target target, String restartedAt, Attribution attribution) {
-    Resource<? extends HasMetadata> resource = resource(client, target);
+    if (!clusters.has(target.cluster())) {
+      // A stored request for a cluster that a later configuration no longer names.
+      return new Outcome.Error("no cluster named " + target.cluster() + " is configured");
+    }
+    Resource<? extends HasMetadata> resource = resource(clusters.client(target.cluster()), target);
     try {
       HasMetadata workload = read(resource);
       if (workload == null) {
@@ -179,7 +194,7 @@ public class Workloads {
   }
 
   /** Whether the API server answered at all; without an HTTP status the client has no code. */
-  private static boolean answered(KubernetesClientException e) {
+  static boolean answered(KubernetesClientException e) {
     return e.getCode() > 0;
   }
 
@@ -222,6 +237,11 @@ public class Workloads {
     PatchContext context = PatchContext.of(type);
     context.setFieldManager(FIELD_MANAGER);
     return context;
+  }
+
+  /** The client of the target's cluster. */
+  KubernetesClient client(Target target) {
+    return clusters.client(target.cluster());
   }
 
   static Resource<? extends HasMetadata> resource(KubernetesClient client, Target target) {

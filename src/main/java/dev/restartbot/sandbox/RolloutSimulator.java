@@ -39,10 +39,10 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
- * Plays the Deployment, StatefulSet and DaemonSet controllers on the sandbox's cluster: when a
- * workload's generation moves past its {@code status.observedGeneration} (a pod template changed,
- * as a restart does), it walks the status through the fields a real controller writes, one step
- * every {@link #STEP}, until the rollout is complete. A Deployment annotated {@link
+ * Plays the Deployment, StatefulSet and DaemonSet controllers on each of the sandbox's clusters:
+ * when a workload's generation moves past its {@code status.observedGeneration} (a pod template
+ * changed, as a restart does), it walks the status through the fields a real controller writes, one
+ * step every {@link #STEP}, until the rollout is complete. A Deployment annotated {@link
  * SandboxCluster#FAIL_ANNOTATION}{@code =fail} gets stuck on its first new pod and ends with the
  * {@code ProgressDeadlineExceeded} condition, as a crash-looping image would (after seconds rather
  * than the ten minutes of {@code progressDeadlineSeconds}).
@@ -57,7 +57,6 @@ public class RolloutSimulator {
 
   private static final Logger LOG = Logger.getLogger(RolloutSimulator.class);
 
-  private final KubernetesClient client;
   private final Duration step;
   private final ScheduledExecutorService steps;
   private final Map<String, Run> runs = new ConcurrentHashMap<>();
@@ -72,7 +71,6 @@ public class RolloutSimulator {
   }
 
   RolloutSimulator(SandboxCluster cluster, Duration step) {
-    this.client = cluster.client();
     this.step = step;
     this.steps =
         Executors.newSingleThreadScheduledExecutor(
@@ -81,9 +79,17 @@ public class RolloutSimulator {
               t.setDaemon(true);
               return t;
             });
-    informers.add(client.apps().deployments().inAnyNamespace().inform(handler()));
-    informers.add(client.apps().statefulSets().inAnyNamespace().inform(handler()));
-    informers.add(client.apps().daemonSets().inAnyNamespace().inform(handler()));
+    cluster
+        .clients()
+        .forEach(
+            (name, client) -> {
+              informers.add(
+                  client.apps().deployments().inAnyNamespace().inform(handler(name, client)));
+              informers.add(
+                  client.apps().statefulSets().inAnyNamespace().inform(handler(name, client)));
+              informers.add(
+                  client.apps().daemonSets().inAnyNamespace().inform(handler(name, client)));
+            });
   }
 
   @PreDestroy
@@ -108,21 +114,22 @@ public class RolloutSimulator {
     }
   }
 
-  private <T extends HasMetadata> ResourceEventHandler<T> handler() {
+  private <T extends HasMetadata> ResourceEventHandler<T> handler(
+      String cluster, KubernetesClient client) {
     return new ResourceEventHandler<>() {
       @Override
       public void onAdd(T workload) {
-        observe(workload);
+        observe(cluster, client, workload);
       }
 
       @Override
       public void onUpdate(T before, T workload) {
-        observe(workload);
+        observe(cluster, client, workload);
       }
 
       @Override
       public void onDelete(T workload, boolean unknownFinalState) {
-        Run run = runs.remove(key(workload));
+        Run run = runs.remove(cluster + "/" + key(workload));
         if (run != null) {
           run.next().cancel(false);
         }
@@ -131,12 +138,12 @@ public class RolloutSimulator {
   }
 
   /** Starts playing a rollout when the spec moved past what the status has observed. */
-  private void observe(HasMetadata workload) {
+  private void observe(String cluster, KubernetesClient client, HasMetadata workload) {
     long generation = generation(workload);
     if (generation <= observedGeneration(workload)) {
       return;
     }
-    String key = key(workload);
+    String key = cluster + "/" + key(workload);
     runs.compute(
         key,
         (k, running) -> {
@@ -146,7 +153,7 @@ public class RolloutSimulator {
           if (running != null) {
             running.next().cancel(false);
           }
-          List<Runnable> frames = frames(workload, generation);
+          List<Runnable> frames = frames(client, workload, generation);
           LOG.debugf("sandbox: rolling out %s (generation %d)", key, generation);
           return new Run(generation, schedule(key, generation, frames, 0));
         });
@@ -177,7 +184,7 @@ public class RolloutSimulator {
         TimeUnit.MILLISECONDS);
   }
 
-  private List<Runnable> frames(HasMetadata workload, long generation) {
+  private List<Runnable> frames(KubernetesClient client, HasMetadata workload, long generation) {
     List<Runnable> frames = new ArrayList<>();
     if (workload instanceof Deployment d) {
       int n = orZero(d.getSpec().getReplicas());

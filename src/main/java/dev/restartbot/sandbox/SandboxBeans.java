@@ -1,5 +1,7 @@
 package dev.restartbot.sandbox;
 
+import dev.restartbot.cluster.ClusterConfig;
+import dev.restartbot.cluster.Clusters;
 import dev.restartbot.slack.SlackSettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.arc.profile.UnlessBuildProfile;
@@ -11,7 +13,9 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
 import org.eclipse.microprofile.config.Config;
+import org.jboss.logging.Logger;
 
 /**
  * Where the sandbox takes the place of the real edges. The bot's {@link KubernetesClient} is the
@@ -23,6 +27,26 @@ import org.eclipse.microprofile.config.Config;
 @IfBuildProperty(name = "restart.sandbox.enabled", stringValue = "true")
 @UnlessBuildProfile("prod")
 public class SandboxBeans {
+
+  private static final Logger LOG = Logger.getLogger(SandboxBeans.class);
+
+  /**
+   * The sandbox's clusters, {@code staging} (the default, which also holds the request store) and
+   * {@code prod}, in place of whatever {@code restart.clusters} says: a dev run never reaches a
+   * cluster from a kubeconfig.
+   */
+  @Produces
+  @Singleton
+  @Alternative
+  @Priority(1)
+  Clusters clusters(SandboxCluster cluster, ClusterConfig configured) {
+    if (!configured.clusters().isEmpty()) {
+      LOG.warnf(
+          "sandbox: restart.clusters (%s) is ignored; the sandbox serves its own clusters %s",
+          String.join(", ", configured.clusters().keySet()), SandboxCluster.CLUSTERS);
+    }
+    return new Clusters(cluster.clients(), SandboxCluster.CLUSTERS.get(0), Set.of());
+  }
 
   /** Replaces the Quarkus extension's client (a default bean built from the kubeconfig). */
   @Produces

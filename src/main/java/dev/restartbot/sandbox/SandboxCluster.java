@@ -24,17 +24,20 @@ import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
- * The sandbox's cluster: the fabric8 mock API server (CRUD: objects are stored, patched and watched
- * as on a real API server) on a loopback port, seeded with workloads in two namespaces. It runs no
- * controllers of its own: {@link RolloutSimulator} plays them.
+ * The sandbox's clusters, {@code staging} and {@code prod}: each a fabric8 mock API server (CRUD:
+ * objects are stored, patched and watched as on a real API server) on a loopback port, seeded with
+ * the same workloads in two namespaces, so that {@code --cluster} decides which one restarts. They
+ * run no controllers of their own: {@link RolloutSimulator} plays them.
  */
 @Singleton
 @IfBuildProperty(name = "restart.sandbox.enabled", stringValue = "true")
@@ -52,6 +55,7 @@ public class SandboxCluster {
 
   /** What the page shows about a workload now. */
   public record WorkloadView(
+      String cluster,
       String namespace,
       String kind,
       String name,
@@ -76,11 +80,27 @@ public class SandboxCluster {
           new Workload(
               "platform", "Deployment", "ingress-gateway", 2, "envoyproxy/envoy:v1.31.2", false));
 
-  private final KubernetesMockServer server;
-  private final KubernetesClient client;
+  /** The sandbox's clusters; the first is the default, and the one the bot's own client reaches. */
+  public static final List<String> CLUSTERS = List.of("staging", "prod");
+
+  private final Map<String, KubernetesMockServer> servers = new LinkedHashMap<>();
+  private final Map<String, KubernetesClient> clients = new LinkedHashMap<>();
 
   public SandboxCluster() {
-    server =
+    for (String name : CLUSTERS) {
+      KubernetesMockServer server = server(name);
+      KubernetesClient client = client(server);
+      servers.put(name, server);
+      clients.put(name, client);
+      SEED.forEach(w -> create(client, w));
+      LOG.infof(
+          "sandbox: simulated cluster %s on %s with %d workloads in payments and platform",
+          name, server.url("/"), SEED.size());
+    }
+  }
+
+  private static KubernetesMockServer server(String name) {
+    KubernetesMockServer server =
         new KubernetesMockServer(
             new Context(),
             new MockWebServer(),
@@ -90,10 +110,14 @@ public class SandboxCluster {
             new VersionInfo.Builder()
                 .withMajor("1")
                 .withMinor("32")
-                .withGitVersion("v1.32.0-sandbox")
+                .withGitVersion("v1.32.0-sandbox-" + name)
                 .withPlatform("simulated")
                 .build());
     server.init(InetAddress.getLoopbackAddress(), 0);
+    return server;
+  }
+
+  private static KubernetesClient client(KubernetesMockServer server) {
     // Config.empty(): nothing from KUBECONFIG, ~/.kube/config or a service account, ever.
     Config config =
         new ConfigBuilder(Config.empty())
@@ -103,40 +127,48 @@ public class SandboxCluster {
             .withHttp2Disable(true)
             .withRequestRetryBackoffLimit(1)
             .build();
-    client = new KubernetesClientBuilder().withConfig(config).build();
-    SEED.forEach(this::create);
-    LOG.infof(
-        "sandbox: simulated cluster on %s with %d workloads in payments and platform",
-        server.url("/"), SEED.size());
+    return new KubernetesClientBuilder().withConfig(config).build();
   }
 
   @PreDestroy
   void stop() {
-    client.close();
-    server.destroy();
+    clients.values().forEach(KubernetesClient::close);
+    servers.values().forEach(KubernetesMockServer::destroy);
   }
 
-  /** The client of the simulated cluster; the bot gets this one instead of a real cluster's. */
+  /**
+   * The client of the default simulated cluster ({@code staging}); the bot gets this one instead of
+   * a real cluster's, and keeps its request store there.
+   */
   public KubernetesClient client() {
-    return client;
+    return clients.get(CLUSTERS.get(0));
   }
 
-  /** Every workload, as stored now. */
+  /** Each simulated cluster's client, by name, the default first. */
+  public Map<String, KubernetesClient> clients() {
+    return Collections.unmodifiableMap(clients);
+  }
+
+  /** Every workload of every cluster, as stored now. */
   public List<WorkloadView> workloads() {
     List<WorkloadView> out = new ArrayList<>();
-    for (String ns : List.of("payments", "platform")) {
-      client.apps().deployments().inNamespace(ns).list().getItems().stream()
-          .map(SandboxCluster::view)
-          .forEach(out::add);
-      client.apps().statefulSets().inNamespace(ns).list().getItems().stream()
-          .map(SandboxCluster::view)
-          .forEach(out::add);
-      client.apps().daemonSets().inNamespace(ns).list().getItems().stream()
-          .map(SandboxCluster::view)
-          .forEach(out::add);
-    }
+    clients.forEach(
+        (cluster, client) -> {
+          for (String ns : List.of("payments", "platform")) {
+            client.apps().deployments().inNamespace(ns).list().getItems().stream()
+                .map(w -> view(cluster, w))
+                .forEach(out::add);
+            client.apps().statefulSets().inNamespace(ns).list().getItems().stream()
+                .map(w -> view(cluster, w))
+                .forEach(out::add);
+            client.apps().daemonSets().inNamespace(ns).list().getItems().stream()
+                .map(w -> view(cluster, w))
+                .forEach(out::add);
+          }
+        });
     out.sort(
-        Comparator.comparing(WorkloadView::namespace)
+        Comparator.comparing((WorkloadView v) -> CLUSTERS.indexOf(v.cluster()))
+            .thenComparing(WorkloadView::namespace)
             .thenComparing(WorkloadView::kind)
             .thenComparing(WorkloadView::name));
     return out;
@@ -147,6 +179,16 @@ public class SandboxCluster {
    * there is no such Deployment.
    */
   public Optional<WorkloadView> setFailing(String namespace, String name, boolean failing) {
+    return setFailing(CLUSTERS.get(0), namespace, name, failing);
+  }
+
+  /** As {@link #setFailing(String, String, boolean)}, in the cluster named {@code cluster}. */
+  public Optional<WorkloadView> setFailing(
+      String cluster, String namespace, String name, boolean failing) {
+    KubernetesClient client = clients.get(cluster);
+    if (client == null) {
+      return Optional.empty();
+    }
     var resource = client.apps().deployments().inNamespace(namespace).withName(name);
     if (resource.get() == null) {
       return Optional.empty();
@@ -159,7 +201,7 @@ public class SandboxCluster {
                     .addToAnnotations(FAIL_ANNOTATION, failing ? "fail" : "succeed")
                     .endMetadata()
                     .build());
-    return Optional.of(view(edited));
+    return Optional.of(view(cluster, edited));
   }
 
   static boolean failing(HasMetadata workload) {
@@ -167,7 +209,7 @@ public class SandboxCluster {
     return annotations != null && "fail".equals(annotations.get(FAIL_ANNOTATION));
   }
 
-  private void create(Workload w) {
+  private static void create(KubernetesClient client, Workload w) {
     Map<String, String> labels = Map.of("app.kubernetes.io/name", w.name());
     String image = "registry.example.com/" + w.image();
     Map<String, String> annotations = new HashMap<>();
@@ -272,7 +314,7 @@ public class SandboxCluster {
         .build();
   }
 
-  private static WorkloadView view(HasMetadata w) {
+  private static WorkloadView view(String cluster, HasMetadata w) {
     long generation = orZero(w.getMetadata().getGeneration());
     String restartedAt = null;
     int desired;
@@ -304,6 +346,7 @@ public class SandboxCluster {
       throw new IllegalArgumentException("not a workload: " + w.getKind());
     }
     return new WorkloadView(
+        cluster,
         w.getMetadata().getNamespace(),
         w.getKind(),
         w.getMetadata().getName(),

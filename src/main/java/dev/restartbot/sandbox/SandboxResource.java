@@ -173,18 +173,25 @@ public class SandboxResource {
     return cluster.workloads();
   }
 
-  /** Makes a Deployment's next rollouts fail ({@code true}) or succeed again. */
+  /**
+   * Makes a Deployment's next rollouts fail ({@code true}) or succeed again, in the cluster the
+   * {@code cluster} query parameter names (the default cluster without it).
+   */
   @PUT
   @Path("api/cluster/{namespace}/deployments/{name}/failing")
   @Consumes(MediaType.APPLICATION_JSON)
   @Produces(MediaType.APPLICATION_JSON)
   public SandboxCluster.WorkloadView failing(
-      @PathParam("namespace") String namespace, @PathParam("name") String name, Failing body) {
+      @PathParam("namespace") String namespace,
+      @PathParam("name") String name,
+      @QueryParam("cluster") String in,
+      Failing body) {
     if (body == null) {
       throw new BadRequestException("a JSON body {\"failing\": true|false} is required");
     }
+    String clusterName = in == null || in.isEmpty() ? SandboxCluster.CLUSTERS.get(0) : in;
     return cluster
-        .setFailing(namespace, name, body.failing())
+        .setFailing(clusterName, namespace, name, body.failing())
         .orElseThrow(() -> new NotFoundException("no deployment " + namespace + "/" + name));
   }
 

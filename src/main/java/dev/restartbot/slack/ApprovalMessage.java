@@ -19,6 +19,7 @@ import dev.restartbot.restart.RestartRequest;
 import dev.restartbot.restart.WorkloadSnapshot;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -105,6 +106,8 @@ final class ApprovalMessage {
       RestartRequest request, List<WorkloadSnapshot> snapshots) {
     List<LayoutBlock> blocks = new ArrayList<>();
     int n = request.targets().size();
+    // A request's targets share a cluster (one command, one cluster): named once, up here.
+    Optional<String> shared = Messages.sharedCluster(request.targets());
     blocks.add(
         section(
             s ->
@@ -114,13 +117,16 @@ final class ApprovalMessage {
                             + request.requesterId()
                             + "> asks to restart "
                             + (n == 1 ? "1 workload" : n + " workloads")
+                            + shared.map(c -> " on `" + c + "`").orElse("")
                             + (n > 1 ? ", one after another" : "")
                             + ":"))));
     int shown = Math.min(n, DETAILED_TARGETS);
     for (int i = 0; i < shown; i++) {
       Target t = request.targets().get(i);
       WorkloadSnapshot snap = i < snapshots.size() ? snapshots.get(i) : null;
-      String line = "*%s* in `%s`".formatted(t.ref(), t.namespace());
+      String line =
+          "*%s* in `%s`%s"
+              .formatted(t.ref(), t.namespace(), shared.isEmpty() ? Messages.onCluster(t) : "");
       if (snap != null) {
         line +=
             "\n%d/%d ready%s · last restarted %s"
@@ -138,7 +144,10 @@ final class ApprovalMessage {
       // blocks as the 3,000 characters of a text allow.
       StringBuilder rest = new StringBuilder("…and %d more:".formatted(n - shown));
       for (int i = shown; i < n; i++) {
-        String name = Messages.target(request.targets().get(i)) + (i < n - 1 ? "," : "");
+        Target t = request.targets().get(i);
+        String name =
+            (shared.isEmpty() ? Messages.target(t) : Messages.inNamespace(t))
+                + (i < n - 1 ? "," : "");
         if (rest.length() + 1 + name.length() > Messages.TEXT_LIMIT) {
           String full = rest.toString();
           blocks.add(section(s -> s.text(markdownText(full))));
@@ -180,10 +189,20 @@ final class ApprovalMessage {
   }
 
   static String confirmText(List<Target> targets) {
-    StringBuilder text = new StringBuilder("This restarts, one after another: ");
+    Optional<String> shared = Messages.sharedCluster(targets);
+    StringBuilder text =
+        new StringBuilder(
+            shared
+                .map("This restarts, on %s, one after another: "::formatted)
+                .orElse("This restarts, one after another: "));
     for (int i = 0; i < targets.size(); i++) {
+      Target t = targets.get(i);
       String next =
-          (i == 0 ? "" : ", ") + targets.get(i).ref() + " in " + targets.get(i).namespace();
+          (i == 0 ? "" : ", ")
+              + t.ref()
+              + " in "
+              + t.namespace()
+              + (shared.isEmpty() && t.inNamedCluster() ? " on " + t.cluster() : "");
       String rest = " and " + (targets.size() - i) + " more.";
       if (text.length() + next.length() + rest.length() + 1 > CONFIRM_TEXT_LIMIT) {
         // Not even the first name fits (a name may have 253 characters): count them instead.

@@ -10,7 +10,6 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
@@ -214,8 +213,7 @@ public class AuditChannel implements RequestEvent.Visitor<Optional<String>> {
       text.append(" by <@").append(actor).append('>');
     }
     if (!targets.isEmpty()) {
-      text.append(" · ")
-          .append(targets.stream().map(Messages::target).collect(Collectors.joining(", ")));
+      text.append(" · ").append(Messages.targetList(targets));
     }
     if (!words.isEmpty()) {
       text.append(" · ").append(words);

@@ -10,12 +10,14 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
  * Turns the text of {@code /restart} into a {@link Command}, with kubectl's grammar: {@code
- * [kind/]name… [-n|--namespace NS] [--reason "text"]}, {@code help}, {@code history [n]}. Never
- * throws: anything it cannot use becomes {@link Command.Invalid} with a sentence for the user.
+ * [kind/]name… [-n|--namespace NS] [--cluster NAME] [--reason "text"]}, {@code help}, {@code
+ * history [n]}. One command addresses one cluster. Never throws: anything it cannot use becomes
+ * {@link Command.Invalid} with a sentence for the user.
  */
 public final class CommandParser {
 
@@ -41,6 +43,8 @@ public final class CommandParser {
 
   private final String defaultNamespace;
   private final int maxTargets;
+  private final List<String> clusters;
+  private final String defaultCluster;
 
   /**
    * @param defaultNamespace the namespace of a command without {@code -n}; a DNS-1123 label
@@ -49,6 +53,20 @@ public final class CommandParser {
    *     the bot instead of producing targets no cluster accepts
    */
   public CommandParser(String defaultNamespace, int maxTargets) {
+    this(defaultNamespace, maxTargets, List.of(Target.DEFAULT_CLUSTER), Target.DEFAULT_CLUSTER);
+  }
+
+  /**
+   * @param clusters the names {@code --cluster} accepts
+   * @param defaultCluster the cluster of a command without {@code --cluster}; one of them
+   */
+  public CommandParser(
+      String defaultNamespace, int maxTargets, List<String> clusters, String defaultCluster) {
+    if (!clusters.contains(defaultCluster)) {
+      throw new IllegalArgumentException("The default cluster is not among " + clusters);
+    }
+    this.clusters = List.copyOf(clusters);
+    this.defaultCluster = defaultCluster;
     Objects.requireNonNull(defaultNamespace, "defaultNamespace");
     if (defaultNamespace.length() > MAX_NAMESPACE || !LABEL.matcher(defaultNamespace).matches()) {
       throw new IllegalArgumentException(
@@ -61,13 +79,47 @@ public final class CommandParser {
     this.maxTargets = maxTargets;
   }
 
+  /**
+   * The help text, naming the command as the user invoked it; where the bot serves clusters named
+   * in its configuration, with {@code --cluster} and their names.
+   */
+  public String help(String commandName) {
+    if (!named()) {
+      return usage(commandName);
+    }
+    String c = commandName(commandName);
+    return usage(commandName)
+            .replace(
+                "[-n|--namespace NS] [--reason", "[-n|--namespace NS] [--cluster NAME] [--reason")
+        + "\n"
+        + "Clusters: %s (the default: `%s`). Example: `%s payments-api -n payments --cluster %s`"
+            .formatted(
+                clusters.stream().map(n -> "`" + n + "`").collect(Collectors.joining(", ")),
+                defaultCluster,
+                c,
+                clusters.stream()
+                    .filter(n -> !n.equals(defaultCluster))
+                    .findFirst()
+                    .orElse(defaultCluster));
+  }
+
+  /**
+   * Whether the clusters were named in the configuration, not the one found as kubectl finds it.
+   */
+  private boolean named() {
+    return !clusters.equals(List.of(Target.DEFAULT_CLUSTER));
+  }
+
+  private static String commandName(String commandName) {
+    return commandName != null && COMMAND_NAME.matcher(commandName).matches()
+        ? commandName
+        : "/restart";
+  }
+
   /** The help text, in Slack mrkdwn, naming the command as the user invoked it. */
   public static String usage(String commandName) {
     // The name comes from Slack's payload; anything unexpected must not break the mrkdwn.
-    String c =
-        commandName != null && COMMAND_NAME.matcher(commandName).matches()
-            ? commandName
-            : "/restart";
+    String c = commandName(commandName);
     return String.join(
         "\n",
         "*Usage*",
@@ -127,6 +179,7 @@ public final class CommandParser {
 
   private Command restart(List<Word> words) {
     String namespace = null;
+    String cluster = null;
     String reason = null;
     List<String> names = new ArrayList<>();
     for (int i = 0; i < words.size(); i++) {
@@ -138,6 +191,11 @@ public final class CommandParser {
         namespace = namespaceOnce(namespace, inline(word, "-n"));
       } else if (word.startsWith("--namespace=")) {
         namespace = namespaceOnce(namespace, inline(word, "--namespace"));
+      } else if (word.equals("--cluster")) {
+        i++;
+        cluster = clusterOnce(cluster, value(words, i, word));
+      } else if (word.startsWith("--cluster=")) {
+        cluster = clusterOnce(cluster, inline(word, "--cluster"));
       } else if (word.equals("--reason")) {
         i++;
         reason = reasonOnce(reason, value(words, i, word));
@@ -145,7 +203,11 @@ public final class CommandParser {
         reason = reasonOnce(reason, inline(word, "--reason"));
       } else if (word.startsWith("-")) {
         throw new Problem(
-            "I don't know the flag " + echo(word) + "; I know `-n`, `--namespace` and `--reason`.");
+            "I don't know the flag "
+                + echo(word)
+                + (named()
+                    ? "; I know `-n`, `--namespace`, `--cluster` and `--reason`."
+                    : "; I know `-n`, `--namespace` and `--reason`."));
       } else if (word.startsWith("\u2014") || word.startsWith("\u2013")) {
         // Slack on macOS turns a typed "--" into a long dash.
         throw new Problem(
@@ -162,10 +224,11 @@ public final class CommandParser {
           "At most " + maxTargets + " targets per command; you gave " + names.size() + ".");
     }
     String ns = namespace == null ? defaultNamespace : namespace;
+    String in = cluster == null ? defaultCluster : cluster;
     List<Target> targets = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     for (String name : names) {
-      Target target = target(name, ns);
+      Target target = target(name, ns, in);
       if (!seen.add(target.key())) {
         throw new Problem(echo(target.ref()) + " is named twice.");
       }
@@ -189,7 +252,7 @@ public final class CommandParser {
         "`history` takes one number from 1 to " + MAX_HISTORY + ", e.g. `history 20`.");
   }
 
-  private static Target target(String word, String namespace) {
+  private static Target target(String word, String namespace, String cluster) {
     WorkloadKind kind = WorkloadKind.DEPLOYMENT;
     String name = word;
     int slash = word.indexOf('/');
@@ -220,7 +283,21 @@ public final class CommandParser {
               + MAX_NAME
               + " characters.");
     }
-    return new Target(kind, namespace, name);
+    return new Target(cluster, kind, namespace, name);
+  }
+
+  private String clusterOnce(String previous, String cluster) {
+    if (previous != null) {
+      throw new Problem("The cluster is given twice; one command addresses one cluster.");
+    }
+    if (!clusters.contains(cluster)) {
+      throw new Problem(
+          "I don't know the cluster %s; the clusters are %s."
+              .formatted(
+                  echo(cluster),
+                  clusters.stream().map(n -> "`" + n + "`").collect(Collectors.joining(", "))));
+    }
+    return cluster;
   }
 
   private static String namespaceOnce(String previous, String namespace) {

@@ -9,6 +9,7 @@ import dev.restartbot.restart.TargetResult;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -210,16 +211,18 @@ final class Messages {
                 .map(TargetResult::took)
                 .reduce(Duration.ZERO, Duration::plus);
     boolean allGood = request.results().stream().allMatch(r -> r.outcome().succeeded());
+    Optional<String> shared = sharedCluster(request.targets());
     StringBuilder text =
         new StringBuilder(
                 allGood ? ":checkered_flag: Done: " : ":warning: Finished with failures: ")
             .append(summaryCounts(request.results()))
+            .append(shared.map(c -> " on `" + c + "`").orElse(""))
             .append(" in ")
             .append(duration(took))
             .append('.');
     for (TargetResult r : request.results()) {
       text.append("\n• ")
-          .append(target(r.target()))
+          .append(shared.isPresent() ? inNamespace(r.target()) : target(r.target()))
           .append(": ")
           .append(r.outcome().code().replace('_', ' '));
       if (!r.took().isZero()) {
@@ -354,8 +357,35 @@ final class Messages {
     return text.substring(0, TEXT_LIMIT - more.length()) + more;
   }
 
+  /**
+   * The targets, each as {@link #target}; when they share a named cluster (the targets of one
+   * command always do), it is named once at the end rather than after each.
+   */
   static String targetList(List<Target> targets) {
-    return targets.stream().map(Messages::target).collect(Collectors.joining(", "));
+    Optional<String> shared = sharedCluster(targets);
+    if (shared.isEmpty()) {
+      return targets.stream().map(Messages::target).collect(Collectors.joining(", "));
+    }
+    return targets.stream().map(Messages::inNamespace).collect(Collectors.joining(", "))
+        + " on `"
+        + shared.get()
+        + "`";
+  }
+
+  /** The named cluster every target is in, if they share one. */
+  static Optional<String> sharedCluster(List<Target> targets) {
+    if (targets.isEmpty() || !targets.get(0).inNamedCluster()) {
+      return Optional.empty();
+    }
+    String cluster = targets.get(0).cluster();
+    return targets.stream().allMatch(t -> t.cluster().equals(cluster))
+        ? Optional.of(cluster)
+        : Optional.empty();
+  }
+
+  /** {@code `deployment/x` in `ns`}, without its cluster. */
+  static String inNamespace(Target t) {
+    return "`" + t.ref() + "` in `" + t.namespace() + "`";
   }
 
   /** The first {@code shown} targets, and how many more there are. */
@@ -366,8 +396,17 @@ final class Messages {
     return targetList(targets.subList(0, shown)) + " and %d more".formatted(targets.size() - shown);
   }
 
+  /**
+   * {@code `deployment/x` in `ns`}, and {@code on `eu-prod`} for a cluster named in {@code
+   * restart.clusters}; a bot without clusters reads as it always has.
+   */
   static String target(Target t) {
-    return "`" + t.ref() + "` in `" + t.namespace() + "`";
+    return inNamespace(t) + onCluster(t);
+  }
+
+  /** {@code on `eu-prod`}, or nothing for the one unnamed cluster. */
+  static String onCluster(Target t) {
+    return t.inNamedCluster() ? " on `" + t.cluster() + "`" : "";
   }
 
   /** A person as a mention; the policy as itself. */

@@ -39,6 +39,15 @@ final class Refusals {
           .formatted(
               Messages.target(u.target()), Messages.sentence(Messages.escape(u.apiMessage())));
     }
+    if (refusal instanceof Refusal.ClusterUnreachable c) {
+      // A bot of one unnamed cluster has no name to give it.
+      return c.target().inNamedCluster()
+          ? "I cannot reach cluster %s: %s Requests for the other clusters are not affected."
+              .formatted(c.target().cluster(), Messages.sentence(Messages.escape(c.apiMessage())))
+          : "I cannot reach the Kubernetes API to read %s: %s"
+              .formatted(
+                  Messages.target(c.target()), Messages.sentence(Messages.escape(c.apiMessage())));
+    }
     if (refusal instanceof Refusal.Paused p) {
       return "%s is paused: resume it first with `%s`."
           .formatted(Messages.target(p.target()), resume(p.target()));

@@ -6,6 +6,7 @@ import com.slack.api.bolt.handler.builtin.SlashCommandHandler;
 import com.slack.api.bolt.request.builtin.SlashCommandRequest;
 import com.slack.api.bolt.response.Response;
 import dev.restartbot.audit.AuditConfig;
+import dev.restartbot.cluster.Clusters;
 import dev.restartbot.policy.PolicyConfig;
 import dev.restartbot.restart.Refusal;
 import dev.restartbot.restart.RequestLifecycle;
@@ -47,8 +48,14 @@ public class RestartCommand implements SlashCommandHandler {
       EdgeWork executor,
       UserLimits limits,
       SlackSettings settings,
-      AuditConfig audit) {
-    this.parser = new CommandParser(policy.defaultNamespace(), policy.maxTargets());
+      AuditConfig audit,
+      Clusters clusters) {
+    this.parser =
+        new CommandParser(
+            policy.defaultNamespace(),
+            policy.maxTargets(),
+            clusters.names(),
+            clusters.defaultCluster());
     this.lifecycle = lifecycle;
     this.directory = directory;
     this.renderer = renderer;
@@ -68,10 +75,10 @@ public class RestartCommand implements SlashCommandHandler {
     }
     Command command = parser.parse(payload.getText());
     if (command instanceof Command.Invalid invalid) {
-      return ctx.ack(invalid.problem() + "\n\n" + CommandParser.usage(payload.getCommand()));
+      return ctx.ack(invalid.problem() + "\n\n" + parser.help(payload.getCommand()));
     }
     if (command instanceof Command.Help) {
-      return ctx.ack(CommandParser.usage(payload.getCommand()));
+      return ctx.ack(parser.help(payload.getCommand()));
     }
     if (command instanceof Command.History history) {
       boolean everything = auditChannel.map(payload.getChannelId()::equals).orElse(false);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.entry;
 import static org.assertj.core.api.Assertions.fail;
 
 import dev.restartbot.audit.AuditConfig;
+import dev.restartbot.cluster.ClusterConfig;
 import dev.restartbot.policy.Policy;
 import dev.restartbot.policy.PolicyConfig;
 import dev.restartbot.restart.RestartConfig;
@@ -45,6 +46,8 @@ class KustomizationTest {
 
   static final String BOT_NAMESPACE = "restart-bot";
   static final String SERVICE_ACCOUNT = "restart-bot";
+  static final String CLUSTERS_DIR = "/etc/restart-bot/clusters";
+  static final String CLUSTERS_SECRET = "restart-bot-clusters";
 
   /** Set by {@code .ci/run} when no package source of the machine offers kubectl. */
   static final String NOT_INSTALLABLE = "KUBECTL_NOT_INSTALLABLE";
@@ -261,6 +264,26 @@ class KustomizationTest {
     }
 
     @Test
+    void otherClustersKubeconfigsComeFromAnOptionalSecretReadOnlyToTheBotsGroup() {
+      Map<String, Object> volume = volumeAt(CLUSTERS_DIR);
+
+      assertThat(new Manifest(volume).at("secret.secretName")).isEqualTo(CLUSTERS_SECRET);
+      assertThat(new Manifest(volume).at("secret.optional"))
+          .as("a bot of one cluster starts without the Secret")
+          .isEqualTo(true);
+      assertThat(new Manifest(volume).at("secret.defaultMode")).isEqualTo(0440);
+      assertThat(deployment.at("spec.template.spec.securityContext.fsGroup"))
+          .isEqualTo(deployment.at("spec.template.spec.securityContext.runAsGroup"));
+      assertThat(
+              new Manifest(container())
+                  .maps("volumeMounts").stream()
+                      .filter(m -> CLUSTERS_DIR.equals(m.get("mountPath")))
+                      .findFirst()
+                      .orElseThrow())
+          .containsEntry("readOnly", true);
+    }
+
+    @Test
     void probesUseTheQuarkusHealthGroupsOnTheHttpPort() {
       Manifest container = new Manifest(container());
       assertThat(container.maps("ports"))
@@ -468,6 +491,91 @@ class KustomizationTest {
             });
   }
 
+  @Test
+  void theRemoteClusterExampleIsNotAppliedAndGivesTheRemoteAccountTheRestarterRights()
+      throws IOException {
+    assertThat(Files.readString(project("k8s/kustomization.yaml")))
+        .doesNotContain("- remote-cluster.example.yaml");
+    String text = Files.readString(project("k8s/remote-cluster.example.yaml"));
+    List<Manifest> example = Manifest.parseAll(text);
+    Manifest remoteRole =
+        example.stream().filter(m -> m.kind().equals("Role")).findFirst().orElseThrow();
+    Manifest remoteBinding =
+        example.stream().filter(m -> m.kind().equals("RoleBinding")).findFirst().orElseThrow();
+    Manifest token =
+        example.stream()
+            .filter(m -> "kubernetes.io/service-account-token".equals(m.at("type")))
+            .findFirst()
+            .orElseThrow();
+    Manifest kubeconfigs =
+        example.stream()
+            .filter(m -> m.kind().equals("Secret") && CLUSTERS_SECRET.equals(m.name()))
+            .findFirst()
+            .orElseThrow();
+
+    // The same rights in the remote cluster as in the bot's own target namespaces, and no more.
+    assertThat(remoteRole.rules())
+        .containsExactlyInAnyOrderElementsOf(one("Role", "restart-bot-restarter").rules());
+    assertThat(remoteBinding.list("subjects"))
+        .containsExactly(
+            Map.of("kind", "ServiceAccount", "name", SERVICE_ACCOUNT, "namespace", BOT_NAMESPACE));
+    assertThat(token.map("metadata.annotations"))
+        .containsEntry("kubernetes.io/service-account.name", SERVICE_ACCOUNT);
+    assertThat(example.stream().map(Manifest::kind))
+        .doesNotContain("ClusterRole", "ClusterRoleBinding");
+
+    // Each key of the Secret is a kubeconfig, mounted where the policy's example points.
+    assertThat(kubeconfigs.namespace()).isEqualTo(BOT_NAMESPACE);
+    Map<String, Object> files = kubeconfigs.map("stringData");
+    assertThat(files).isNotEmpty();
+    files.forEach(
+        (cluster, kubeconfig) -> {
+          Manifest config = Manifest.parseAll((String) kubeconfig).get(0);
+          assertThat(config.kind()).isEqualTo("Config");
+          assertThat(config.at("current-context")).isEqualTo(cluster);
+          assertThat((String) kubeconfig).contains("REPLACE-ME");
+          assertThat(text).contains("kubeconfig: " + CLUSTERS_DIR + "/" + cluster);
+        });
+  }
+
+  @Test
+  void theClustersOfTheRemoteExampleAreAcceptedByTheAppsConfigMappings() {
+    String yaml =
+        """
+        restart:
+          clusters:
+            home:
+              in-cluster: true
+            us-prod:
+              kubeconfig: /etc/restart-bot/clusters/us-prod
+          default-cluster: home
+          rules:
+            - clusters: [home, us-prod]
+              namespace: payments
+              deployments: [payments-api]
+              approvers: [U0LEAD]
+        """;
+    var config =
+        new SmallRyeConfigBuilder()
+            .withConverter(Duration.class, 100, new DurationConverter())
+            .withMapping(PolicyConfig.class)
+            .withMapping(RestartConfig.class)
+            .withMapping(AuditConfig.class)
+            .withMapping(ClusterConfig.class)
+            .withValidateUnknown(true)
+            .withSources(new YamlConfigSource("policy.yaml", yaml, 255))
+            .build();
+    ClusterConfig clusters = config.getConfigMapping(ClusterConfig.class);
+
+    assertThat(clusters.clusters()).containsOnlyKeys("home", "us-prod");
+    assertThat(clusters.clusters().get("us-prod").kubeconfig()).contains(CLUSTERS_DIR + "/us-prod");
+    assertThat(
+            Policy.from(config.getConfigMapping(PolicyConfig.class), List.of("home", "us-prod"))
+                .rules())
+        .singleElement()
+        .satisfies(rule -> assertThat(rule.clusters()).containsExactly("home", "us-prod"));
+  }
+
   // --- the rendered objects ---
 
   static Manifest one(String kind, String name) {
@@ -494,6 +602,7 @@ class KustomizationTest {
         .withMapping(PolicyConfig.class)
         .withMapping(RestartConfig.class)
         .withMapping(AuditConfig.class)
+        .withMapping(ClusterConfig.class)
         // A misspelt key under restart.* would otherwise be ignored and a default used silently.
         .withValidateUnknown(true)
         .withSources(new YamlConfigSource("policy.yaml", yaml, 255));

@@ -771,6 +771,112 @@ class PolicyTest {
     }
   }
 
+  @Nested
+  class Clusters {
+
+    final List<String> fleet = List.of("eu-prod", "us-prod", "staging");
+
+    Policy fleetPolicy(RuleBuilder... rules) {
+      return new Policy(Stream.of(rules).map(RuleBuilder::build).toList(), true, false, fleet);
+    }
+
+    Target in(String cluster, String name) {
+      return new Target(cluster, DEPLOYMENT, "payments", name);
+    }
+
+    @Test
+    void aRuleCoversTheClustersItNamesByNameOrGlobAndNoOther() {
+      Policy policy = fleetPolicy(rule("payments").clusters("eu-prod", "us-*").deployments("api"));
+
+      assertThat(request(policy, ALICE, in("eu-prod", "api")))
+          .isEqualTo(new RequestDecision.Allowed(true));
+      assertThat(request(policy, ALICE, in("us-prod", "api")))
+          .isEqualTo(new RequestDecision.Allowed(true));
+      assertThat(request(policy, ALICE, in("staging", "api")))
+          .isEqualTo(
+              new RequestDecision.Refused(
+                  in("staging", "api"), new PolicyRefusal.NotOnAllowlist(in("staging", "api"))));
+    }
+
+    @Test
+    void anApproverOfAStagingRuleMayNotApproveTheSameWorkloadInProduction() {
+      Policy policy =
+          fleetPolicy(
+              rule("payments").clusters("staging").deployments("api").approvers("U0BOB"),
+              rule("payments").clusters("*-prod").deployments("api").approvers(LEAD));
+
+      assertThat(approval(policy, BOB, in("staging", "api")))
+          .isInstanceOf(ApprovalDecision.Admitted.class);
+      assertThat(approval(policy, BOB, in("eu-prod", "api")))
+          .isEqualTo(
+              new ApprovalDecision.Refused(new PolicyRefusal.NotAnApprover(in("eu-prod", "api"))));
+    }
+
+    @Test
+    void withSeveralClustersARuleThatNamesNoneStopsTheStartNamingTheRule() {
+      assertThatThrownBy(
+              () ->
+                  fleetPolicy(
+                      rule("payments").clusters("*").deployments("api"),
+                      rule("batch").deployments("report")))
+          .isInstanceOf(PolicyException.class)
+          .hasMessageStartingWith("restart.rules[1]: names no clusters")
+          .hasMessageContaining("eu-prod, us-prod, staging")
+          .hasMessageContaining("restart.rules[1].clusters");
+    }
+
+    @Test
+    void aClusterNameThatNoClusterHasStopsTheStart() {
+      assertThatThrownBy(() -> fleetPolicy(rule("payments").clusters("eu-prd").deployments("api")))
+          .isInstanceOf(PolicyException.class)
+          .hasMessage(
+              "restart.rules[0].clusters[0]: no cluster is named eu-prd; the clusters are"
+                  + " eu-prod, us-prod, staging (restart.clusters)");
+    }
+
+    @Test
+    void aGlobThatMatchesNoClusterYetIsAllowed() {
+      Policy policy = fleetPolicy(rule("payments").clusters("ap-*").deployments("api"));
+
+      assertThat(request(policy, ALICE, in("eu-prod", "api")))
+          .isInstanceOf(RequestDecision.Refused.class);
+    }
+
+    @Test
+    void withOneUnnamedClusterRulesNeedNoClustersAndMayNameIt() {
+      Policy open = policy(rule("payments").deployments("api"));
+      Policy named = policy(rule("payments").clusters("default").deployments("api"));
+
+      assertThat(request(open, ALICE, deployment("payments", "api")))
+          .isInstanceOf(RequestDecision.Allowed.class);
+      assertThat(request(named, ALICE, deployment("payments", "api")))
+          .isInstanceOf(RequestDecision.Allowed.class);
+      assertThatThrownBy(() -> policy(rule("payments").clusters("prod").deployments("api")))
+          .isInstanceOf(PolicyException.class)
+          .hasMessageContaining("no cluster is named prod");
+    }
+
+    @Test
+    void clustersAreReadFromTheRuleKeys() {
+      PolicyConfig config =
+          new Configuration()
+              .load(
+                  Map.of(
+                      "restart.rules[0].clusters[0]", "eu-prod",
+                      "restart.rules[0].clusters[1]", "us-*",
+                      "restart.rules[0].namespace", "payments",
+                      "restart.rules[0].deployments[0]", "api",
+                      "restart.rules[0].approvers[0]", LEAD));
+
+      Policy policy = Policy.from(config, fleet);
+
+      assertThat(policy.rules().get(0).clusters()).containsExactly("eu-prod", "us-*");
+      assertThatThrownBy(() -> Policy.from(config))
+          .isInstanceOf(PolicyException.class)
+          .hasMessageContaining("no cluster is named eu-prod");
+    }
+  }
+
   /** Rules as tests write them; approvers default to the lead so the rule is valid as written. */
   static final class RuleBuilder {
     private final String namespace;
@@ -779,6 +885,7 @@ class PolicyTest {
     private List<String> approvers = List.of(LEAD);
     private List<String> channels = List.of();
     private Optional<Boolean> approvalRequired = Optional.empty();
+    private List<String> clusters = List.of();
 
     RuleBuilder(String namespace) {
       this.namespace = namespace;
@@ -804,13 +911,19 @@ class PolicyTest {
       return this;
     }
 
+    RuleBuilder clusters(String... globs) {
+      clusters = List.of(globs);
+      return this;
+    }
+
     RuleBuilder approval(boolean required) {
       approvalRequired = Optional.of(required);
       return this;
     }
 
     Rule build() {
-      return new Rule(namespace, names, requesters, approvers, channels, approvalRequired);
+      return new Rule(
+          clusters, namespace, names, requesters, approvers, channels, approvalRequired);
     }
   }
 }

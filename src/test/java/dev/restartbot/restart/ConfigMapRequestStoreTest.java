@@ -229,6 +229,57 @@ class ConfigMapRequestStoreTest {
   }
 
   @Test
+  void sameNameInTwoClustersTakesTwoLocksAndTheSameClusterIsBusy() {
+    Target eu = new Target("eu-prod", WorkloadKind.DEPLOYMENT, "payments", "payments-api");
+    Target us = new Target("us-prod", WorkloadKind.DEPLOYMENT, "payments", "payments-api");
+
+    created(minimal("eu", T0, eu));
+    created(minimal("us", T0, us));
+
+    assertThat(store.create(minimal("eu2", T0, eu)))
+        .isInstanceOf(RequestStore.CreateResult.TargetBusy.class);
+    assertThat(ConfigMapRequestStore.lockName(eu))
+        .isNotEqualTo(ConfigMapRequestStore.lockName(us))
+        .isNotEqualTo(ConfigMapRequestStore.lockName(deployment("payments-api")));
+    assertThat(map(ConfigMapRequestStore.lockName(us)).getData())
+        .containsEntry("request", "us")
+        .containsEntry("target", "us-prod/payments/deployment/payments-api");
+    assertThat(store.find("us").orElseThrow().targets()).containsExactly(us);
+  }
+
+  @Test
+  void aTargetStoredBeforeTargetsHadAClusterIsInTheLegacyCluster() throws Exception {
+    RequestJson before = new RequestJson(new ObjectMapper());
+    String stored =
+        before
+            .write(
+                minimal("old", T0, deployment("a"))
+                    .withResult(
+                        new TargetResult(
+                            deployment("a"),
+                            new Outcome.Skipped(
+                                new Outcome.SkipReason.EarlierFailed(Optional.of(deployment("b")))),
+                            Duration.ZERO)))
+            .replace("\"cluster\":\"default\",", "");
+    assertThat(stored).doesNotContain("cluster");
+
+    RestartRequest asDefault = before.read(stored);
+    RestartRequest inFleet = new RequestJson(new ObjectMapper(), "eu-prod").read(stored);
+
+    assertThat(asDefault.targets()).containsExactly(deployment("a"));
+    assertThat(asDefault.targets().get(0).key())
+        .as("the lock key a bot of one cluster took")
+        .isEqualTo("payments/deployment/a");
+    assertThat(inFleet.targets())
+        .containsExactly(new Target("eu-prod", WorkloadKind.DEPLOYMENT, "payments", "a"));
+    assertThat(inFleet.results().get(0).target().cluster()).isEqualTo("eu-prod");
+    assertThat(((Outcome.Skipped) inFleet.results().get(0).outcome()).reason())
+        .isEqualTo(
+            new Outcome.SkipReason.EarlierFailed(
+                Optional.of(new Target("eu-prod", WorkloadKind.DEPLOYMENT, "payments", "b"))));
+  }
+
+  @Test
   void theStoredConfigMapIsLabelledForKubectlAndHoldsTheRequestAsJson() throws Exception {
     created(minimal("shape", T0, deployment("payments-api")));
 

@@ -115,6 +115,29 @@ class InMemoryRequestStoreTest {
   }
 
   @Test
+  void sameNameInAnotherClusterIsAnotherTargetAndTheSameClusterIsBusy() {
+    store.create(
+        RequestBuilder.from(pending("a", "api"))
+            .targets(new Target("eu-prod", WorkloadKind.DEPLOYMENT, "ns", "api"))
+            .build());
+
+    RestartRequest inUs =
+        RequestBuilder.from(pending("b", "api"))
+            .targets(new Target("us-prod", WorkloadKind.DEPLOYMENT, "ns", "api"))
+            .build();
+    RestartRequest inEuAgain =
+        RequestBuilder.from(pending("c", "api"))
+            .targets(new Target("eu-prod", WorkloadKind.DEPLOYMENT, "ns", "api"))
+            .build();
+
+    assertThat(store.create(inUs)).isInstanceOf(RequestStore.CreateResult.Created.class);
+    assertThat(store.create(inEuAgain)).isInstanceOf(RequestStore.CreateResult.TargetBusy.class);
+    assertThat(store.create(pending("d", "api")))
+        .as("the same name in the unnamed default cluster")
+        .isInstanceOf(RequestStore.CreateResult.Created.class);
+  }
+
+  @Test
   void updateWhosePreconditionFailsChangesNothing() {
     store.create(pending("a", "api"));
 

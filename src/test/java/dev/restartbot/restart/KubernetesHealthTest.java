@@ -11,10 +11,15 @@ import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.verifyNoInteractions;
 import static org.mockito.Mockito.when;
 
+import dev.restartbot.cluster.Clusters;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.VersionInfo;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import org.eclipse.microprofile.context.ManagedExecutor;
@@ -136,5 +141,37 @@ class KubernetesHealthTest {
     verifyNoInteractions(client);
     handedOver[0].run();
     assertThat(status(health.call())).isEqualTo("reachable (v1.32.0)");
+  }
+
+  @Test
+  void eachClusterIsCheckedApartAndShownByNameWithItsReachableGauge() {
+    KubernetesClient down = mock(KubernetesClient.class);
+    when(client.getKubernetesVersion()).thenReturn(version("v1.32.0"));
+    when(down.getKubernetesVersion())
+        .thenThrow(
+            new KubernetesClientException(
+                "An error has occurred.", new java.net.ConnectException("Connection refused")));
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    KubernetesHealth fleet =
+        new KubernetesHealth(
+            new Clusters(
+                new LinkedHashMap<>(Map.of("eu-prod", client, "us-prod", down)),
+                "eu-prod",
+                Set.of()),
+            meters,
+            Runnable::run);
+
+    fleet.refresh();
+
+    HealthCheckResponse response = fleet.call();
+    assertThat(response.getStatus()).isEqualTo(HealthCheckResponse.Status.UP);
+    assertThat(response.getData().orElseThrow())
+        .containsEntry("eu-prod", "reachable (v1.32.0)")
+        .containsEntry("us-prod", "unreachable: Connection refused")
+        .doesNotContainKey("status");
+    assertThat(meters.get("restartbot.cluster.reachable").tag("cluster", "eu-prod").gauge().value())
+        .isEqualTo(1.0);
+    assertThat(meters.get("restartbot.cluster.reachable").tag("cluster", "us-prod").gauge().value())
+        .isEqualTo(0.0);
   }
 }

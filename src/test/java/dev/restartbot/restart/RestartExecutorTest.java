@@ -18,6 +18,7 @@ import dev.restartbot.policy.Target;
 import dev.restartbot.policy.WorkloadKind;
 import dev.restartbot.testing.RequestBuilder;
 import dev.restartbot.testing.TestConfig;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Instant;
@@ -41,7 +42,8 @@ class RestartExecutorTest {
   private static final Target C = new Target(WorkloadKind.DAEMONSET, "ns", "c");
 
   private final RolloutWatch rollouts = mock(RolloutWatch.class);
-  private final WorkloadEvents kubeEvents = spy(new WorkloadEvents(null, clock, Runnable::run));
+  private final WorkloadEvents kubeEvents =
+      spy(new WorkloadEvents((KubernetesClient) null, clock, Runnable::run));
   private final List<RequestEvent> published = new ArrayList<>();
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
@@ -233,7 +235,7 @@ class RestartExecutorTest {
 
   @Test
   void patchBodyIsExactlyTheFourPodTemplateAnnotationsAndNoChangeCause() throws Exception {
-    Workloads real = new Workloads(null, new ObjectMapper());
+    Workloads real = new Workloads((KubernetesClient) null, new ObjectMapper());
 
     String body =
         real.patchBody("2026-11-26T10:00:00Z", new Workloads.Attribution("req1", "U1", "U2"));
@@ -254,7 +256,7 @@ class RestartExecutorTest {
 
   @Test
   void patchBodyIsBuiltAsJsonSoIdsCannotInjectIt() throws Exception {
-    Workloads real = new Workloads(null, new ObjectMapper());
+    Workloads real = new Workloads((KubernetesClient) null, new ObjectMapper());
     String hostile = "x\"}},\"metadata\":{\"annotations\":{\"kubernetes.io/change-cause\":\"\\";
 
     String body =

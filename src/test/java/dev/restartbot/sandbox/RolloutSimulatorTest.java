@@ -1,6 +1,7 @@
 package dev.restartbot.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import dev.restartbot.restart.RolloutStatus;
@@ -95,9 +96,9 @@ class RolloutSimulatorTest {
     cluster.setFailing("platform", "ingress-gateway", true);
     assertThat(cluster.workloads())
         .filteredOn(w -> w.name().equals("ingress-gateway"))
-        .singleElement()
-        .extracting(SandboxCluster.WorkloadView::failing)
-        .isEqualTo(true);
+        .extracting(SandboxCluster.WorkloadView::cluster, SandboxCluster.WorkloadView::failing)
+        .as("only the default cluster's, where it was switched")
+        .containsExactly(tuple("staging", true), tuple("prod", false));
     cluster.setFailing("platform", "ingress-gateway", false);
     List<String> seen = restartAndFollow("platform", "Deployment", "ingress-gateway");
     assertThat(seen.get(seen.size() - 1)).isEqualTo("rolled out (2 pods)");

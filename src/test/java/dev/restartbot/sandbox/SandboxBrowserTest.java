@@ -144,8 +144,13 @@ class SandboxBrowserTest {
     wait.until(d -> threadOf("payments-api").contains("rolled out (3 pods)"));
     wait.until(d -> threadOf("payments-api").contains("Done: 1 rolled out"));
     wait.until(d -> approvalMessage("payments-api").getText().contains("Approved by @Bob Okafor"));
-    assertThat(approvalMessage("payments-api").findElements(By.cssSelector("[data-action-id]")))
-        .isEmpty();
+    // The page may redraw the message between finding it and reading it: ask again if so.
+    wait.ignoring(StaleElementReferenceException.class)
+        .until(
+            d ->
+                approvalMessage("payments-api")
+                    .findElements(By.cssSelector("[data-action-id]"))
+                    .isEmpty());
     // The side bar polls the cluster on its own beat: it catches up a moment later.
     wait.until(d -> cluster("payments/Deployment/payments-api").endsWith("3/3 ready"));
 

@@ -24,6 +24,9 @@ public class SandboxProfile implements QuarkusTestProfile {
         "slack.signing-secret", "a-real-secret-the-sandbox-must-ignore",
         "slack.app-token", "xapp-1-a-real-app-token-the-sandbox-must-ignore",
         "quarkus.kubernetes-client.api-server-url", "https://127.0.0.1:9/",
-        "quarkus.kubernetes-client.token", "a-real-cluster-token-the-sandbox-must-ignore");
+        "quarkus.kubernetes-client.token", "a-real-cluster-token-the-sandbox-must-ignore",
+        "restart.clusters.real.kubeconfig",
+            "/nonexistent/a-real-kubeconfig-the-sandbox-must-ignore",
+        "restart.default-cluster", "real");
   }
 }

@@ -44,7 +44,10 @@ import org.junit.jupiter.api.Test;
  */
 class ApprovalLimitsTest {
 
-  /** The longest namespace (a DNS label) and the longest names (DNS subdomains) there are. */
+  /**
+   * The longest cluster name and namespace (DNS labels) and the longest names (DNS subdomains)
+   * there are.
+   */
   static final String NAMESPACE = "n".repeat(63);
 
   static final List<Target> LONGEST =
@@ -52,6 +55,8 @@ class ApprovalLimitsTest {
           .mapToObj(
               i ->
                   new Target(
+                      // The longest cluster name (a DNS label): it is shown with the targets.
+                      "c".repeat(63),
                       WorkloadKind.STATEFULSET,
                       NAMESPACE,
                       "s".repeat(250) + String.format(java.util.Locale.ROOT, "%03d", i)))

@@ -37,7 +37,11 @@ class CommandParserPropertyTest {
   private static final String REASON_CHARS =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 .,:;!?()é€";
 
-  private final CommandParser parser = new CommandParser("default", MAX_TARGETS);
+  /** The clusters the parser knows; the first is the default. */
+  static final List<String> CLUSTERS = List.of("eu-prod", "us-prod", "staging");
+
+  private final CommandParser parser =
+      new CommandParser("default", MAX_TARGETS, CLUSTERS, CLUSTERS.get(0));
 
   /** A command built to be valid, with what it must parse to. */
   record WellFormed(List<String> words, List<Target> targets, Optional<String> reason) {
@@ -170,6 +174,11 @@ class CommandParserPropertyTest {
    */
   static WellFormed wellFormed(Random random) {
     String namespace = HostileInput.label(random, 63);
+    Optional<String> cluster =
+        random.nextInt(3) == 0
+            ? Optional.empty()
+            : Optional.of(CLUSTERS.get(random.nextInt(CLUSTERS.size())));
+    String in = cluster.orElse(CLUSTERS.get(0));
     List<Target> targets =
         uniqueByKey(
             random,
@@ -177,7 +186,10 @@ class CommandParserPropertyTest {
             MAX_TARGETS,
             r ->
                 new Target(
-                    HostileInput.pick(r, WorkloadKind.values()), namespace, nameOtherThanAWord(r)));
+                    in,
+                    HostileInput.pick(r, WorkloadKind.values()),
+                    namespace,
+                    nameOtherThanAWord(r)));
     Optional<String> reason =
         random.nextInt(20) == 0 ? Optional.empty() : Optional.of(reason(random));
     int flagsAt = HostileInput.integer(random, 0, MAX_TARGETS);
@@ -187,6 +199,7 @@ class CommandParserPropertyTest {
         new ArrayList<>(targets.stream().map(CommandParserPropertyTest::spell).toList());
     List<String> flags = new ArrayList<>();
     flags.add(inline ? "--namespace=" + namespace : "-n " + namespace);
+    cluster.ifPresent(c -> flags.add(inline ? "--cluster=" + c : "--cluster " + c));
     reason.ifPresent(r -> flags.add(inline ? "--reason=\"" + r + "\"" : "--reason '" + r + "'"));
     words.addAll(Math.min(flagsAt, words.size()), flags);
     return new WellFormed(words, targets, reason);
@@ -245,7 +258,18 @@ class CommandParserPropertyTest {
       }
       case 1 -> HostileInput.validName(random).toUpperCase(Locale.ROOT) + "X";
       case 2 -> "pods/" + HostileInput.validName(random);
-      default -> HostileInput.pick(random, "--bogus", "-x", "-n", "deploy/", "/", "&lt;");
+      default ->
+          HostileInput.pick(
+              random,
+              "--bogus",
+              "-x",
+              "-n",
+              "deploy/",
+              "/",
+              "&lt;",
+              "--cluster=nowhere",
+              "--cluster=EU-PROD",
+              "--cluster");
     };
   }
 

@@ -588,6 +588,89 @@ class CommandParserTest {
     }
   }
 
+  // --- clusters
+
+  final CommandParser fleet =
+      new CommandParser("default", MAX_TARGETS, List.of("eu-prod", "us-prod"), "eu-prod");
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "api --cluster us-prod",
+        "--cluster us-prod api",
+        "api --cluster=us-prod",
+        "--cluster=us-prod api -n default"
+      })
+  void clusterFlagStandsAnywhereAndPutsEveryTargetInThatCluster(String text) {
+    assertThat(fleet.parse(text))
+        .isEqualTo(
+            new Command.Restart(
+                List.of(new Target("us-prod", DEPLOYMENT, "default", "api")), Optional.empty()));
+  }
+
+  @Test
+  void withoutClusterFlagTheTargetsAreInTheDefaultCluster() {
+    assertThat(((Command.Restart) fleet.parse("api sts/db")).targets())
+        .extracting(Target::cluster)
+        .containsExactly("eu-prod", "eu-prod");
+    assertThat(restart("api").targets()).containsExactly(deployment("api"));
+    assertThat(deployment("api").cluster()).isEqualTo(Target.DEFAULT_CLUSTER);
+  }
+
+  @Test
+  void anUnknownClusterIsRefusedWithTheKnownNames() {
+    assertThat(fleet.parse("api --cluster ap-prod"))
+        .isEqualTo(
+            new Command.Invalid(
+                "I don't know the cluster `ap-prod`; the clusters are `eu-prod`, `us-prod`."));
+    assertThat(problem("api --cluster prod"))
+        .isEqualTo("I don't know the cluster `prod`; the clusters are `default`.");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "api --cluster eu-prod --cluster us-prod",
+        "api --cluster=eu-prod --cluster=eu-prod"
+      })
+  void oneCommandAddressesOneCluster(String text) {
+    assertThat(((Command.Invalid) fleet.parse(text)).problem())
+        .isEqualTo("The cluster is given twice; one command addresses one cluster.");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"api --cluster", "api --cluster=", "api --cluster -n x"})
+  void clusterFlagNeedsAValue(String text) {
+    assertThat(((Command.Invalid) fleet.parse(text)).problem()).contains("needs a value");
+  }
+
+  @Test
+  void theSameNameInTwoClustersIsTwoTargets() {
+    Target eu = new Target("eu-prod", DEPLOYMENT, "default", "api");
+    Target us = new Target("us-prod", DEPLOYMENT, "default", "api");
+
+    assertThat(eu.key()).isNotEqualTo(us.key()).isEqualTo("eu-prod/default/deployment/api");
+    assertThat(deployment("api").key()).isEqualTo("default/deployment/api");
+  }
+
+  @Test
+  void theHelpOfAFleetNamesTheFlagAndTheClusters() {
+    assertThat(fleet.help("/restart"))
+        .contains("[-n|--namespace NS] [--cluster NAME] [--reason \"text\"]")
+        .contains("Clusters: `eu-prod`, `us-prod` (the default: `eu-prod`)")
+        .contains("`/restart payments-api -n payments --cluster us-prod`");
+    assertThat(((Command.Invalid) fleet.parse("api --force")).problem())
+        .isEqualTo(
+            "I don't know the flag `--force`; I know `-n`, `--namespace`, `--cluster` and"
+                + " `--reason`.");
+  }
+
+  @Test
+  void theHelpOfABotWithoutClustersIsAsBefore() {
+    assertThat(parser.help("/restart")).isEqualTo(CommandParser.usage("/restart"));
+    assertThat(parser.help("/restart")).doesNotContain("--cluster");
+  }
+
   // --- generated
 
   /** Words a user might type, so that a fair share of the generated commands are valid. */
