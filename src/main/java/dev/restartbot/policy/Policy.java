@@ -1,5 +1,6 @@
 package dev.restartbot.policy;
 
+import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -13,17 +14,31 @@ import java.util.Set;
  */
 public final class Policy {
 
+  /** {@code restart.approval.ttl} when nobody sets it. */
+  public static final Duration DEFAULT_TTL = Duration.ofMinutes(15);
+
   private final List<Rule> rules;
   private final boolean defaultApprovalRequired;
   private final boolean allowSelfApproval;
+  private final Duration defaultApprovalTtl;
+
+  /** A policy whose rules wait the default time for their approvers, {@link #DEFAULT_TTL}. */
+  public Policy(List<Rule> rules, boolean defaultApprovalRequired, boolean allowSelfApproval) {
+    this(rules, defaultApprovalRequired, allowSelfApproval, DEFAULT_TTL);
+  }
 
   /**
    * @throws PolicyException when a rule cannot work as written; the message names the setting
    */
-  public Policy(List<Rule> rules, boolean defaultApprovalRequired, boolean allowSelfApproval) {
+  public Policy(
+      List<Rule> rules,
+      boolean defaultApprovalRequired,
+      boolean allowSelfApproval,
+      Duration defaultApprovalTtl) {
     this.rules = List.copyOf(rules);
     this.defaultApprovalRequired = defaultApprovalRequired;
     this.allowSelfApproval = allowSelfApproval;
+    this.defaultApprovalTtl = Objects.requireNonNull(defaultApprovalTtl, "defaultApprovalTtl");
     for (int i = 0; i < this.rules.size(); i++) {
       validate(this.rules.get(i), "restart.rules[" + i + "]");
     }
@@ -33,7 +48,8 @@ public final class Policy {
     return new Policy(
         config.rules().stream().map(Rule::from).toList(),
         config.approval().required(),
-        config.approval().allowSelfApproval());
+        config.approval().allowSelfApproval(),
+        config.approval().ttl());
   }
 
   public List<Rule> rules() {
@@ -60,14 +76,21 @@ public final class Policy {
       GroupMembership groups) {
     checkArguments(channelId, kind, targets);
     boolean approvalRequired = false;
+    int approvals = 1;
+    Duration ttl = null;
     for (Target target : targets) {
       List<Rule> admitting = admitting(target, requester, channelId, kind, groups);
       if (admitting.isEmpty()) {
         return new RequestDecision.Refused(target, whyRefused(target, requester, kind, groups));
       }
       approvalRequired |= admitting.stream().anyMatch(this::requiresApproval);
+      for (Rule rule : admitting) {
+        approvals = Math.max(approvals, rule.approvalsNeeded());
+        Duration ruleTtl = rule.approvalTtl().orElse(defaultApprovalTtl);
+        ttl = ttl == null || ruleTtl.compareTo(ttl) < 0 ? ruleTtl : ttl;
+      }
     }
-    return new RequestDecision.Allowed(approvalRequired);
+    return new RequestDecision.Allowed(approvalRequired, approvals, ttl);
   }
 
   /**
@@ -195,6 +218,21 @@ public final class Policy {
           key
               + ".channels: \"*\" already admits every conversation the bot is in; list it alone,"
               + " or list channel ids without it");
+    }
+    if (rule.approvals().isPresent() && rule.approvals().get() < 1) {
+      throw new PolicyException(
+          key + ".approvals: " + rule.approvals().get() + "; write 1 or more distinct approvers");
+    }
+    if (rule.approvalsNeeded() > 1 && !requiresApproval(rule)) {
+      throw new PolicyException(
+          key
+              + ".approvals: "
+              + rule.approvalsNeeded()
+              + " approvals for a rule that needs no approval; remove one of the two");
+    }
+    if (rule.approvalTtl().isPresent()
+        && (rule.approvalTtl().get().isNegative() || rule.approvalTtl().get().isZero())) {
+      throw new PolicyException(key + ".approval-ttl: must be longer than zero, e.g. 15m or 1h");
     }
     if (requiresApproval(rule) && rule.approvers().isEmpty()) {
       throw new PolicyException(

@@ -1,9 +1,11 @@
 package dev.restartbot.policy;
 
+import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -18,6 +20,9 @@ import java.util.Optional;
  *     channels only ({@link ConversationKind#PUBLIC_CHANNEL}); {@code ["*"]} means every
  *     conversation the bot is in, direct messages and private channels included
  * @param approvalRequired overrides the policy's default when present
+ * @param approvals how many distinct approvers a request this rule admits needs (the requester
+ *     never counts); one when absent
+ * @param approvalTtl overrides {@code restart.approval.ttl} for requests this rule admits
  */
 public record Rule(
     String namespace,
@@ -25,7 +30,9 @@ public record Rule(
     List<String> requesters,
     List<String> approvers,
     List<String> channels,
-    Optional<Boolean> approvalRequired) {
+    Optional<Boolean> approvalRequired,
+    Optional<Integer> approvals,
+    Optional<Duration> approvalTtl) {
 
   /** The {@code channels} entry that admits every conversation, whatever its kind. */
   public static final String ANY_CONVERSATION = "*";
@@ -37,6 +44,27 @@ public record Rule(
     requesters = List.copyOf(requesters);
     approvers = List.copyOf(approvers);
     channels = List.copyOf(channels);
+    approvals = Objects.requireNonNullElse(approvals, Optional.empty());
+    approvalTtl = Objects.requireNonNullElse(approvalTtl, Optional.empty());
+  }
+
+  /** A rule that leaves the number of approvals and the ttl to the defaults. */
+  public Rule(
+      String namespace,
+      Map<WorkloadKind, List<String>> names,
+      List<String> requesters,
+      List<String> approvers,
+      List<String> channels,
+      Optional<Boolean> approvalRequired) {
+    this(
+        namespace,
+        names,
+        requesters,
+        approvers,
+        channels,
+        approvalRequired,
+        Optional.empty(),
+        Optional.empty());
   }
 
   public static Rule from(PolicyConfig.RuleConfig config) {
@@ -50,7 +78,14 @@ public record Rule(
         config.requesters().orElse(List.of()),
         config.approvers().orElse(List.of()),
         config.channels().orElse(List.of()),
-        config.approvalRequired());
+        config.approvalRequired(),
+        config.approvals(),
+        config.approvalTtl());
+  }
+
+  /** The distinct approvers this rule asks for. */
+  public int approvalsNeeded() {
+    return approvals.orElse(1);
   }
 
   /** The names or globs this rule lists for a kind; empty when it lists none. */

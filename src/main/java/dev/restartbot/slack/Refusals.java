@@ -40,6 +40,16 @@ final class Refusals {
           .formatted(
               Messages.target(u.target()), Messages.sentence(Messages.escape(u.apiMessage())));
     }
+    if (refusal instanceof Refusal.DryRunRefused d) {
+      return "The API server would refuse to restart %s (dry run, HTTP %d): %s Nothing was requested."
+          .formatted(
+              Messages.target(d.target()),
+              d.status(),
+              Messages.sentence(Messages.escape(d.apiMessage())));
+    }
+    if (refusal instanceof Refusal.AlreadyApproved) {
+      return "You already approved this request; it needs someone else's approval too.";
+    }
     if (refusal instanceof Refusal.Paused p) {
       return "%s is paused: resume it first with `%s`."
           .formatted(Messages.target(p.target()), resume(p.target()));
