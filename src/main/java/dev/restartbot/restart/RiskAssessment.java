@@ -203,15 +203,15 @@ public final class RiskAssessment {
    * empty when it is not one.
    */
   static Optional<BigDecimal> quantity(String text) {
-    Matcher m = QUANTITY.matcher(text.trim());
-    if (!m.matches()) {
+    Matcher parts = QUANTITY.matcher(text.trim());
+    if (!parts.matches()) {
       return Optional.empty();
     }
-    BigDecimal number = new BigDecimal(m.group(1));
-    if (m.group(2) != null) {
-      return Optional.of(number.scaleByPowerOfTen(Integer.parseInt(m.group(2).substring(1))));
+    BigDecimal number = new BigDecimal(parts.group(1));
+    if (parts.group(2) != null) {
+      return Optional.of(number.scaleByPowerOfTen(Integer.parseInt(parts.group(2).substring(1))));
     }
-    String suffix = m.group(3) == null ? "" : m.group(3);
+    String suffix = parts.group(3) == null ? "" : parts.group(3);
     BigDecimal factor =
         switch (suffix) {
           case "" -> BigDecimal.ONE;

@@ -74,6 +74,7 @@ final class SlackFlowHarness {
             .endTemplate()
             .endSpec()
             .withNewStatus()
+            .withObservedGeneration(1L)
             .withReplicas(2)
             .withReadyReplicas(2)
             .withAvailableReplicas(2)
@@ -97,7 +98,7 @@ final class SlackFlowHarness {
 
   /** Where the restart's dry run of a Deployment goes: the patch path, with {@code dryRun=All}. */
   static String dryRunPath(String namespace, String name) {
-    return "/apis/apps/v1/namespaces/%s/deployments/%s?dryRun=All&fieldManager=restart-bot"
+    return "/apis/apps/v1/namespaces/%s/deployments/%s?fieldManager=restart-bot&dryRun=All"
         .formatted(namespace, name);
   }
 
