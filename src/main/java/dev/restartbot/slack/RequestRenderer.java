@@ -146,7 +146,7 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
                 updates.show(
                     request.channelId(),
                     ts,
-                    Messages.pendingText(request),
+                    Messages.pendingText(request) + " · " + Messages.approvalCount(request),
                     ApprovalMessage.pending(request, shown.getOrDefault(request.id(), List.of())),
                     MessageUpdates.Priority.STATE));
     return null;

@@ -45,7 +45,7 @@ final class RiskLines {
       return ":warning: A rollout is already in progress.";
     }
     if (risk instanceof Risk.QuotaFull q) {
-      return (":warning: ResourceQuota `%s` has no room for the surge: it needs %s of `%s`, %s"
+      return (":warning: ResourceQuota %s has no room for the surge: it needs %s of %s, %s"
               + " left; the rollout would stall.")
           .formatted(
               Messages.verbatim(q.quota()),
@@ -54,7 +54,7 @@ final class RiskLines {
               amount(q.resource(), q.left()));
     }
     if (risk instanceof Risk.QuotaUnchecked u) {
-      return ":warning: Quota check skipped: I could not read the namespace's ResourceQuotas (%s)"
+      return ":warning: Quota check skipped: I could not read the namespace's ResourceQuotas: %s"
           .formatted(Messages.sentence(Messages.escape(u.apiMessage())));
     }
     throw new IllegalStateException("no words for risk " + risk.getClass().getName());
@@ -62,17 +62,17 @@ final class RiskLines {
 
   static String owner(GitOpsOwner owner) {
     if (owner instanceof GitOpsOwner.ArgoCd a) {
-      return ":information_source: Managed by Argo CD app `%s`: Git, not this restart, defines"
+      return ":information_source: Managed by Argo CD app %s: Git, not this restart, defines"
               .formatted(Messages.verbatim(a.app()))
           + " what runs.";
     }
     if (owner instanceof GitOpsOwner.FluxKustomization k) {
-      return ":information_source: Managed by Flux Kustomization `%s`: Git, not this restart,"
+      return ":information_source: Managed by Flux Kustomization %s: Git, not this restart,"
               .formatted(qualified(k.namespace(), k.name()))
           + " defines what runs.";
     }
     if (owner instanceof GitOpsOwner.FluxHelmRelease h) {
-      return ":information_source: Managed by Flux HelmRelease `%s`: Git, not this restart,"
+      return ":information_source: Managed by Flux HelmRelease %s: Git, not this restart,"
               .formatted(qualified(h.namespace(), h.name()))
           + " defines what runs.";
     }
