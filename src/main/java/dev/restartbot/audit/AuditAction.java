@@ -6,6 +6,8 @@ import java.util.Locale;
 public enum AuditAction {
   REQUESTED,
   REFUSED,
+  /** One approval counted; the request needs more before it is approved. */
+  APPROVAL_COUNTED,
   APPROVED,
   DENIED,
   WITHDRAWN,

@@ -1,5 +1,6 @@
 package dev.restartbot.policy;
 
+import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -13,14 +14,44 @@ import java.util.Set;
  */
 public final class Policy {
 
+  /** {@code restart.approval.ttl} when nobody sets it. */
+  public static final Duration DEFAULT_TTL = Duration.ofMinutes(15);
+
   private final List<Rule> rules;
   private final boolean defaultApprovalRequired;
   private final boolean allowSelfApproval;
   private final List<String> clusters;
+  private final Duration defaultApprovalTtl;
 
-  /** The policy of a bot that serves one cluster, {@value Target#DEFAULT_CLUSTER}. */
+  /**
+   * The policy of a bot that serves one cluster, {@value Target#DEFAULT_CLUSTER}, whose rules wait
+   * the default time for their approvers, {@link #DEFAULT_TTL}.
+   */
   public Policy(List<Rule> rules, boolean defaultApprovalRequired, boolean allowSelfApproval) {
     this(rules, defaultApprovalRequired, allowSelfApproval, List.of(Target.DEFAULT_CLUSTER));
+  }
+
+  /** The policy of a bot that serves {@code clusters}, whose rules wait {@link #DEFAULT_TTL}. */
+  public Policy(
+      List<Rule> rules,
+      boolean defaultApprovalRequired,
+      boolean allowSelfApproval,
+      List<String> clusters) {
+    this(rules, defaultApprovalRequired, allowSelfApproval, clusters, DEFAULT_TTL);
+  }
+
+  /** The policy of a bot that serves one cluster, whose rules wait {@code defaultApprovalTtl}. */
+  public Policy(
+      List<Rule> rules,
+      boolean defaultApprovalRequired,
+      boolean allowSelfApproval,
+      Duration defaultApprovalTtl) {
+    this(
+        rules,
+        defaultApprovalRequired,
+        allowSelfApproval,
+        List.of(Target.DEFAULT_CLUSTER),
+        defaultApprovalTtl);
   }
 
   /**
@@ -31,11 +62,13 @@ public final class Policy {
       List<Rule> rules,
       boolean defaultApprovalRequired,
       boolean allowSelfApproval,
-      List<String> clusters) {
+      List<String> clusters,
+      Duration defaultApprovalTtl) {
     this.rules = List.copyOf(rules);
     this.defaultApprovalRequired = defaultApprovalRequired;
     this.allowSelfApproval = allowSelfApproval;
     this.clusters = List.copyOf(clusters);
+    this.defaultApprovalTtl = Objects.requireNonNull(defaultApprovalTtl, "defaultApprovalTtl");
     for (int i = 0; i < this.rules.size(); i++) {
       validate(this.rules.get(i), "restart.rules[" + i + "]");
     }
@@ -51,7 +84,8 @@ public final class Policy {
         config.rules().stream().map(Rule::from).toList(),
         config.approval().required(),
         config.approval().allowSelfApproval(),
-        clusters);
+        clusters,
+        config.approval().ttl());
   }
 
   public List<Rule> rules() {
@@ -78,14 +112,21 @@ public final class Policy {
       GroupMembership groups) {
     checkArguments(channelId, kind, targets);
     boolean approvalRequired = false;
+    int approvals = 1;
+    Duration ttl = null;
     for (Target target : targets) {
       List<Rule> admitting = admitting(target, requester, channelId, groups);
       if (admitting.isEmpty()) {
         return new RequestDecision.Refused(target, whyRefused(target, requester, groups));
       }
       approvalRequired |= admitting.stream().anyMatch(this::requiresApproval);
+      for (Rule rule : admitting) {
+        approvals = Math.max(approvals, rule.approvalsNeeded());
+        Duration ruleTtl = rule.approvalTtl().orElse(defaultApprovalTtl);
+        ttl = ttl == null || ruleTtl.compareTo(ttl) < 0 ? ruleTtl : ttl;
+      }
     }
-    return new RequestDecision.Allowed(approvalRequired);
+    return new RequestDecision.Allowed(approvalRequired, approvals, ttl);
   }
 
   /**
@@ -205,6 +246,21 @@ public final class Policy {
           key
               + ".channels: \"*\" already admits every conversation the bot is in; list it alone,"
               + " or list channel ids without it");
+    }
+    if (rule.approvals().isPresent() && rule.approvals().get() < 1) {
+      throw new PolicyException(
+          key + ".approvals: " + rule.approvals().get() + "; write 1 or more distinct approvers");
+    }
+    if (rule.approvalsNeeded() > 1 && !requiresApproval(rule)) {
+      throw new PolicyException(
+          key
+              + ".approvals: "
+              + rule.approvalsNeeded()
+              + " approvals for a rule that needs no approval; remove one of the two");
+    }
+    if (rule.approvalTtl().isPresent()
+        && (rule.approvalTtl().get().isNegative() || rule.approvalTtl().get().isZero())) {
+      throw new PolicyException(key + ".approval-ttl: must be longer than zero, e.g. 15m or 1h");
     }
     if (requiresApproval(rule) && rule.approvers().isEmpty()) {
       throw new PolicyException(

@@ -66,5 +66,11 @@ public interface PolicyConfig {
     Optional<List<String>> channels();
 
     Optional<Boolean> approvalRequired();
+
+    /** Distinct approvers needed (default 1); the largest of the admitting rules holds. */
+    Optional<Integer> approvals();
+
+    /** Overrides {@code restart.approval.ttl}; the shortest of the admitting rules holds. */
+    Optional<Duration> approvalTtl();
   }
 }

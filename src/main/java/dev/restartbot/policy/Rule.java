@@ -1,9 +1,11 @@
 package dev.restartbot.policy;
 
+import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -19,6 +21,9 @@ import java.util.Optional;
  * @param channels channel ids, each admitted whatever its kind; empty (or {@code ["*"]}) means
  *     every conversation the bot is in, as DESIGN.md §5 fixes it
  * @param approvalRequired overrides the policy's default when present
+ * @param approvals how many distinct approvers a request this rule admits needs (the requester
+ *     never counts); one when absent
+ * @param approvalTtl overrides {@code restart.approval.ttl} for requests this rule admits
  */
 public record Rule(
     List<String> clusters,
@@ -27,7 +32,9 @@ public record Rule(
     List<String> requesters,
     List<String> approvers,
     List<String> channels,
-    Optional<Boolean> approvalRequired) {
+    Optional<Boolean> approvalRequired,
+    Optional<Integer> approvals,
+    Optional<Duration> approvalTtl) {
 
   /** The {@code channels} entry that admits every conversation, whatever its kind. */
   public static final String ANY_CONVERSATION = "*";
@@ -40,6 +47,43 @@ public record Rule(
     requesters = List.copyOf(requesters);
     approvers = List.copyOf(approvers);
     channels = List.copyOf(channels);
+    approvals = Objects.requireNonNullElse(approvals, Optional.empty());
+    approvalTtl = Objects.requireNonNullElse(approvalTtl, Optional.empty());
+  }
+
+  /**
+   * A rule for every cluster that leaves the number of approvals and the ttl to the defaults, as a
+   * bot of one cluster writes its rules.
+   */
+  public Rule(
+      String namespace,
+      Map<WorkloadKind, List<String>> names,
+      List<String> requesters,
+      List<String> approvers,
+      List<String> channels,
+      Optional<Boolean> approvalRequired) {
+    this(List.of(), namespace, names, requesters, approvers, channels, approvalRequired);
+  }
+
+  /** A rule that leaves the number of approvals and the ttl to the defaults. */
+  public Rule(
+      List<String> clusters,
+      String namespace,
+      Map<WorkloadKind, List<String>> names,
+      List<String> requesters,
+      List<String> approvers,
+      List<String> channels,
+      Optional<Boolean> approvalRequired) {
+    this(
+        clusters,
+        namespace,
+        names,
+        requesters,
+        approvers,
+        channels,
+        approvalRequired,
+        Optional.empty(),
+        Optional.empty());
   }
 
   /** A rule for every cluster, as a bot of one cluster writes its rules. */
@@ -49,8 +93,19 @@ public record Rule(
       List<String> requesters,
       List<String> approvers,
       List<String> channels,
-      Optional<Boolean> approvalRequired) {
-    this(List.of(), namespace, names, requesters, approvers, channels, approvalRequired);
+      Optional<Boolean> approvalRequired,
+      Optional<Integer> approvals,
+      Optional<Duration> approvalTtl) {
+    this(
+        List.of(),
+        namespace,
+        names,
+        requesters,
+        approvers,
+        channels,
+        approvalRequired,
+        approvals,
+        approvalTtl);
   }
 
   public static Rule from(PolicyConfig.RuleConfig config) {
@@ -65,7 +120,14 @@ public record Rule(
         config.requesters().orElse(List.of()),
         config.approvers().orElse(List.of()),
         config.channels().orElse(List.of()),
-        config.approvalRequired());
+        config.approvalRequired(),
+        config.approvals(),
+        config.approvalTtl());
+  }
+
+  /** The distinct approvers this rule asks for. */
+  public int approvalsNeeded() {
+    return approvals.orElse(1);
   }
 
   /** The names or globs this rule lists for a kind; empty when it lists none. */

@@ -94,7 +94,34 @@ public class AuditTrail implements RequestEvent.Visitor<Optional<AuditRecord>> {
           case WITHDRAWN -> AuditAction.WITHDRAWN;
           default -> AuditAction.APPROVED;
         };
-    return step(r.id(), decider(r), action, r.targets(), "ok", "");
+    return step(r.id(), decider(r), action, r.targets(), "ok", approvalCount(r));
+  }
+
+  @Override
+  public Optional<AuditRecord> approvalCounted(RequestEvent.ApprovalCounted e) {
+    RestartRequest r = e.request();
+    return step(
+        r.id(), e.by().id(), AuditAction.APPROVAL_COUNTED, r.targets(), "ok", approvalCount(r));
+  }
+
+  @Override
+  public Optional<AuditRecord> outdated(RequestEvent.Outdated e) {
+    RestartRequest r = e.request();
+    return step(
+        r.id(),
+        decider(r),
+        AuditAction.OUTDATED,
+        r.targets(),
+        "outdated",
+        "%s generation %d, now %s"
+            .formatted(e.target().key(), e.before(), e.now().map(String::valueOf).orElse("gone")));
+  }
+
+  /** {@code 1 of 2} for a request that needs several approvals; empty for one. */
+  private static String approvalCount(RestartRequest r) {
+    return r.approvalsNeeded() > 1
+        ? "%d of %d approvals".formatted(r.approvals().size(), r.approvalsNeeded())
+        : "";
   }
 
   @Override
@@ -208,6 +235,9 @@ public class AuditTrail implements RequestEvent.Visitor<Optional<AuditRecord>> {
     }
     if (refusal instanceof Refusal.Unreadable u) {
       return u.apiMessage();
+    }
+    if (refusal instanceof Refusal.DryRunRefused d) {
+      return "dry run answered %d: %s".formatted(d.status(), d.apiMessage());
     }
     if (refusal instanceof Refusal.Busy b) {
       return "held by request " + b.existing().id();

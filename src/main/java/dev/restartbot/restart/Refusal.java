@@ -47,6 +47,23 @@ public sealed interface Refusal {
     }
   }
 
+  /**
+   * The API server refused the dry run of a target's restart patch (RBAC, an admission webhook, an
+   * invalid object): the real patch would fail the same way, so nobody is asked to approve it.
+   */
+  record DryRunRefused(Target target, int status, String apiMessage) implements Refusal {
+    public String code() {
+      return "dry_run_refused";
+    }
+  }
+
+  /** An approver clicked Approve again: their approval counts once. */
+  record AlreadyApproved() implements Refusal {
+    public String code() {
+      return "already_approved";
+    }
+  }
+
   /** The Deployment is paused; {@code kubectl rollout restart} refuses it too. */
   record Paused(Target target) implements Refusal {
     public String code() {

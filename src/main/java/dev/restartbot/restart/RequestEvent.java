@@ -42,6 +42,10 @@ public sealed interface RequestEvent {
 
     R decided(Decided e);
 
+    R approvalCounted(ApprovalCounted e);
+
+    R outdated(Outdated e);
+
     R expired(Expired e);
 
     R started(Started e);
@@ -104,6 +108,30 @@ public sealed interface RequestEvent {
   record Decided(RestartRequest request) implements OfRequest {
     public <R> R accept(Visitor<R> v) {
       return v.decided(this);
+    }
+  }
+
+  /**
+   * An approver approved, and the request needs more approvals: it stays pending, with this
+   * approval counted ({@code request.approvals()}).
+   */
+  record ApprovalCounted(RestartRequest request, Decider.Person by) implements OfRequest {
+    public <R> R accept(Visitor<R> v) {
+      return v.approvalCounted(this);
+    }
+  }
+
+  /**
+   * The approval that would have started it found a target changed since the request (OUTDATED):
+   * nothing restarted.
+   *
+   * @param before the target's generation when the request was made
+   * @param now its generation when the approval came; empty when it is gone
+   */
+  record Outdated(RestartRequest request, Target target, long before, Optional<Long> now)
+      implements OfRequest {
+    public <R> R accept(Visitor<R> v) {
+      return v.outdated(this);
     }
   }
 

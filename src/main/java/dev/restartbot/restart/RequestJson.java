@@ -13,7 +13,9 @@ import dev.restartbot.policy.WorkloadKind;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -97,7 +99,24 @@ final class RequestJson {
     o.put("channelId", r.channelId());
     o.put("conversation", r.conversation().name());
     ArrayNode targets = o.putArray("targets");
-    r.targets().forEach(t -> targets.add(target(t)));
+    for (Target t : r.targets()) {
+      ObjectNode each = target(t);
+      Long generation = r.asked().generations().get(t);
+      if (generation != null) {
+        each.put("generation", generation);
+      }
+      targets.add(each);
+    }
+    o.put("approvalsNeeded", r.approvalsNeeded());
+    ArrayNode approvals = o.putArray("approvals");
+    for (RestartRequest.Decision a : r.approvals()) {
+      ObjectNode each = approvals.addObject();
+      each.put("by", a.by().id());
+      if (a.by() instanceof Decider.Person p) {
+        each.put("name", p.name());
+      }
+      putInstant(each, "at", a.at());
+    }
     r.reason().ifPresent(v -> o.put("reason", v));
     o.put("approvalRequired", r.approvalRequired());
     putInstant(o, "createdAt", r.createdAt());
@@ -126,8 +145,20 @@ final class RequestJson {
   private static RestartRequest fromTree(JsonNode o, String legacyCluster) {
     JsonNode requester = required(o, "requester");
     List<Target> targets = new ArrayList<>();
+    Map<Target, Long> generations = new HashMap<>();
     for (JsonNode t : array(o, "targets")) {
-      targets.add(target(t, legacyCluster));
+      Target target = target(t, legacyCluster);
+      targets.add(target);
+      // Kept since approvals were bound to what was shown; older requests have none.
+      if (t.hasNonNull("generation")) {
+        generations.put(target, required(t, "generation").asLong());
+      }
+    }
+    List<RestartRequest.Decision> approvals = new ArrayList<>();
+    for (JsonNode a : array(o, "approvals")) {
+      approvals.add(
+          new RestartRequest.Decision(
+              new Decider.Person(text(a, "by"), nullableText(a, "name")), instant(a, "at")));
     }
     List<TargetResult> results = new ArrayList<>();
     for (JsonNode each : array(o, "results")) {
@@ -164,11 +195,14 @@ final class RequestJson {
             optionalText(o, "reason"),
             bool(o, "approvalRequired"),
             createdAt,
-            instant(o, "expiresAt")),
+            instant(o, "expiresAt"),
+            o.hasNonNull("approvalsNeeded") ? required(o, "approvalsNeeded").asInt() : 1,
+            generations),
         optionalText(o, "messageTs"),
         decision,
         results,
-        optionalText(o, "finishedAt").map(Instant::parse));
+        optionalText(o, "finishedAt").map(Instant::parse),
+        approvals);
   }
 
   private static ObjectNode target(Target t) {

@@ -12,8 +12,11 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 
@@ -29,6 +32,12 @@ public class RequestLifecycle {
   private static final Logger LOG = Logger.getLogger(RequestLifecycle.class);
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final char[] ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789".toCharArray();
+
+  /** Who the dry run says approved a request that waits for its approvers: nobody yet. */
+  static final String DRY_RUN_APPROVER = "pending";
+
+  /** How often an approval is counted again after another approver's click won the write. */
+  private static final int APPROVAL_ATTEMPTS = 5;
 
   /** How often the end of a run is tried before it is given up to the sweep. */
   private static final int DONE_ATTEMPTS = 6;
@@ -86,9 +95,18 @@ public class RequestLifecycle {
     if (decision instanceof RequestDecision.Refused refused) {
       return refuse(submission, new Refusal.NotAllowed(refused.reason()));
     }
-    boolean approvalRequired = ((RequestDecision.Allowed) decision).approvalRequired();
+    RequestDecision.Allowed allowed = (RequestDecision.Allowed) decision;
+    boolean approvalRequired = allowed.approvalRequired();
+    String id = newId();
+    Instant now = clock.instant();
+    // The dry run carries the body the restart will: only the time and the approver differ.
+    Workloads.Attribution attribution =
+        new Workloads.Attribution(
+            id, requester.userId(), approvalRequired ? DRY_RUN_APPROVER : Decider.ByPolicy.ID);
+    String restartedAt = now.truncatedTo(ChronoUnit.SECONDS).toString();
 
     List<WorkloadSnapshot> snapshots = new ArrayList<>();
+    Map<Target, Long> generations = new HashMap<>();
     for (Target target : submission.targets()) {
       Inspection inspection = workloads.inspect(target);
       if (inspection instanceof Inspection.Missing) {
@@ -104,13 +122,19 @@ public class RequestLifecycle {
       if (snapshot.paused()) {
         return refuse(submission, new Refusal.Paused(target));
       }
+      if (workloads.dryRun(target, restartedAt, attribution)
+          instanceof Workloads.DryRun.Refused dryRunRefused) {
+        return refuse(
+            submission,
+            new Refusal.DryRunRefused(target, dryRunRefused.code(), dryRunRefused.apiMessage()));
+      }
       snapshots.add(snapshot);
+      generations.put(target, snapshot.generation());
     }
 
-    Instant now = clock.instant();
     RestartRequest request =
         RestartRequest.create(
-            newId(),
+            id,
             new RestartRequest.Ask(
                 requester,
                 submission.requesterName(),
@@ -120,7 +144,9 @@ public class RequestLifecycle {
                 submission.reason(),
                 approvalRequired,
                 now,
-                now.plus(policyConfig.approval().ttl())));
+                now.plus(allowed.approvalTtl()),
+                approvalRequired ? allowed.approvals() : 1,
+                generations));
     RequestStore.CreateResult created = store.create(request);
     if (created instanceof RequestStore.CreateResult.TargetBusy busy) {
       return refuse(submission, new Refusal.Busy(busy.existing()));
@@ -197,7 +223,137 @@ public class RequestLifecycle {
     if (decision instanceof ApprovalDecision.Refused refused) {
       return refuseClick(requestId, approver, new Refusal.NotAllowed(refused.reason()));
     }
-    return decide(request, approver, approverName, RequestState.APPROVED);
+    return count(request, new Decider.Person(approver.userId(), approverName), approver);
+  }
+
+  /**
+   * Counts one admitted approver's approval. Fewer than the request needs: it stays pending with
+   * the approval recorded. The one that completes the count starts it, but only after every target
+   * has been read again: a target whose generation moved since the request makes it OUTDATED, since
+   * the approvals were for what the message showed. Each write is a compare-and-set on the
+   * approvals the caller saw, so concurrent approvers (on any replica) are each counted once, and
+   * exactly one of them completes the count.
+   */
+  private ClickResult count(RestartRequest seen, Decider.Person person, Actor approver) {
+    RestartRequest request = seen;
+    for (int attempt = 1; attempt <= APPROVAL_ATTEMPTS; attempt++) {
+      if (request.approvedBy(person.userId())) {
+        return refuseClick(request.id(), approver, new Refusal.AlreadyApproved());
+      }
+      int before = request.approvals().size();
+      Instant now = clock.instant();
+      Optional<RestartRequest> written;
+      if (before + 1 < request.approvalsNeeded()) {
+        written =
+            store.update(
+                request.id(),
+                r -> open(r, now) && r.approvals().size() == before,
+                r -> r.withApproval(person, now));
+        if (written.isPresent()) {
+          events.publish(new RequestEvent.ApprovalCounted(written.get(), person));
+          return new ClickResult.Accepted(written.get());
+        }
+      } else {
+        Optional<RequestEvent.Outdated> changed;
+        try {
+          changed = changedSince(request);
+        } catch (TargetUnreadable e) {
+          return refuseClick(request.id(), approver, e.refusal);
+        }
+        if (changed.isPresent()) {
+          return outdated(request, changed.get(), person, now, approver);
+        }
+        written =
+            store.update(
+                request.id(),
+                r -> open(r, now) && r.approvals().size() == before,
+                r -> r.withApproval(person, now).decided(RequestState.APPROVED, person, now));
+        if (written.isPresent()) {
+          // The run starts first: what Slack shows must never be what it waits for.
+          startIfVisible(written.get());
+          events.publish(new RequestEvent.Decided(written.get()));
+          return new ClickResult.Accepted(written.get());
+        }
+      }
+      // Another approval (or a decision) was written since the read: count again from it.
+      Optional<RestartRequest> latest = store.find(request.id());
+      if (latest.isEmpty()) {
+        return refuseClick(request.id(), approver, new Refusal.UnknownRequest());
+      }
+      request = latest.get();
+      Optional<Refusal> closed = whyClosed(request);
+      if (closed.isPresent()) {
+        return refuseClick(request.id(), approver, closed.get());
+      }
+    }
+    return refuseClick(request.id(), approver, new Refusal.AlreadyDecided(request));
+  }
+
+  private static boolean open(RestartRequest r, Instant now) {
+    return r.state() == RequestState.PENDING && !r.isExpiredAt(now);
+  }
+
+  /**
+   * The first target whose generation is not the one the request kept; empty when none changed.
+   * Requests stored before generations were kept have none to compare.
+   *
+   * @throws TargetUnreadable when a target cannot be read now
+   */
+  private Optional<RequestEvent.Outdated> changedSince(RestartRequest request) {
+    for (Target target : request.targets()) {
+      Long kept = request.asked().generations().get(target);
+      if (kept == null) {
+        continue;
+      }
+      Inspection now = workloads.reread(target);
+      if (now instanceof Inspection.Missing) {
+        return Optional.of(new RequestEvent.Outdated(request, target, kept, Optional.empty()));
+      }
+      if (now instanceof Inspection.Unreadable unreadable) {
+        throw new TargetUnreadable(new Refusal.Unreadable(target, unreadable.message()));
+      }
+      if (now instanceof Inspection.Unreachable unreachable) {
+        throw new TargetUnreadable(new Refusal.ClusterUnreachable(target, unreachable.message()));
+      }
+      long generation = ((Inspection.Found) now).snapshot().generation();
+      if (generation != kept) {
+        return Optional.of(
+            new RequestEvent.Outdated(request, target, kept, Optional.of(generation)));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** A target could not be read when its approval came: the click changes nothing. */
+  private static final class TargetUnreadable extends RuntimeException {
+    private final transient Refusal refusal;
+
+    TargetUnreadable(Refusal refusal) {
+      super(null, null, false, false);
+      this.refusal = refusal;
+    }
+  }
+
+  private ClickResult outdated(
+      RestartRequest request,
+      RequestEvent.Outdated changed,
+      Decider.Person person,
+      Instant now,
+      Actor approver) {
+    int before = request.approvals().size();
+    Optional<RestartRequest> ended =
+        store.update(
+            request.id(),
+            r -> open(r, now) && r.approvals().size() == before,
+            r -> r.decided(RequestState.OUTDATED, person, now));
+    if (ended.isEmpty()) {
+      RestartRequest latest = store.find(request.id()).orElse(request);
+      return refuseClick(
+          request.id(), approver, whyClosed(latest).orElse(new Refusal.AlreadyDecided(latest)));
+    }
+    events.publish(
+        new RequestEvent.Outdated(ended.get(), changed.target(), changed.before(), changed.now()));
+    return new ClickResult.Accepted(ended.get());
   }
 
   /**

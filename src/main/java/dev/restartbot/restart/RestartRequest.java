@@ -6,6 +6,7 @@ import dev.restartbot.policy.Target;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -17,6 +18,8 @@ import java.util.Optional;
  * @param decision who approved, denied or withdrew it, and when; for a request that needs no
  *     approval, the policy, from the start
  * @param results one per target handled so far, in order
+ * @param approvals the distinct people who approved so far, in order; the last of them decided when
+ *     their number reached what the request needs
  */
 public record RestartRequest(
     String id,
@@ -25,7 +28,8 @@ public record RestartRequest(
     Optional<String> messageTs,
     Optional<Decision> decision,
     List<TargetResult> results,
-    Optional<Instant> finishedAt) {
+    Optional<Instant> finishedAt,
+    List<Decision> approvals) {
 
   /**
    * What the requester asked for.
@@ -34,6 +38,10 @@ public record RestartRequest(
    * @param channelId the channel the command came from, where the approval message goes
    * @param conversation what kind of conversation that is, as the Slack edge told it when asked;
    *     approvals are judged against the same
+   * @param approvalsNeeded the distinct approvers it needs, as the policy said when asked
+   * @param generations each target's {@code metadata.generation} when asked: the approval is bound
+   *     to what was shown, and a target that changed since makes the request outdated. Empty for
+   *     requests stored before it was kept.
    */
   public record Ask(
       Actor requester,
@@ -44,7 +52,9 @@ public record RestartRequest(
       Optional<String> reason,
       boolean approvalRequired,
       Instant createdAt,
-      Instant expiresAt) {
+      Instant expiresAt,
+      int approvalsNeeded,
+      Map<Target, Long> generations) {
     public Ask {
       Objects.requireNonNull(requester, "requester");
       Objects.requireNonNull(channelId, "channelId");
@@ -53,6 +63,35 @@ public record RestartRequest(
       reason = Objects.requireNonNullElse(reason, Optional.empty());
       Objects.requireNonNull(createdAt, "createdAt");
       Objects.requireNonNull(expiresAt, "expiresAt");
+      if (approvalsNeeded < 1) {
+        throw new IllegalArgumentException("a request needs at least one approval");
+      }
+      generations = Map.copyOf(generations);
+    }
+
+    /** What was asked, needing one approval, with no generations kept. */
+    public Ask(
+        Actor requester,
+        String requesterName,
+        String channelId,
+        ConversationKind conversation,
+        List<Target> targets,
+        Optional<String> reason,
+        boolean approvalRequired,
+        Instant createdAt,
+        Instant expiresAt) {
+      this(
+          requester,
+          requesterName,
+          channelId,
+          conversation,
+          targets,
+          reason,
+          approvalRequired,
+          createdAt,
+          expiresAt,
+          1,
+          Map.of());
     }
   }
 
@@ -72,6 +111,19 @@ public record RestartRequest(
     decision = Objects.requireNonNullElse(decision, Optional.empty());
     results = List.copyOf(results);
     finishedAt = Objects.requireNonNullElse(finishedAt, Optional.empty());
+    approvals = List.copyOf(approvals);
+  }
+
+  /** A request nobody has approved yet in part. */
+  public RestartRequest(
+      String id,
+      RequestState state,
+      Ask asked,
+      Optional<String> messageTs,
+      Optional<Decision> decision,
+      List<TargetResult> results,
+      Optional<Instant> finishedAt) {
+    this(id, state, asked, messageTs, decision, results, finishedAt, List.of());
   }
 
   /** A new request as the lifecycle creates it: pending, or approved by the policy. */
@@ -152,6 +204,22 @@ public record RestartRequest(
     return decision.map(Decision::at).orElse(createdAt());
   }
 
+  public int approvalsNeeded() {
+    return asked.approvalsNeeded();
+  }
+
+  /** Whether {@code userId} is among those who approved so far. */
+  public boolean approvedBy(String userId) {
+    return approvals.stream().anyMatch(a -> a.by().id().equals(userId));
+  }
+
+  /** One more approval that does not yet decide: the request stays pending. */
+  public RestartRequest withApproval(Decider.Person by, Instant at) {
+    List<Decision> more = new ArrayList<>(approvals);
+    more.add(new Decision(by, at));
+    return new RestartRequest(id, state, asked, messageTs, decision, results, finishedAt, more);
+  }
+
   public boolean isExpiredAt(Instant now) {
     return state == RequestState.PENDING && !now.isBefore(expiresAt());
   }
@@ -162,25 +230,34 @@ public record RestartRequest(
   }
 
   public RestartRequest withState(RequestState next) {
-    return new RestartRequest(id, next, asked, messageTs, decision, results, finishedAt);
+    return new RestartRequest(id, next, asked, messageTs, decision, results, finishedAt, approvals);
   }
 
   public RestartRequest decided(RequestState next, Decider by, Instant at) {
     return new RestartRequest(
-        id, next, asked, messageTs, Optional.of(new Decision(by, at)), results, finishedAt);
+        id,
+        next,
+        asked,
+        messageTs,
+        Optional.of(new Decision(by, at)),
+        results,
+        finishedAt,
+        approvals);
   }
 
   public RestartRequest withMessageTs(String ts) {
-    return new RestartRequest(id, state, asked, Optional.of(ts), decision, results, finishedAt);
+    return new RestartRequest(
+        id, state, asked, Optional.of(ts), decision, results, finishedAt, approvals);
   }
 
   public RestartRequest withResult(TargetResult result) {
     List<TargetResult> more = new ArrayList<>(results);
     more.add(result);
-    return new RestartRequest(id, state, asked, messageTs, decision, more, finishedAt);
+    return new RestartRequest(id, state, asked, messageTs, decision, more, finishedAt, approvals);
   }
 
   public RestartRequest finished(RequestState next, Instant at) {
-    return new RestartRequest(id, next, asked, messageTs, decision, results, Optional.of(at));
+    return new RestartRequest(
+        id, next, asked, messageTs, decision, results, Optional.of(at), approvals);
   }
 }

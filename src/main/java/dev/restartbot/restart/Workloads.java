@@ -7,12 +7,11 @@ import dev.restartbot.policy.Target;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
-import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.WritableOperation;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -70,7 +69,12 @@ public class Workloads {
                   () ->
                       new IllegalStateException(
                           "request " + request.id() + " has no decision to attribute"));
-      return new Attribution(request.id(), request.requesterId(), decider.id());
+      // With several approvers, each of them, in the order they approved.
+      String approvedBy =
+          request.approvals().size() > 1
+              ? String.join(",", request.approvals().stream().map(a -> a.by().id()).toList())
+              : decider.id();
+      return new Attribution(request.id(), request.requesterId(), approvedBy);
     }
   }
 
@@ -85,14 +89,42 @@ public class Workloads {
     this(client == null ? null : Clusters.single(client), json);
   }
 
-  /** Reads a target for the approval message, or says why it cannot. */
+  /**
+   * Reads a target for the approval message, with the risks of restarting it now (its namespace's
+   * quotas are read when the rollout adds pods), or says why it cannot.
+   */
   public Inspection inspect(Target target) {
+    return inspect(target, true);
+  }
+
+  /**
+   * Reads a target again when the approval that would start it arrives: its generation, to hold
+   * against the one the request kept. Its quotas are not read again.
+   */
+  public Inspection reread(Target target) {
+    return inspect(target, false);
+  }
+
+  private Inspection inspect(Target target, boolean withRisks) {
+    if (!clusters.has(target.cluster())) {
+      // A stored request for a cluster that a later configuration no longer names.
+      return new Inspection.Unreachable("no cluster named " + target.cluster() + " is configured");
+    }
     try {
       HasMetadata workload = read(resource(clusters.client(target.cluster()), target));
       if (workload == null) {
         return new Inspection.Missing();
       }
-      return new Inspection.Found(snapshot(target, workload));
+      RiskAssessment.Shape shape = WorkloadShapes.shape(target, workload);
+      List<Risk> risks =
+          withRisks
+              ? RiskAssessment.of(
+                  shape,
+                  RiskAssessment.surgePods(shape).orElse(0) > 0
+                      ? quotas(target)
+                      : new RiskAssessment.Quotas.Read(List.of()))
+              : List.of();
+      return new Inspection.Found(snapshot(target, workload, risks));
     } catch (KubernetesClientException e) {
       if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
         return new Inspection.Missing();
@@ -101,6 +133,42 @@ public class Workloads {
         return new Inspection.Unreachable(apiMessage(e));
       }
       return new Inspection.Unreadable(apiMessage(e));
+    }
+  }
+
+  /** The namespace's ResourceQuotas; a failure to read them is kept, never thrown. */
+  private RiskAssessment.Quotas quotas(Target target) {
+    String namespace = target.namespace();
+    try {
+      return new RiskAssessment.Quotas.Read(
+          client(target).resourceQuotas().inNamespace(namespace).list().getItems().stream()
+              .map(WorkloadShapes::quota)
+              .toList());
+    } catch (KubernetesClientException e) {
+      LOG.infof("could not read the quotas of namespace %s: %s", namespace, apiMessage(e));
+      return new RiskAssessment.Quotas.Unreadable(apiMessage(e));
+    }
+  }
+
+  /** What the API server said to a dry run of a restart patch. */
+  public sealed interface DryRun {
+    record Accepted() implements DryRun {}
+
+    /** It would refuse the patch (RBAC, an admission webhook, an invalid object). */
+    record Refused(int code, String apiMessage) implements DryRun {}
+  }
+
+  /**
+   * Sends the exact restart patch (body, content type, field manager) with {@code dryRun=All}: the
+   * API server runs authorisation, admission and validation and stores nothing.
+   */
+  public DryRun dryRun(Target target, String restartedAt, Attribution attribution) {
+    String body = patchBody(restartedAt, attribution);
+    try {
+      patch(resource(client(target), target).dryRun(), body);
+      return new DryRun.Accepted();
+    } catch (KubernetesClientException e) {
+      return new DryRun.Refused(e.getCode(), apiMessage(e));
     }
   }
 
@@ -181,7 +249,7 @@ public class Workloads {
   }
 
   /** A strategic merge patch, or a JSON merge patch for API servers that only speak that. */
-  private static HasMetadata patch(Resource<? extends HasMetadata> resource, String body) {
+  private static HasMetadata patch(WritableOperation<? extends HasMetadata> resource, String body) {
     try {
       return resource.patch(patchContext(PatchType.STRATEGIC_MERGE), body);
     } catch (KubernetesClientException e) {
@@ -199,12 +267,7 @@ public class Workloads {
   }
 
   private static String restartedAtOf(HasMetadata workload) {
-    PodTemplateSpec template =
-        workload instanceof Deployment d
-            ? d.getSpec().getTemplate()
-            : workload instanceof StatefulSet s
-                ? s.getSpec().getTemplate()
-                : ((DaemonSet) workload).getSpec().getTemplate();
+    PodTemplateSpec template = WorkloadShapes.template(workload);
     if (template == null
         || template.getMetadata() == null
         || template.getMetadata().getAnnotations() == null) {
@@ -255,34 +318,9 @@ public class Workloads {
     };
   }
 
-  private static WorkloadSnapshot snapshot(Target target, HasMetadata workload) {
-    if (workload instanceof Deployment d) {
-      return snapshot(
-          target,
-          orZero(d.getSpec().getReplicas(), 1),
-          d.getStatus() == null ? 0 : orZero(d.getStatus().getReadyReplicas(), 0),
-          d.getSpec().getTemplate(),
-          Boolean.TRUE.equals(d.getSpec().getPaused()));
-    }
-    if (workload instanceof StatefulSet s) {
-      return snapshot(
-          target,
-          orZero(s.getSpec().getReplicas(), 1),
-          s.getStatus() == null ? 0 : orZero(s.getStatus().getReadyReplicas(), 0),
-          s.getSpec().getTemplate(),
-          false);
-    }
-    DaemonSet ds = (DaemonSet) workload;
-    return snapshot(
-        target,
-        ds.getStatus() == null ? 0 : orZero(ds.getStatus().getDesiredNumberScheduled(), 0),
-        ds.getStatus() == null ? 0 : orZero(ds.getStatus().getNumberReady(), 0),
-        ds.getSpec().getTemplate(),
-        false);
-  }
-
-  private static WorkloadSnapshot snapshot(
-      Target target, int desired, int ready, PodTemplateSpec template, boolean paused) {
+  private static WorkloadSnapshot snapshot(Target target, HasMetadata workload, List<Risk> risks) {
+    RiskAssessment.Shape shape = WorkloadShapes.shape(target, workload);
+    PodTemplateSpec template = WorkloadShapes.template(workload);
     List<String> images =
         template == null || template.getSpec() == null
             ? List.of()
@@ -292,11 +330,19 @@ public class Workloads {
             ? null
             : template.getMetadata().getAnnotations();
     Optional<String> restartedAt = Optional.ofNullable(annotations).map(a -> a.get(RESTARTED_AT));
-    return new WorkloadSnapshot(target, desired, ready, images, restartedAt, paused);
-  }
-
-  private static int orZero(Integer value, int fallback) {
-    return value == null ? fallback : value;
+    boolean paused =
+        workload instanceof Deployment d && Boolean.TRUE.equals(d.getSpec().getPaused());
+    return new WorkloadSnapshot(
+        target,
+        shape.desired(),
+        shape.ready(),
+        images,
+        restartedAt,
+        paused,
+        shape.generation(),
+        risks,
+        GitOpsOwner.of(
+            workload.getMetadata().getLabels(), workload.getMetadata().getAnnotations()));
   }
 
   /** The API server's own message (a Status), without the client's request dump. */

@@ -3,6 +3,8 @@ package dev.restartbot.sandbox;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceQuotaBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -18,6 +20,8 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.quarkus.arc.profile.UnlessBuildProfile;
 import io.quarkus.arc.properties.IfBuildProperty;
 import jakarta.annotation.PreDestroy;
@@ -36,8 +40,9 @@ import org.jboss.logging.Logger;
 /**
  * The sandbox's clusters, {@code staging} and {@code prod}: each a fabric8 mock API server (CRUD:
  * objects are stored, patched and watched as on a real API server) on a loopback port, seeded with
- * the same workloads in two namespaces, so that {@code --cluster} decides which one restarts. They
- * run no controllers of their own: {@link RolloutSimulator} plays them.
+ * the same workloads in three namespaces, some of them the kinds the approval message warns about,
+ * so that {@code --cluster} decides which one restarts. They run no controllers of their own:
+ * {@link RolloutSimulator} plays them.
  */
 @Singleton
 @IfBuildProperty(name = "restart.sandbox.enabled", stringValue = "true")
@@ -49,9 +54,39 @@ public class SandboxCluster {
 
   private static final Logger LOG = Logger.getLogger(SandboxCluster.class);
 
+  /** What makes a seeded workload one the approval message warns about. */
+  public enum Trait {
+    NONE,
+    /** A Deployment with the {@code Recreate} strategy. */
+    RECREATE,
+    /** Managed by an Argo CD app. */
+    ARGO_CD,
+    /** Fewer pods ready than desired: it starts (and stays, until restarted) unhealthy. */
+    UNHEALTHY
+  }
+
   /** One seeded workload, and the knob the page shows for it. */
   public record Workload(
-      String namespace, String kind, String name, int replicas, String image, boolean failing) {}
+      String namespace,
+      String kind,
+      String name,
+      int replicas,
+      String image,
+      boolean failing,
+      Trait trait) {
+    Workload(String namespace, String kind, String name, int replicas, String image, boolean fail) {
+      this(namespace, kind, name, replicas, image, fail, Trait.NONE);
+    }
+  }
+
+  /** The namespaces the sandbox seeds. */
+  static final List<String> NAMESPACES = List.of("payments", "platform", "vault");
+
+  /**
+   * The platform namespace's ResourceQuota, full to its last pod: a rollout there would stall for
+   * want of room for its surge pod.
+   */
+  static final String FULL_QUOTA = "platform-pods";
 
   /** What the page shows about a workload now. */
   public record WorkloadView(
@@ -78,7 +113,32 @@ public class SandboxCluster {
           new Workload("payments", "StatefulSet", "payments-db", 3, "postgres:16.4", false),
           new Workload("platform", "DaemonSet", "log-agent", 4, "fluent/fluent-bit:3.1.9", false),
           new Workload(
-              "platform", "Deployment", "ingress-gateway", 2, "envoyproxy/envoy:v1.31.2", false));
+              "platform", "Deployment", "ingress-gateway", 2, "envoyproxy/envoy:v1.31.2", false),
+          new Workload(
+              "payments",
+              "Deployment",
+              "payments-batch",
+              2,
+              "payments/batch:2.14.1",
+              false,
+              Trait.RECREATE),
+          new Workload(
+              "payments",
+              "Deployment",
+              "payments-cache",
+              2,
+              "payments/cache:2.14.1",
+              false,
+              Trait.ARGO_CD),
+          new Workload(
+              "payments",
+              "Deployment",
+              "payments-search",
+              3,
+              "payments/search:2.14.1",
+              false,
+              Trait.UNHEALTHY),
+          new Workload("vault", "StatefulSet", "vault", 1, "hashicorp/vault:1.17.5", false));
 
   /** The sandbox's clusters; the first is the default, and the one the bot's own client reaches. */
   public static final List<String> CLUSTERS = List.of("staging", "prod");
@@ -93,9 +153,10 @@ public class SandboxCluster {
       servers.put(name, server);
       clients.put(name, client);
       SEED.forEach(w -> create(client, w));
+      fillQuota(client);
       LOG.infof(
-          "sandbox: simulated cluster %s on %s with %d workloads in payments and platform",
-          name, server.url("/"), SEED.size());
+          "sandbox: simulated cluster %s on %s with %d workloads in %s",
+          name, server.url("/"), SEED.size(), String.join(", ", NAMESPACES));
     }
   }
 
@@ -105,7 +166,7 @@ public class SandboxCluster {
             new Context(),
             new MockWebServer(),
             new HashMap<>(),
-            new KubernetesCrudDispatcher(List.of()),
+            new DryRunAwareDispatcher(),
             false,
             new VersionInfo.Builder()
                 .withMajor("1")
@@ -128,6 +189,48 @@ public class SandboxCluster {
             .withRequestRetryBackoffLimit(1)
             .build();
     return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  /** The platform namespace's pods quota, used to its last pod. */
+  private static void fillQuota(KubernetesClient client) {
+    client
+        .resourceQuotas()
+        .inNamespace("platform")
+        .resource(
+            new ResourceQuotaBuilder()
+                .withNewMetadata()
+                .withName(FULL_QUOTA)
+                .withNamespace("platform")
+                .endMetadata()
+                .withNewSpec()
+                .addToHard("pods", new Quantity("8"))
+                .endSpec()
+                .withNewStatus()
+                .addToHard("pods", new Quantity("8"))
+                .addToUsed("pods", new Quantity("8"))
+                .endStatus()
+                .build())
+        .create();
+  }
+
+  /**
+   * The mock's CRUD store applies a {@code dryRun=All} patch as if it were real; a real API server
+   * runs its checks and stores nothing. This one answers a dry run with the object as it is.
+   */
+  public static final class DryRunAwareDispatcher extends KubernetesCrudDispatcher {
+    public DryRunAwareDispatcher() {
+      super(List.of());
+    }
+
+    @Override
+    public MockResponse handlePatch(RecordedRequest request) {
+      String path = request.getPath();
+      int query = path.indexOf('?');
+      if (query >= 0 && List.of(path.substring(query + 1).split("&")).contains("dryRun=All")) {
+        return handleGet(path.substring(0, query));
+      }
+      return super.handlePatch(request);
+    }
   }
 
   @PreDestroy
@@ -154,7 +257,7 @@ public class SandboxCluster {
     List<WorkloadView> out = new ArrayList<>();
     clients.forEach(
         (cluster, client) -> {
-          for (String ns : List.of("payments", "platform")) {
+          for (String ns : NAMESPACES) {
             client.apps().deployments().inNamespace(ns).list().getItems().stream()
                 .map(w -> view(cluster, w))
                 .forEach(out::add);
@@ -211,6 +314,10 @@ public class SandboxCluster {
 
   private static void create(KubernetesClient client, Workload w) {
     Map<String, String> labels = Map.of("app.kubernetes.io/name", w.name());
+    Map<String, String> workloadLabels = new HashMap<>(labels);
+    if (w.trait() == Trait.ARGO_CD) {
+      workloadLabels.put("argocd.argoproj.io/instance", w.namespace());
+    }
     String image = "registry.example.com/" + w.image();
     Map<String, String> annotations = new HashMap<>();
     annotations.put(FAIL_ANNOTATION, w.failing() ? "fail" : "succeed");
@@ -226,7 +333,7 @@ public class SandboxCluster {
                           .withNewMetadata()
                           .withName(w.name())
                           .withNamespace(w.namespace())
-                          .withLabels(labels)
+                          .withLabels(workloadLabels)
                           .withAnnotations(annotations)
                           .endMetadata()
                           .withNewSpec()
@@ -236,7 +343,7 @@ public class SandboxCluster {
                           .withMatchLabels(labels)
                           .endSelector()
                           .withNewStrategy()
-                          .withType("RollingUpdate")
+                          .withType(w.trait() == Trait.RECREATE ? "Recreate" : "RollingUpdate")
                           .endStrategy()
                           .withTemplate(podTemplate(w.name(), labels, image))
                           .endSpec()
@@ -296,6 +403,21 @@ public class SandboxCluster {
           default -> throw new IllegalArgumentException("unknown kind " + w.kind());
         };
     RolloutSimulator.settle(client, created, w.replicas());
+    if (w.trait() == Trait.UNHEALTHY) {
+      client
+          .apps()
+          .deployments()
+          .inNamespace(w.namespace())
+          .withName(w.name())
+          .editStatus(
+              d ->
+                  new DeploymentBuilder(d)
+                      .editStatus()
+                      .withReadyReplicas(1)
+                      .withAvailableReplicas(1)
+                      .endStatus()
+                      .build());
+    }
   }
 
   /** The pod template all three kinds share: one container named after the workload. */

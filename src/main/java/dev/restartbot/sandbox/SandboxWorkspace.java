@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The pretend Slack workspace of the sandbox: one team, one channel, the bot and three people. The
+ * The pretend Slack workspace of the sandbox: one team, one channel, the bot and five people. The
  * dev profile's policy ({@code %dev.restart.rules} in application.properties) names these ids.
  */
 public final class SandboxWorkspace {
@@ -32,7 +32,14 @@ public final class SandboxWorkspace {
   public static final Person OUTSIDER =
       new Person("U0SBCAROL", "carol", "Carol Díaz", "outsider", "not named by any rule");
 
-  public static final List<Person> PEOPLE = List.of(REQUESTER, APPROVER, OUTSIDER);
+  public static final Person VAULT_APPROVER =
+      new Person("U0SBDAN", "dan", "Dan Novak", "approver", "one of three vault approvers");
+  public static final Person SECURITY =
+      new Person(
+          "U0SBERIN", "erin", "Erin Walsh", "approver", "security, one of three vault approvers");
+
+  public static final List<Person> PEOPLE =
+      List.of(REQUESTER, APPROVER, OUTSIDER, VAULT_APPROVER, SECURITY);
 
   private SandboxWorkspace() {}
 

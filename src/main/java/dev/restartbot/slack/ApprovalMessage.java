@@ -60,11 +60,13 @@ final class ApprovalMessage {
   /** The approval message while it waits: targets as they are now, and the two buttons. */
   static List<LayoutBlock> pending(RestartRequest request, List<WorkloadSnapshot> snapshots) {
     List<LayoutBlock> blocks = new ArrayList<>(header(request, snapshots));
+    String count = Messages.approvalCount(request);
     blocks.add(
         context(
             List.<ContextBlockElement>of(
                 markdownText(
-                    "Expires "
+                    (count.isEmpty() ? "" : count + " · ")
+                        + "Expires "
                         + slackDate(request.expiresAt().getEpochSecond())
                         + " · request `"
                         + request.id()
@@ -83,7 +85,7 @@ final class ApprovalMessage {
                                 confirmationDialog(
                                     c ->
                                         c.title(plainText("Restart now?"))
-                                            .text(plainText(confirmText(request.targets())))
+                                            .text(plainText(confirmText(request)))
                                             .confirm(plainText("Restart"))
                                             .deny(plainText("Cancel"))))),
                 button(
@@ -135,6 +137,9 @@ final class ApprovalMessage {
                     snap.desired(),
                     images(snap.images()),
                     snap.lastRestartedAt().map(Messages::verbatim).orElse("never"));
+        for (String risk : RiskLines.of(snap)) {
+          line += "\n" + risk;
+        }
       }
       String text = limit(line);
       blocks.add(section(s -> s.text(markdownText(text))));
@@ -188,7 +193,28 @@ final class ApprovalMessage {
             : "");
   }
 
+  /**
+   * The confirm dialog of the Approve button: the targets, and for a request that needs several
+   * approvals, which one this click would be.
+   */
+  static String confirmText(RestartRequest request) {
+    int needed = request.approvalsNeeded();
+    if (needed < 2) {
+      return confirmText(request.targets());
+    }
+    int next = request.approvals().size() + 1;
+    String count =
+        next >= needed
+            ? "%d of %d: this approval starts the restart. ".formatted(needed, needed)
+            : "%d of %d approvals; the restart starts at %d. ".formatted(next, needed, needed);
+    return count + confirmText(request.targets(), CONFIRM_TEXT_LIMIT - count.length());
+  }
+
   static String confirmText(List<Target> targets) {
+    return confirmText(targets, CONFIRM_TEXT_LIMIT);
+  }
+
+  private static String confirmText(List<Target> targets, int limit) {
     Optional<String> shared = Messages.sharedCluster(targets);
     StringBuilder text =
         new StringBuilder(
@@ -204,7 +230,7 @@ final class ApprovalMessage {
               + t.namespace()
               + (shared.isEmpty() && t.inNamedCluster() ? " on " + t.cluster() : "");
       String rest = " and " + (targets.size() - i) + " more.";
-      if (text.length() + next.length() + rest.length() + 1 > CONFIRM_TEXT_LIMIT) {
+      if (text.length() + next.length() + rest.length() + 1 > limit) {
         // Not even the first name fits (a name may have 253 characters): count them instead.
         return i > 0
             ? text + rest

@@ -116,7 +116,24 @@ public class AuditChannel implements RequestEvent.Visitor<Optional<String>> {
           case WITHDRAWN -> AuditAction.WITHDRAWN;
           default -> AuditAction.APPROVED;
         };
-    return line(action, r.id(), decider(r), r.targets(), "");
+    return line(action, r.id(), decider(r), r.targets(), Messages.approvalCount(r));
+  }
+
+  @Override
+  public Optional<String> approvalCounted(RequestEvent.ApprovalCounted e) {
+    RestartRequest r = e.request();
+    return line(
+        AuditAction.APPROVAL_COUNTED, r.id(), e.by().id(), r.targets(), Messages.approvalCount(r));
+  }
+
+  @Override
+  public Optional<String> outdated(RequestEvent.Outdated e) {
+    return line(
+        AuditAction.OUTDATED,
+        e.requestId(),
+        decider(e.request()),
+        e.request().targets(),
+        Messages.outdated(e));
   }
 
   @Override

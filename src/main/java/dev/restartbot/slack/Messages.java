@@ -34,6 +34,30 @@ final class Messages {
     return "<@" + request.requesterId() + "> asks to restart " + targetList(request.targets());
   }
 
+  /**
+   * How far the approvals of a request that needs several are: {@code 1 of 2 approvals: @bob};
+   * empty for a request that needs one.
+   */
+  static String approvalCount(RestartRequest request) {
+    if (request.approvalsNeeded() < 2) {
+      return "";
+    }
+    String who =
+        request.approvals().stream()
+            .map(a -> who(a.by()))
+            .collect(java.util.stream.Collectors.joining(", "));
+    return "%d of %d approvals%s"
+        .formatted(
+            request.approvals().size(), request.approvalsNeeded(), who.isEmpty() ? "" : ": " + who);
+  }
+
+  /** The thread reply of a request that a changed target made outdated. */
+  static String outdated(dev.restartbot.restart.RequestEvent.Outdated e) {
+    return ("%s changed since the request (generation %d, now %s): nothing was restarted. Look"
+            + " at what changed, then ask again with /restart.")
+        .formatted(target(e.target()), e.before(), e.now().map(String::valueOf).orElse("gone"));
+  }
+
   /** The ack of a command that created a request. */
   static String submitted(RestartRequest request) {
     return request.approvalRequired()
@@ -85,14 +109,22 @@ final class Messages {
   }
 
   static String stateLine(RestartRequest request) {
-    String by = request.decidedBy().map(Messages::who).orElse("someone");
+    String by =
+        request.approvals().size() > 1
+            ? request.approvals().stream()
+                .map(a -> who(a.by()))
+                .collect(java.util.stream.Collectors.joining(", "))
+            : request.decidedBy().map(Messages::who).orElse("someone");
     String state =
         switch (request.state()) {
-          case PENDING -> ":hourglass_flowing_sand: Waiting for approval";
           case APPROVED ->
               request.decidedByPolicy()
                   ? ":white_check_mark: No approval needed by the policy"
                   : ":white_check_mark: Approved by " + by;
+          case PENDING ->
+              request.approvals().isEmpty()
+                  ? ":hourglass_flowing_sand: Waiting for approval"
+                  : ":hourglass_flowing_sand: " + approvalCount(request);
           case RUNNING ->
               (request.decidedByPolicy()
                       ? ":arrows_counterclockwise: No approval needed"

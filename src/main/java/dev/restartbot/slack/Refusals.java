@@ -48,6 +48,22 @@ final class Refusals {
               .formatted(
                   Messages.target(c.target()), Messages.sentence(Messages.escape(c.apiMessage())));
     }
+    if (refusal instanceof Refusal.DryRunRefused d) {
+      String message = Messages.sentence(Messages.escape(d.apiMessage()));
+      // 4xx: the server judged the patch; otherwise it could not be asked, and may be again.
+      return d.status() >= 400 && d.status() < 500
+          ? "The API server would refuse to restart %s (dry run, HTTP %d): %s Nothing was requested."
+              .formatted(Messages.target(d.target()), d.status(), message)
+          : ("I could not check the restart of %s with a dry run (%s): %s Nothing was requested;"
+                  + " try again.")
+              .formatted(
+                  Messages.target(d.target()),
+                  d.status() > 0 ? "HTTP " + d.status() : "no answer",
+                  message);
+    }
+    if (refusal instanceof Refusal.AlreadyApproved) {
+      return "You already approved this request; it needs someone else's approval too.";
+    }
     if (refusal instanceof Refusal.Paused p) {
       return "%s is paused: resume it first with `%s`."
           .formatted(Messages.target(p.target()), resume(p.target()));

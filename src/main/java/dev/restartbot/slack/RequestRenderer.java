@@ -48,6 +48,13 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
   /** Per request, the targets whose reply was posted with the result already in it. */
   private final Map<String, Set<Integer>> postedFinal = new ConcurrentHashMap<>();
 
+  /**
+   * Per pending request, the targets as its approval message showed them (with their risks), so
+   * that the message keeps them when an approval is counted. A replica that did not post it shows
+   * the targets by name only.
+   */
+  private final Map<String, List<WorkloadSnapshot>> shown = new ConcurrentHashMap<>();
+
   RequestRenderer(
       SlackClient slack,
       RequestLifecycle lifecycle,
@@ -92,6 +99,9 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
       lifecycle.messageNotPlaced(request.id(), e.error());
       return Optional.of(e);
     }
+    if (request.approvalRequired()) {
+      shown.put(request.id(), List.copyOf(snapshots));
+    }
     lifecycle.messagePlaced(request.id(), ts);
     return Optional.empty();
   }
@@ -118,12 +128,41 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
 
   @Override
   public Void decided(RequestEvent.Decided e) {
+    if (e.request().state().isFinal()) {
+      forget(e.requestId());
+    }
+    showState(e.request());
+    return null;
+  }
+
+  @Override
+  public Void approvalCounted(RequestEvent.ApprovalCounted e) {
+    // Still pending: the buttons stay, with who approved so far and how many more it needs.
+    RestartRequest request = e.request();
+    request
+        .messageTs()
+        .ifPresent(
+            ts ->
+                updates.show(
+                    request.channelId(),
+                    ts,
+                    Messages.pendingText(request) + " · " + Messages.approvalCount(request),
+                    ApprovalMessage.pending(request, shown.getOrDefault(request.id(), List.of())),
+                    MessageUpdates.Priority.STATE));
+    return null;
+  }
+
+  @Override
+  public Void outdated(RequestEvent.Outdated e) {
+    forget(e.requestId());
+    deliver(e.request(), Messages.outdated(e));
     showState(e.request());
     return null;
   }
 
   @Override
   public Void expired(RequestEvent.Expired e) {
+    shown.remove(e.requestId());
     showState(e.request(), MessageUpdates.Priority.EXPIRY);
     return null;
   }
@@ -227,6 +266,7 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
   }
 
   private void forget(String requestId) {
+    shown.remove(requestId);
     replies.remove(requestId);
     known.remove(requestId);
     postedFinal.remove(requestId);

@@ -137,14 +137,15 @@ class KustomizationTest {
   class Rbac {
 
     @Test
-    void inTheTargetNamespaceTheBotReadsPatchesAndWatchesWorkloadsAndRecordsEvents() {
+    void inTheTargetNamespaceTheBotReadsPatchesAndWatchesWorkloadsRecordsEventsAndReadsQuotas() {
       assertThat(one("Role", "restart-bot-restarter").rules())
           .containsExactlyInAnyOrder(
               new Rule(
                   Set.of("apps"),
                   Set.of("deployments", "statefulsets", "daemonsets"),
                   Set.of("get", "list", "watch", "patch")),
-              new Rule(Set.of(""), Set.of("events"), Set.of("create", "patch")));
+              new Rule(Set.of(""), Set.of("events"), Set.of("create", "patch")),
+              new Rule(Set.of(""), Set.of("resourcequotas"), Set.of("get", "list")));
     }
 
     @Test

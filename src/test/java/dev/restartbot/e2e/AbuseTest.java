@@ -68,7 +68,7 @@ class AbuseTest {
     HostileInput.Seed drawn = HostileInput.Seed.forTest(test);
     seed = drawn.value();
     random = drawn.random();
-    flow = new SlackFlowHarness(server.getClient(), store);
+    flow = new SlackFlowHarness(server, store);
     slack = flow.slack;
     slack.reset();
     kube = new KubeRequests(server);

@@ -53,7 +53,7 @@ class ApiServerFaultTest {
   @BeforeEach
   void setUp() throws InterruptedException {
     proxy.accept();
-    flow = new SlackFlowHarness(server.getClient(), store);
+    flow = new SlackFlowHarness(server, store);
     flow.slack.reset();
     kube = new KubeRequests(server);
     kube.reset();
@@ -259,13 +259,14 @@ class ApiServerFaultTest {
     RestartRequest done = sequence.approve(request);
 
     sequence.assertOutcomes(done, "restarted", "restarted", "restarted");
-    // Two reads each time, the one that got no answer and the one asked again, plus the read
-    // fabric8 makes before each of its two patches (strategic merge, refused 415 by the mock,
-    // then merge patch).
+    // Two reads each time, the one that got no answer and the one asked again: when asking,
+    // and when the approval reads the targets again to compare their generations. Plus the read
+    // fabric8 makes before each patch: the dry run when asking, and the restart's two
+    // (strategic merge, refused 415 by the mock, then merge patch); and the restart's own read.
     assertThat(kube.all())
         .filteredOn(r -> r.getMethod().equals("GET"))
         .filteredOn(r -> r.getPath().equals(FaultSequence.objectPath(names[1])))
-        .hasSize(2 + 2 + 2);
+        .hasSize((2 + 1) + 2 + (1 + 2));
     sequence.assertRestartedAtMostOnce(names);
     assertThat(flow.restartedAt(names[1])).isNotNull();
     sequence.assertHealthyAndServing("payments-fslowread-next");

@@ -59,7 +59,7 @@ class ClusterStoreTest {
 
   @BeforeEach
   void setUp() throws InterruptedException {
-    flow = new SlackFlowHarness(server.getClient(), store);
+    flow = new SlackFlowHarness(server, store);
     slack = flow.slack;
     slack.reset();
     kube = new KubeRequests(server);

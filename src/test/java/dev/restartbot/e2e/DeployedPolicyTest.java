@@ -66,7 +66,7 @@ class DeployedPolicyTest {
 
   @BeforeEach
   void setUp() {
-    flow = new SlackFlowHarness(server.getClient(), store);
+    flow = new SlackFlowHarness(server, store);
     flow.slack.reset();
     // The groups k8s/policy.yaml names as requesters and approvers.
     flow.slack.setGroupMembers("S0PLATFORM", PLATFORM_ENGINEER, PLATFORM_LEAD);

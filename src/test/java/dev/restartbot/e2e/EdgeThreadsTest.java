@@ -38,7 +38,7 @@ class EdgeThreadsTest {
 
   @BeforeEach
   void setUp() {
-    flow = new SlackFlowHarness(server.getClient(), store);
+    flow = new SlackFlowHarness(server, store);
     slack = flow.slack;
     slack.reset();
   }

@@ -27,8 +27,26 @@ final class KubeRequests {
     return List.copyOf(seen);
   }
 
-  /** The PATCH requests for one workload's path, in order. */
+  /** The PATCH requests for one workload's path that change it (no dry runs), in order. */
   List<RecordedRequest> patches(String kindPlural, String name) throws InterruptedException {
+    return patchesOf(kindPlural, name).stream().filter(r -> !isDryRun(r)).toList();
+  }
+
+  /** The dry runs of PATCH requests for one workload's path, in order. */
+  List<RecordedRequest> dryRuns(String kindPlural, String name) throws InterruptedException {
+    return patchesOf(kindPlural, name).stream().filter(KubeRequests::isDryRun).toList();
+  }
+
+  /** Every PATCH that changes something (no dry runs). */
+  List<RecordedRequest> allPatches() throws InterruptedException {
+    return all().stream()
+        .filter(r -> "PATCH".equals(r.getMethod()))
+        .filter(r -> !isDryRun(r))
+        .toList();
+  }
+
+  private List<RecordedRequest> patchesOf(String kindPlural, String name)
+      throws InterruptedException {
     String path = "/apis/apps/v1/namespaces/test/" + kindPlural + "/" + name;
     return all().stream()
         .filter(r -> "PATCH".equals(r.getMethod()))
@@ -36,8 +54,10 @@ final class KubeRequests {
         .toList();
   }
 
-  List<RecordedRequest> allPatches() throws InterruptedException {
-    return all().stream().filter(r -> "PATCH".equals(r.getMethod())).toList();
+  static boolean isDryRun(RecordedRequest request) {
+    String path = request.getPath();
+    int query = path.indexOf('?');
+    return query >= 0 && List.of(path.substring(query + 1).split("&")).contains("dryRun=All");
   }
 
   private void drain() throws InterruptedException {

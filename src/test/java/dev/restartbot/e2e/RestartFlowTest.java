@@ -55,7 +55,7 @@ class RestartFlowTest {
 
   @BeforeEach
   void setUp() throws InterruptedException {
-    flow = new SlackFlowHarness(server.getClient(), store);
+    flow = new SlackFlowHarness(server, store);
     slack = flow.slack;
     slack.reset();
     kube = new KubeRequests(server);

@@ -50,7 +50,7 @@ class RolloutFlowTest {
   @BeforeEach
   void setUp() throws InterruptedException {
     client = server.getClient();
-    flow = new SlackFlowHarness(client, store);
+    flow = new SlackFlowHarness(server, store);
     slack = flow.slack;
     slack.reset();
     kube = new KubeRequests(server);

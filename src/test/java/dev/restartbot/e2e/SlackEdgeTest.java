@@ -37,7 +37,7 @@ class SlackEdgeTest {
 
   @BeforeEach
   void setUp() throws InterruptedException {
-    flow = new SlackFlowHarness(server.getClient(), store);
+    flow = new SlackFlowHarness(server, store);
     slack = flow.slack;
     slack.reset();
     kube = new KubeRequests(server);

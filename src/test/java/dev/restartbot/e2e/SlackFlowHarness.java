@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.arc.Arc;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
 import io.restassured.response.Response;
 import java.time.Duration;
 import java.util.List;
@@ -27,11 +28,25 @@ final class SlackFlowHarness {
   static final String LEAD2 = "U0LEAD2";
   static final Duration WAIT = Duration.ofSeconds(10);
 
+  private final KubernetesServer server;
   private final KubernetesClient kube;
   private final RequestStore store;
   final FakeSlackApi slack = FakeSlackApi.get();
 
+  SlackFlowHarness(KubernetesServer server, RequestStore store) {
+    this(server, server.getClient(), store);
+  }
+
+  /**
+   * A harness on a cluster whose mock answers dry runs itself ({@code
+   * SandboxCluster.DryRunAwareDispatcher}), so none need expecting.
+   */
   SlackFlowHarness(KubernetesClient kube, RequestStore store) {
+    this(null, kube, store);
+  }
+
+  private SlackFlowHarness(KubernetesServer server, KubernetesClient kube, RequestStore store) {
+    this.server = server;
     this.kube = kube;
     this.store = store;
     // What an earlier test's requests still had to say reaches Slack before this test starts
@@ -71,13 +86,35 @@ final class SlackFlowHarness {
             .endTemplate()
             .endSpec()
             .withNewStatus()
+            .withObservedGeneration(1L)
             .withReplicas(2)
             .withReadyReplicas(2)
             .withAvailableReplicas(2)
             .withUpdatedReplicas(2)
             .endStatus()
             .build();
-    return kube.apps().deployments().inNamespace(namespace).resource(d).createOr(r -> r.update());
+    Deployment seeded =
+        kube.apps().deployments().inNamespace(namespace).resource(d).createOr(r -> r.update());
+    acceptDryRuns(namespace, name, seeded);
+    return seeded;
+  }
+
+  /**
+   * The mock API server stores a dry-run patch as if it were real (it knows no {@code dryRun}):
+   * answer the restart's dry run as a real server does, with the object and without a change.
+   * Expectations come first, so one registered earlier for the same path (a refusal) wins.
+   */
+  void acceptDryRuns(String namespace, String name, Deployment seeded) {
+    if (server == null) {
+      return;
+    }
+    server.expect().patch().withPath(dryRunPath(namespace, name)).andReturn(200, seeded).always();
+  }
+
+  /** Where the restart's dry run of a Deployment goes: the patch path, with {@code dryRun=All}. */
+  static String dryRunPath(String namespace, String name) {
+    return "/apis/apps/v1/namespaces/%s/deployments/%s?fieldManager=restart-bot&dryRun=All"
+        .formatted(namespace, name);
   }
 
   Deployment deployment(String name) {

@@ -67,7 +67,7 @@ class SlackIngressTest {
 
   @BeforeEach
   void setUp() throws InterruptedException {
-    flow = new SlackFlowHarness(server.getClient(), store);
+    flow = new SlackFlowHarness(server, store);
     slack = flow.slack;
     slack.reset();
     kube = new KubeRequests(server);

@@ -50,7 +50,7 @@ class SocketModeTest {
 
   @BeforeEach
   void setUp() {
-    flow = new SlackFlowHarness(server.getClient(), store);
+    flow = new SlackFlowHarness(server, store);
     slack = flow.slack;
     slack.reset();
   }

@@ -42,7 +42,7 @@ class StoreFaultTest {
   @BeforeEach
   void setUp() throws InterruptedException {
     proxy.accept();
-    flow = new SlackFlowHarness(server.getClient(), store);
+    flow = new SlackFlowHarness(server, store);
     flow.slack.reset();
     kube = new KubeRequests(server);
     kube.reset();

@@ -1,9 +1,9 @@
 package dev.restartbot.e2e;
 
+import dev.restartbot.sandbox.SandboxCluster;
 import dev.restartbot.testing.TcpProxy;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.VersionInfo;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
@@ -54,7 +54,7 @@ public class TwoClustersResource implements QuarkusTestResourceLifecycleManager 
                 new io.fabric8.mockwebserver.Context(),
                 new MockWebServer(),
                 new HashMap<>(),
-                new KubernetesCrudDispatcher(List.of()),
+                new SandboxCluster.DryRunAwareDispatcher(),
                 false,
                 new VersionInfo.Builder()
                     .withMajor("1")

@@ -39,7 +39,7 @@ class UserLimitTest {
 
   @BeforeEach
   void setUp() throws InterruptedException {
-    flow = new SlackFlowHarness(server.getClient(), store);
+    flow = new SlackFlowHarness(server, store);
     slack = flow.slack;
     slack.reset();
     kube = new KubeRequests(server);

@@ -263,11 +263,11 @@ class PolicyTest {
       assertThat(
               new Policy(rules, true, false)
                   .evaluateRequest(ALICE, OPS, PUBLIC, List.of(api), GroupMembership.NONE))
-          .isEqualTo(new RequestDecision.Allowed(true));
+          .isEqualTo(allowed(true));
       assertThat(
               new Policy(rules, false, false)
                   .evaluateRequest(ALICE, OPS, PUBLIC, List.of(api), GroupMembership.NONE))
-          .isEqualTo(new RequestDecision.Allowed(false));
+          .isEqualTo(allowed(false));
     }
 
     @Test
@@ -279,11 +279,11 @@ class PolicyTest {
       assertThat(
               new Policy(relaxed, true, false)
                   .evaluateRequest(ALICE, OPS, PUBLIC, List.of(api), GroupMembership.NONE))
-          .isEqualTo(new RequestDecision.Allowed(false));
+          .isEqualTo(allowed(false));
       assertThat(
               new Policy(strict, false, false)
                   .evaluateRequest(ALICE, OPS, PUBLIC, List.of(api), GroupMembership.NONE))
-          .isEqualTo(new RequestDecision.Allowed(true));
+          .isEqualTo(allowed(true));
     }
 
     @Test
@@ -293,10 +293,9 @@ class PolicyTest {
               rule("payments").deployments("*").approval(false),
               rule("payments").deployments("api").approval(true));
 
-      assertThat(request(policy, ALICE, deployment("payments", "api")))
-          .isEqualTo(new RequestDecision.Allowed(true));
+      assertThat(request(policy, ALICE, deployment("payments", "api"))).isEqualTo(allowed(true));
       assertThat(request(policy, ALICE, deployment("payments", "worker")))
-          .isEqualTo(new RequestDecision.Allowed(false));
+          .isEqualTo(allowed(false));
     }
 
     @Test
@@ -306,8 +305,7 @@ class PolicyTest {
               rule("payments").deployments("*").approval(false),
               rule("payments").deployments("api").requesters(BOB.userId()).approval(true));
 
-      assertThat(request(policy, ALICE, deployment("payments", "api")))
-          .isEqualTo(new RequestDecision.Allowed(false));
+      assertThat(request(policy, ALICE, deployment("payments", "api"))).isEqualTo(allowed(false));
     }
 
     @Test
@@ -320,7 +318,7 @@ class PolicyTest {
       assertThat(
               request(
                   policy, ALICE, deployment("payments", "worker"), deployment("payments", "api")))
-          .isEqualTo(new RequestDecision.Allowed(true));
+          .isEqualTo(allowed(true));
     }
 
     @Test
@@ -788,10 +786,8 @@ class PolicyTest {
     void aRuleCoversTheClustersItNamesByNameOrGlobAndNoOther() {
       Policy policy = fleetPolicy(rule("payments").clusters("eu-prod", "us-*").deployments("api"));
 
-      assertThat(request(policy, ALICE, in("eu-prod", "api")))
-          .isEqualTo(new RequestDecision.Allowed(true));
-      assertThat(request(policy, ALICE, in("us-prod", "api")))
-          .isEqualTo(new RequestDecision.Allowed(true));
+      assertThat(request(policy, ALICE, in("eu-prod", "api"))).isEqualTo(allowed(true));
+      assertThat(request(policy, ALICE, in("us-prod", "api"))).isEqualTo(allowed(true));
       assertThat(request(policy, ALICE, in("staging", "api")))
           .isEqualTo(
               new RequestDecision.Refused(
@@ -877,7 +873,78 @@ class PolicyTest {
     }
   }
 
-  /** Rules as tests write them; approvers default to the lead so the rule is valid as written. */
+  /** One approval within the default ttl: what a rule that says nothing more asks. */
+  static RequestDecision.Allowed allowed(boolean approvalRequired) {
+    return new RequestDecision.Allowed(approvalRequired, 1, Policy.DEFAULT_TTL);
+  }
+
+  @Nested
+  class ApprovalCountAndTtl {
+
+    @Test
+    void largestApprovalsAndShortestTtlOfTheAdmittingRulesHold() {
+      Policy policy =
+          policy(
+              rule("payments").deployments("*").approvals(2).ttl(Duration.ofHours(1)),
+              rule("payments").deployments("api").approvals(3).ttl(Duration.ofMinutes(5)),
+              rule("vault").deployments("vault"));
+
+      assertThat(request(policy, ALICE, deployment("payments", "api")))
+          .isEqualTo(new RequestDecision.Allowed(true, 3, Duration.ofMinutes(5)));
+      assertThat(request(policy, ALICE, deployment("payments", "worker")))
+          .isEqualTo(new RequestDecision.Allowed(true, 2, Duration.ofHours(1)));
+      assertThat(
+              request(
+                  policy, ALICE, deployment("payments", "worker"), deployment("vault", "vault")))
+          .as("the vault rule has the default ttl, shorter than an hour")
+          .isEqualTo(new RequestDecision.Allowed(true, 2, Policy.DEFAULT_TTL));
+    }
+
+    @Test
+    void ruleTtlOverridesTheConfiguredDefault() {
+      List<Rule> rules =
+          List.of(rule("payments").deployments("api").ttl(Duration.ofHours(2)).build());
+      Policy policy = new Policy(rules, true, false, Duration.ofMinutes(30));
+
+      assertThat(
+              policy.evaluateRequest(
+                  ALICE, OPS, PUBLIC, List.of(deployment("payments", "api")), GroupMembership.NONE))
+          .isEqualTo(new RequestDecision.Allowed(true, 1, Duration.ofHours(2)));
+    }
+
+    @Test
+    void ruleThatDoesNotAdmitTheRequesterDoesNotRaiseTheCount() {
+      Policy policy =
+          policy(
+              rule("payments").deployments("*"),
+              rule("payments").deployments("api").requesters(BOB.userId()).approvals(2));
+
+      assertThat(request(policy, ALICE, deployment("payments", "api"))).isEqualTo(allowed(true));
+    }
+
+    @Test
+    void zeroApprovalsIsAStartupErrorThatNamesTheSetting() {
+      assertThatThrownBy(() -> policy(rule("payments").deployments("api").approvals(0)))
+          .isInstanceOf(PolicyException.class)
+          .hasMessageContaining("restart.rules[0].approvals");
+    }
+
+    @Test
+    void severalApprovalsForARuleThatNeedsNoneIsAStartupError() {
+      assertThatThrownBy(
+              () -> policy(rule("payments").deployments("api").approval(false).approvals(2)))
+          .isInstanceOf(PolicyException.class)
+          .hasMessageContaining("restart.rules[0].approvals");
+    }
+
+    @Test
+    void aTtlOfZeroIsAStartupError() {
+      assertThatThrownBy(() -> policy(rule("payments").deployments("api").ttl(Duration.ZERO)))
+          .isInstanceOf(PolicyException.class)
+          .hasMessageContaining("restart.rules[0].approval-ttl");
+    }
+  }
+
   static final class RuleBuilder {
     private final String namespace;
     private final Map<WorkloadKind, List<String>> names = new EnumMap<>(WorkloadKind.class);
@@ -886,6 +953,8 @@ class PolicyTest {
     private List<String> channels = List.of();
     private Optional<Boolean> approvalRequired = Optional.empty();
     private List<String> clusters = List.of();
+    private Optional<Integer> approvals = Optional.empty();
+    private Optional<Duration> ttl = Optional.empty();
 
     RuleBuilder(String namespace) {
       this.namespace = namespace;
@@ -921,9 +990,27 @@ class PolicyTest {
       return this;
     }
 
+    RuleBuilder approvals(int n) {
+      approvals = Optional.of(n);
+      return this;
+    }
+
+    RuleBuilder ttl(Duration d) {
+      ttl = Optional.of(d);
+      return this;
+    }
+
     Rule build() {
       return new Rule(
-          clusters, namespace, names, requesters, approvers, channels, approvalRequired);
+          clusters,
+          namespace,
+          names,
+          requesters,
+          approvers,
+          channels,
+          approvalRequired,
+          approvals,
+          ttl);
     }
   }
 }

@@ -206,6 +206,57 @@ class ConfigMapRequestStoreTest {
   }
 
   @Test
+  void approvalsGenerationsAndTheCountNeededComeBackEqual() {
+    RequestJson codec = new RequestJson(new ObjectMapper());
+    RestartRequest pending = minimal("n", T0, deployment("a"));
+    RestartRequest request =
+        new RestartRequest(
+                "n",
+                RequestState.PENDING,
+                new RestartRequest.Ask(
+                    pending.requester(),
+                    pending.asked().requesterName(),
+                    pending.channelId(),
+                    pending.conversation(),
+                    pending.targets(),
+                    pending.reason(),
+                    true,
+                    pending.createdAt(),
+                    pending.expiresAt(),
+                    3,
+                    java.util.Map.of(deployment("a"), 7L)),
+                Optional.of("1.1"),
+                Optional.empty(),
+                List.of(),
+                Optional.empty())
+            .withApproval(new Decider.Person("U0LEAD", "lead"), T0.plusSeconds(5));
+
+    RestartRequest back = codec.read(codec.write(request));
+
+    assertThat(back).isEqualTo(request);
+    assertThat(back.approvalsNeeded()).isEqualTo(3);
+    assertThat(back.asked().generations()).containsEntry(deployment("a"), 7L);
+    assertThat(back.approvedBy("U0LEAD")).isTrue();
+  }
+
+  @Test
+  void aRequestStoredBeforeApprovalsWereCountedReadsBackNeedingOneWithoutGenerations()
+      throws Exception {
+    RequestJson codec = new RequestJson(new ObjectMapper());
+    com.fasterxml.jackson.databind.node.ObjectNode old =
+        (com.fasterxml.jackson.databind.node.ObjectNode)
+            new ObjectMapper().readTree(codec.write(minimal("old", T0, deployment("a"))));
+    old.remove("approvalsNeeded");
+    old.remove("approvals");
+
+    RestartRequest back = codec.read(old.toString());
+
+    assertThat(back.approvalsNeeded()).isEqualTo(1);
+    assertThat(back.approvals()).isEmpty();
+    assertThat(back.asked().generations()).isEmpty();
+  }
+
+  @Test
   void aSkipStoredAsASentenceBeforeReasonsHadTypesReadsBackAsItsReason() throws Exception {
     RequestJson codec = new RequestJson(new ObjectMapper());
     String stored =

@@ -93,6 +93,15 @@ class ReplicaRaceTest {
                     List.of(),
                     List.of("U0LEAD", "U0LEAD2"),
                     List.of(),
+                    Optional.empty()),
+                new Rule(
+                    "test",
+                    Map.of(WorkloadKind.DEPLOYMENT, List.of("duo-*")),
+                    List.of(),
+                    List.of("U0LEAD", "U0LEAD2", "U0LEAD3"),
+                    List.of(),
+                    Optional.empty(),
+                    Optional.of(2),
                     Optional.empty())),
             true,
             false);
@@ -131,22 +140,38 @@ class ReplicaRaceTest {
   }
 
   private void seed(String name) {
-    client
-        .apps()
-        .deployments()
-        .inNamespace("test")
-        .resource(
-            new DeploymentBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .endMetadata()
-                .withNewSpec()
-                .withReplicas(1)
-                .withNewTemplate()
-                .endTemplate()
-                .endSpec()
-                .build())
-        .create();
+    var seeded =
+        client
+            .apps()
+            .deployments()
+            .inNamespace("test")
+            .resource(
+                new DeploymentBuilder()
+                    .withNewMetadata()
+                    .withName(name)
+                    .endMetadata()
+                    .withNewSpec()
+                    .withReplicas(1)
+                    .withNewTemplate()
+                    .endTemplate()
+                    .endSpec()
+                    .build())
+            .create();
+    // The mock stores a dry-run patch as if it were real; a real API server stores nothing.
+    server
+        .expect()
+        .patch()
+        .withPath(
+            "/apis/apps/v1/namespaces/test/deployments/%s?fieldManager=restart-bot&dryRun=All"
+                .formatted(name))
+        .andReturn(200, seeded)
+        .always();
+  }
+
+  private static boolean isRestartPatch(RecordedRequest r) {
+    return "PATCH".equals(r.getMethod())
+        && r.getHeader("Content-Type").startsWith("application/strategic")
+        && !r.getPath().contains("dryRun=All");
   }
 
   @Test
@@ -200,9 +225,7 @@ class ReplicaRaceTest {
     RecordedRequest r;
     int patches = 0;
     while ((r = server.takeRequest(1, TimeUnit.MILLISECONDS)) != null) {
-      if ("PATCH".equals(r.getMethod())
-          && r.getPath().matches(".*/deployments/race-hand-[ab]\\?.*")
-          && r.getHeader("Content-Type").startsWith("application/strategic")) {
+      if (isRestartPatch(r) && r.getPath().matches(".*/deployments/race-hand-[ab]\\?.*")) {
         patches++;
       }
     }
@@ -257,8 +280,7 @@ class ReplicaRaceTest {
       String path = "/apis/apps/v1/namespaces/test/deployments/" + name;
       assertThat(
               seen.stream()
-                  .filter(x -> "PATCH".equals(x.getMethod()) && x.getPath().startsWith(path + "?"))
-                  .filter(x -> x.getHeader("Content-Type").startsWith("application/strategic"))
+                  .filter(x -> isRestartPatch(x) && x.getPath().startsWith(path + "?"))
                   .count())
           .as("round %d: restart patches of %s", round, name)
           .isEqualTo(1);
@@ -267,5 +289,68 @@ class ReplicaRaceTest {
     }
     pool.shutdown();
     System.out.printf("replica race: %d rounds, one restart each%n", ROUNDS);
+  }
+
+  @Test
+  void twoApproversAtOnceOnTwoReplicasBothCountAndStartA2Of2RequestExactlyOnce() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    for (int round = 0; round < ROUNDS / 2; round++) {
+      String name = "duo-" + round;
+      seed(name);
+      var submitted =
+          (SubmitResult.Submitted)
+              a.submit(
+                  new Submission(
+                      Actor.member("U0REQ"),
+                      "alice",
+                      "C1",
+                      ConversationKind.PUBLIC_CHANNEL,
+                      List.of(new Target(WorkloadKind.DEPLOYMENT, "test", name)),
+                      Optional.empty()),
+                  GroupMembership.NONE);
+      String id = submitted.request().id();
+      assertThat(submitted.request().approvalsNeeded()).isEqualTo(2);
+      a.messagePlaced(id, "1.1");
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<ClickResult>> clicks = new ArrayList<>();
+      for (RequestLifecycle replica : List.of(a, b)) {
+        String approver = replica == a ? "U0LEAD" : "U0LEAD2";
+        clicks.add(
+            pool.submit(
+                () -> {
+                  go.await();
+                  return replica.approve(
+                      id, "C1", "1.1", Actor.member(approver), approver, GroupMembership.NONE);
+                }));
+      }
+      go.countDown();
+      for (Future<ClickResult> click : clicks) {
+        assertThat(click.get(30, TimeUnit.SECONDS))
+            .as("round %d: each approval counts", round)
+            .isInstanceOf(ClickResult.Accepted.class);
+      }
+      RestartRequest approved = a.find(id).orElseThrow();
+      assertThat(approved.state()).as("round %d", round).isEqualTo(RequestState.APPROVED);
+      assertThat(approved.approvals())
+          .extracting(d -> d.by().id())
+          .containsExactlyInAnyOrder("U0LEAD", "U0LEAD2");
+
+      int executions = 0;
+      for (Future<Boolean> f :
+          List.of(
+              pool.submit(() -> a.run(id).isPresent()), pool.submit(() -> b.run(id).isPresent()))) {
+        executions += f.get(30, TimeUnit.SECONDS) ? 1 : 0;
+      }
+      assertThat(executions).as("round %d: executions", round).isEqualTo(1);
+      RecordedRequest r;
+      int patches = 0;
+      while ((r = server.takeRequest(1, TimeUnit.MILLISECONDS)) != null) {
+        if (isRestartPatch(r) && r.getPath().contains("/deployments/" + name + "?")) {
+          patches++;
+        }
+      }
+      assertThat(patches).as("round %d: restart patches", round).isEqualTo(1);
+    }
+    pool.shutdown();
   }
 }

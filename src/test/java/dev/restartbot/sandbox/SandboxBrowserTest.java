@@ -238,6 +238,70 @@ class SandboxBrowserTest {
     assertThat(driver.getTitle()).isNotEqualTo("owned");
   }
 
+  @Test
+  @Order(5)
+  void risksAreShownAndAVaultRestartNeedsTwoOfItsThreeApprovers() {
+    open();
+    actAs("requester");
+    type("/restart payments-batch");
+    assertThat(approvalMessage("payments-batch").getText())
+        .contains("Strategy Recreate: every pod stops before the new ones start.");
+
+    type("/restart sts/vault -n vault");
+    WebElement vault = messageAbout("statefulset/vault");
+    assertThat(vault.getText())
+        .contains("No spare pod")
+        .contains("0 of 2 approvals")
+        .doesNotContain("payments-batch");
+
+    actAs("approver");
+    messageAbout("statefulset/vault")
+        .findElement(By.cssSelector("[data-action-id=restart_approve]"))
+        .click();
+    WebElement dialog = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("dialog")));
+    assertThat(dialog.getText()).contains("1 of 2 approvals; the restart starts at 2.");
+    driver.findElement(By.id("dialog-confirm")).click();
+    wait.until(d -> messageAbout("statefulset/vault").getText().contains("1 of 2 approvals: @Bob"));
+
+    actAsUser(SandboxWorkspace.VAULT_APPROVER.id());
+    messageAbout("statefulset/vault")
+        .findElement(By.cssSelector("[data-action-id=restart_approve]"))
+        .click();
+    dialog = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("dialog")));
+    assertThat(dialog.getText()).contains("2 of 2: this approval starts the restart.");
+    driver.findElement(By.id("dialog-confirm")).click();
+    wait.until(
+        d ->
+            messageAbout("statefulset/vault")
+                .getText()
+                .contains("Approved by @Bob Okafor, @Dan Novak"));
+    wait.until(
+        d -> {
+          List<WebElement> thread =
+              messageAbout("statefulset/vault").findElements(By.cssSelector(".thread"));
+          return !thread.isEmpty() && thread.get(0).getText().contains("rolled out");
+        });
+  }
+
+  private void actAsUser(String id) {
+    driver.findElement(By.cssSelector(".person[data-user=" + id + "]")).click();
+    wait.until(
+        ExpectedConditions.attributeToBe(
+            By.cssSelector(".person[data-user=" + id + "]"), "aria-checked", "true"));
+  }
+
+  /** The latest top-level message of the bot that names {@code ref}, as {@code kind/name}. */
+  private WebElement messageAbout(String ref) {
+    return wait.until(
+        d -> {
+          List<WebElement> found =
+              d.findElements(By.cssSelector("#messages > .message:not(.ephemeral)")).stream()
+                  .filter(m -> m.getText().contains(ref))
+                  .toList();
+          return found.isEmpty() ? null : found.get(found.size() - 1);
+        });
+  }
+
   private void open() {
     driver.get(page.toString());
     wait.until(d -> "true".equals(d.findElement(By.tagName("body")).getAttribute("data-ready")));

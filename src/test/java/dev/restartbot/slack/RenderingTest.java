@@ -6,11 +6,13 @@ import dev.restartbot.audit.AuditConfig;
 import dev.restartbot.policy.PolicyRefusal;
 import dev.restartbot.policy.Target;
 import dev.restartbot.policy.WorkloadKind;
+import dev.restartbot.restart.GitOpsOwner;
 import dev.restartbot.restart.Outcome;
 import dev.restartbot.restart.Refusal;
 import dev.restartbot.restart.RequestEvent;
 import dev.restartbot.restart.RequestState;
 import dev.restartbot.restart.RestartRequest;
+import dev.restartbot.restart.Risk;
 import dev.restartbot.restart.TargetResult;
 import dev.restartbot.testing.RequestBuilder;
 import dev.restartbot.testing.Samples;
@@ -45,6 +47,28 @@ class RenderingTest {
       String line = Messages.result(new TargetResult(T, o, Duration.ofSeconds(2)));
       assertThat(line).as(o.toString()).contains("`deployment/api` in `payments`");
       assertThat(seen.add(shape(line))).as("%s renders like another outcome: %s", o, line).isTrue();
+    }
+  }
+
+  @Test
+  void everyRiskIsOneWarningLineOfItsOwnAndEveryOwnerOneNote() {
+    List<Risk> risks = Samples.all(Risk.class);
+    assertThat(risks).hasSize(Risk.class.getPermittedSubclasses().length);
+    Set<String> seen = new HashSet<>();
+    for (Risk risk : risks) {
+      String line = RiskLines.line(risk);
+      assertThat(line)
+          .as(risk.toString())
+          .startsWith(":warning: ")
+          .endsWith(".")
+          .doesNotContain("\n");
+      assertThat(seen.add(line)).as("%s reads like another risk", risk).isTrue();
+    }
+    for (GitOpsOwner owner : Samples.all(GitOpsOwner.class)) {
+      assertThat(RiskLines.owner(owner))
+          .as(owner.toString())
+          .startsWith(":information_source: Managed by ")
+          .endsWith("defines what runs.");
     }
   }
 

@@ -78,6 +78,9 @@ public final class Samples {
     if (type == boolean.class) {
       return true;
     }
+    if (type == java.math.BigDecimal.class) {
+      return java.math.BigDecimal.valueOf(2 + i);
+    }
     if (type == Duration.class) {
       return Duration.ofMillis(1234 + i);
     }
