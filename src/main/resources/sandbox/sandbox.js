@@ -514,6 +514,48 @@
     }
   }
 
+  // ---- the bot's own figures, from /q/metrics ----------------------------------------------------
+
+  // Requests made, pending approvals (the store's figure) and restarts by outcome.
+  function figuresOf(exposition) {
+    const figures = { requests: 0, pending: 0, restarts: {} };
+    for (const line of exposition.split("\n")) {
+      const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+      if (!m) continue;
+      const [, name, labels = "", text] = m;
+      const value = Number(text);
+      if (name === "restartbot_requests_total" && /step="requested"/.test(labels)) {
+        figures.requests += value;
+      } else if (name === "restartbot_requests_pending" && !Number.isNaN(value)) {
+        figures.pending = value;
+      } else if (name === "restartbot_restarts_total") {
+        const outcome = /outcome="([^"]*)"/.exec(labels);
+        if (outcome) figures.restarts[outcome[1]] = (figures.restarts[outcome[1]] || 0) + value;
+      }
+    }
+    return figures;
+  }
+
+  async function refreshMetrics() {
+    const response = await fetch("/q/metrics");
+    if (!response.ok) throw new Error(`/q/metrics answered ${response.status}`);
+    const figures = figuresOf(await response.text());
+    const box = $("metrics");
+    box.replaceChildren();
+    const figure = (key, label, value) => {
+      const row = el("div", "figure");
+      row.dataset.figure = key;
+      row.append(el("dt", null, label), el("dd", null, String(value)));
+      box.append(row);
+    };
+    figure("requests", "Requests", figures.requests);
+    figure("pending", "Pending approvals", figures.pending);
+    for (const outcome of Object.keys(figures.restarts).sort()) {
+      figure(`restarts-${outcome}`, `Restarts ${outcome.replace(/_/g, " ")}`,
+        figures.restarts[outcome]);
+    }
+  }
+
   // ---- start ---------------------------------------------------------------------------------------
 
   async function onSubmit(event) {
@@ -552,6 +594,8 @@
     $("cluster-pick").addEventListener("change", () => refreshCluster().catch(report));
     refreshCluster().catch(report);
     setInterval(() => refreshCluster().catch(report), CLUSTER_POLL_MS);
+    refreshMetrics().catch(report);
+    setInterval(() => refreshMetrics().catch(report), CLUSTER_POLL_MS);
     document.body.dataset.ready = "true";
   }
 

@@ -44,6 +44,8 @@ public class RestartMetrics {
           .tag("kind", target.kind().singular())
           .tag("outcome", outcome.code())
           .publishPercentileHistogram()
+          // A timer's buckets stop at 30 s; rollouts take minutes (restart.rollout.timeout, 10m).
+          .maximumExpectedValue(Duration.ofHours(1))
           .register(registry)
           .record(took);
     }

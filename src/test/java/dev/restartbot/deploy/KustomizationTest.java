@@ -15,7 +15,6 @@ import io.smallrye.config.source.yaml.YamlConfigSource;
 import java.io.File;
 import java.io.IOException;
 import java.io.StringReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,9 +26,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -56,31 +53,7 @@ class KustomizationTest {
 
   @BeforeAll
   static void render() throws Exception {
-    Optional<Path> kubectl = onPath("kubectl");
-    if (kubectl.isEmpty()) {
-      String why = whyWithoutKubectl(System.getenv());
-      // On stderr, which surefire shows: a logger has no handler in a plain test, and surefire
-      // counts a class skipped in @BeforeAll as no test at all.
-      System.err.printf("WARNING: SKIPPED KustomizationTest: %s, so k8s/ is not rendered.%n", why);
-      Assumptions.assumeTrue(false, why + ": k8s/ cannot be rendered and checked");
-    }
-    Path out = Files.createTempFile("kustomize", ".yaml");
-    Path err = Files.createTempFile("kustomize", ".err");
-    try {
-      Process process =
-          new ProcessBuilder(kubectl.get().toString(), "kustomize", project("k8s").toString())
-              .redirectOutput(out.toFile())
-              .redirectError(err.toFile())
-              .start();
-      assertThat(process.waitFor(2, TimeUnit.MINUTES)).as("kubectl kustomize finished").isTrue();
-      assertThat(process.exitValue())
-          .as("kubectl kustomize k8s/ failed: %s", Files.readString(err))
-          .isZero();
-      rendered = Manifest.parseAll(Files.readString(out, StandardCharsets.UTF_8));
-    } finally {
-      Files.deleteIfExists(out);
-      Files.deleteIfExists(err);
-    }
+    rendered = Manifest.parseAll(Kustomize.render("KustomizationTest", "k8s"));
   }
 
   /**

@@ -57,25 +57,8 @@ class RolloutFlowTest {
     kube.reset();
   }
 
-  /** Plays the Deployment controller: writes where the rollout of {@code name} stands. */
   private void controller(String name, boolean observed, int replicas, int updated, int available) {
-    long generation = flow.deployment(name).getMetadata().getGeneration();
-    client
-        .apps()
-        .deployments()
-        .inNamespace("test")
-        .withName(name)
-        .editStatus(
-            d ->
-                new DeploymentBuilder(d)
-                    .editOrNewStatus()
-                    .withObservedGeneration(observed ? generation : generation - 1)
-                    .withReplicas(replicas)
-                    .withUpdatedReplicas(updated)
-                    .withAvailableReplicas(available)
-                    .withReadyReplicas(available)
-                    .endStatus()
-                    .build());
+    flow.controller(name, observed, replicas, updated, available);
   }
 
   private String replyTs(RestartRequest request, String target) {

@@ -125,6 +125,26 @@ final class SlackFlowHarness {
     return kube.apps().deployments().inNamespace(namespace).withName(name).get();
   }
 
+  /** Plays the Deployment controller: writes where the rollout of {@code name} stands. */
+  void controller(String name, boolean observed, int replicas, int updated, int available) {
+    long generation = deployment(name).getMetadata().getGeneration();
+    kube.apps()
+        .deployments()
+        .inNamespace("test")
+        .withName(name)
+        .editStatus(
+            d ->
+                new DeploymentBuilder(d)
+                    .editOrNewStatus()
+                    .withObservedGeneration(observed ? generation : generation - 1)
+                    .withReplicas(replicas)
+                    .withUpdatedReplicas(updated)
+                    .withAvailableReplicas(available)
+                    .withReadyReplicas(available)
+                    .endStatus()
+                    .build());
+  }
+
   String restartedAt(String name) {
     return restartedAt("test", name);
   }

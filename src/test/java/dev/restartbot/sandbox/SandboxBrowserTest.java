@@ -153,6 +153,9 @@ class SandboxBrowserTest {
                     .isEmpty());
     // The side bar polls the cluster on its own beat: it catches up a moment later.
     wait.until(d -> cluster("payments/Deployment/payments-api").endsWith("3/3 ready"));
+    // So does the panel of the bot's own figures, read from /q/metrics.
+    wait.until(d -> figure(d, "restarts-rolled_out") >= 1);
+    wait.until(d -> figure(d, "requests") >= 1);
 
     // The requester's view, with her own ephemeral answer, is the picture for the README.
     actAs("requester");
@@ -344,6 +347,12 @@ class SandboxBrowserTest {
           List<WebElement> rows = d.findElements(By.cssSelector("[data-workload='" + key + "']"));
           return rows.isEmpty() ? null : rows.get(0).getText();
         });
+  }
+
+  /** A figure of the side bar's metrics panel; -1 until it shows. */
+  private static double figure(WebDriver driver, String key) {
+    List<WebElement> rows = driver.findElements(By.cssSelector("[data-figure='" + key + "'] dd"));
+    return rows.isEmpty() ? -1 : Double.parseDouble(rows.get(0).getText());
   }
 
   private void screenshot(Path target) throws IOException {
