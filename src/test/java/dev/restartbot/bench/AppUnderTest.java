@@ -102,6 +102,10 @@ final class AppUnderTest implements AutoCloseable {
     all.put("quarkus.kubernetes-client.api-server-url", apiServerUrl);
     all.put("quarkus.kubernetes-client.trust-certs", "true");
     all.put("quarkus.kubernetes-client.namespace", MockApiServer.NAMESPACE);
+    // A bearer token, as every real cluster's service account has: without one, fabric8 7.5 reloads
+    // its whole Config (system properties, environment, kubeconfig) before every request once a
+    // minute has passed, which a profile of the app showed as 5 % of its CPU; with one it does not.
+    all.put("quarkus.kubernetes-client.token", "benchmark-token");
     all.put("slack.api-url", slackApiUrl);
     all.put("slack.bot-token", "xoxb-benchmark");
     all.put("slack.signing-secret", SlackRequests.SIGNING_SECRET);
@@ -115,6 +119,7 @@ final class AppUnderTest implements AutoCloseable {
     command.add(javaExecutable());
     command.addAll(DOCKERFILE_FLAGS);
     command.add(CONTAINER_MEMORY);
+    command.addAll(extraOptions());
     all.forEach((key, value) -> command.add("-D" + key + "=" + value));
     command.add("-jar");
     command.add(jar.toString());
@@ -131,6 +136,15 @@ final class AppUnderTest implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + jar, e);
     }
+  }
+
+  /**
+   * JVM flags for a trial, from {@code -Dbenchmark.app-options="…"} (space-separated), after the
+   * Dockerfile's: a profiler, another heap or collector. Empty in a run that writes the report.
+   */
+  static List<String> extraOptions() {
+    String options = System.getProperty("benchmark.app-options", "").trim();
+    return options.isEmpty() ? List.of() : List.of(options.split("\\s+"));
   }
 
   /** The same Java that runs the driver. */
