@@ -144,11 +144,27 @@ public final class Benchmark {
       ackOnly(jar);
       return;
     }
+    if (only.equals(MemoryShapes.NAME)) {
+      Duration each = Duration.ofSeconds(Integer.getInteger("benchmark.seconds", 10));
+      quiet("io.fabric8.mockwebserver", "okhttp3", "io.fabric8.kubernetes.client");
+      List<String> detail;
+      try (MockApiServer api = new MockApiServer()) {
+        detail = MemoryShapes.detail(MemoryShapes.run(jar, api, FakeSlackApi.get(), each), each);
+      }
+      System.out.println();
+      detail.forEach(System.out::println);
+      Report.replaceDetail(output, MemoryShapes.HEADING, detail);
+      System.out.println();
+      System.out.println("Section replaced in " + output.toAbsolutePath());
+      return;
+    }
     if (!only.equals(ExpirySweepSection.NAME)) {
       throw new IllegalArgumentException(
           "benchmark.only="
               + only
-              + ": the sections that run alone are ack and "
+              + ": the sections that run alone are ack, "
+              + MemoryShapes.NAME
+              + " and "
               + ExpirySweepSection.NAME);
     }
     quiet("okhttp3");
