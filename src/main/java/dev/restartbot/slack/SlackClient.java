@@ -69,13 +69,16 @@ public class SlackClient {
   }
 
   /**
-   * A Web API client on {@code slack}'s settings whose HTTP client never resends a request by
-   * itself: OkHttp would otherwise retry a POST whose connection broke, after it was sent, on the
-   * next address of slack.com.
+   * A Web API client on {@code slack}'s settings that reads answers with one shared {@code Gson}
+   * ({@link SharedGsonMethodsClient}) and whose HTTP client never resends a request by itself:
+   * OkHttp would otherwise retry a POST whose connection broke, after it was sent, on the next
+   * address of slack.com.
    */
   static MethodsClient methods(Slack slack, String token) {
     SlackConfig config = slack.getConfig();
-    return Slack.getInstance(config, new SlackHttpClient(http(config))).methods(token);
+    SlackHttpClient http = new SlackHttpClient(http(config));
+    http.setConfig(config);
+    return new SharedGsonMethodsClient(http, token);
   }
 
   static OkHttpClient http(SlackConfig config) {

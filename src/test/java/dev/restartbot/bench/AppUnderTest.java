@@ -45,6 +45,28 @@ final class AppUnderTest implements AutoCloseable {
    */
   static final String CONTAINER_MEMORY = "-XX:MaxRAM=512m";
 
+  /**
+   * How the app's JVM is set up: its flags (after which come the settings) and its environment.
+   *
+   * @param name what the report calls it
+   */
+  record Shape(String name, List<String> flags, Map<String, String> environment) {
+    Shape {
+      flags = List.copyOf(flags);
+      environment = Map.copyOf(environment);
+    }
+
+    /** The Dockerfile's flags in a pod with a 512 MiB limit. */
+    static final Shape DOCKERFILE =
+        new Shape("Dockerfile", concat(DOCKERFILE_FLAGS, List.of(CONTAINER_MEMORY)), Map.of());
+  }
+
+  static List<String> concat(List<String> first, List<String> second) {
+    List<String> all = new ArrayList<>(first);
+    all.addAll(second);
+    return all;
+  }
+
   private static final Pattern LISTENING = Pattern.compile("Listening on: http://[^:]+:(\\d+)");
   // GC.heap_info: "def new generation total 9792K, used 1234K" and "tenured generation …" (Serial,
   // which the JVM picks with 2 cores and 512 MiB), or "garbage-first heap total …, used …" (G1).
@@ -95,6 +117,16 @@ final class AppUnderTest implements AutoCloseable {
    */
   static AppUnderTest start(
       Path jar, String apiServerUrl, String slackApiUrl, Map<String, String> settings) {
+    return start(jar, apiServerUrl, slackApiUrl, settings, Shape.DOCKERFILE);
+  }
+
+  /** As {@link #start(Path, String, String, Map)}, with the JVM set up as {@code shape} says. */
+  static AppUnderTest start(
+      Path jar,
+      String apiServerUrl,
+      String slackApiUrl,
+      Map<String, String> settings,
+      Shape shape) {
     Map<String, String> all = new TreeMap<>();
     all.put("quarkus.http.host", "127.0.0.1");
     all.put("quarkus.http.port", "0");
@@ -102,6 +134,10 @@ final class AppUnderTest implements AutoCloseable {
     all.put("quarkus.kubernetes-client.api-server-url", apiServerUrl);
     all.put("quarkus.kubernetes-client.trust-certs", "true");
     all.put("quarkus.kubernetes-client.namespace", MockApiServer.NAMESPACE);
+    // A bearer token, as every real cluster's service account has: without one, fabric8 7.5 reloads
+    // its whole Config (system properties, environment, kubeconfig) before every request once a
+    // minute has passed, which a profile of the app showed as 5 % of its CPU; with one it does not.
+    all.put("quarkus.kubernetes-client.token", "benchmark-token");
     all.put("slack.api-url", slackApiUrl);
     all.put("slack.bot-token", "xoxb-benchmark");
     all.put("slack.signing-secret", SlackRequests.SIGNING_SECRET);
@@ -113,8 +149,8 @@ final class AppUnderTest implements AutoCloseable {
 
     List<String> command = new ArrayList<>();
     command.add(javaExecutable());
-    command.addAll(DOCKERFILE_FLAGS);
-    command.add(CONTAINER_MEMORY);
+    command.addAll(shape.flags());
+    command.addAll(extraOptions());
     all.forEach((key, value) -> command.add("-D" + key + "=" + value));
     command.add("-jar");
     command.add(jar.toString());
@@ -125,12 +161,22 @@ final class AppUnderTest implements AutoCloseable {
         .environment()
         .keySet()
         .removeIf(k -> k.startsWith("SLACK_") || k.startsWith("RESTART_"));
+    builder.environment().putAll(shape.environment());
     long started = System.nanoTime();
     try {
       return new AppUnderTest(builder.start(), started);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + jar, e);
     }
+  }
+
+  /**
+   * JVM flags for a trial, from {@code -Dbenchmark.app-options="…"} (space-separated), after the
+   * Dockerfile's: a profiler, another heap or collector. Empty in a run that writes the report.
+   */
+  static List<String> extraOptions() {
+    String options = System.getProperty("benchmark.app-options", "").trim();
+    return options.isEmpty() ? List.of() : List.of(options.split("\\s+"));
   }
 
   /** The same Java that runs the driver. */

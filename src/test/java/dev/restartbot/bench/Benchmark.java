@@ -52,7 +52,7 @@ public final class Benchmark {
   private static void run(Path jar, Path output) {
     String only = System.getProperty("benchmark.only", "").trim();
     if (!only.isEmpty()) {
-      runOnly(only, output);
+      runOnly(only, jar, output);
       return;
     }
     Duration each = Duration.ofSeconds(Integer.getInteger("benchmark.seconds", 10));
@@ -139,12 +139,32 @@ public final class Benchmark {
   }
 
   /** One section by its name; it replaces its own part of the report and nothing else. */
-  private static void runOnly(String only, Path output) {
+  private static void runOnly(String only, Path jar, Path output) {
+    if (only.equals("ack")) {
+      ackOnly(jar);
+      return;
+    }
+    if (only.equals(MemoryShapes.NAME)) {
+      Duration each = Duration.ofSeconds(Integer.getInteger("benchmark.seconds", 10));
+      quiet("io.fabric8.mockwebserver", "okhttp3", "io.fabric8.kubernetes.client");
+      List<String> detail;
+      try (MockApiServer api = new MockApiServer()) {
+        detail = MemoryShapes.detail(MemoryShapes.run(jar, api, FakeSlackApi.get(), each), each);
+      }
+      System.out.println();
+      detail.forEach(System.out::println);
+      Report.replaceDetail(output, MemoryShapes.HEADING, detail);
+      System.out.println();
+      System.out.println("Section replaced in " + output.toAbsolutePath());
+      return;
+    }
     if (!only.equals(ExpirySweepSection.NAME)) {
       throw new IllegalArgumentException(
           "benchmark.only="
               + only
-              + ": the sections that run alone are "
+              + ": the sections that run alone are ack, "
+              + MemoryShapes.NAME
+              + " and "
               + ExpirySweepSection.NAME);
     }
     quiet("okhttp3");
@@ -160,6 +180,32 @@ public final class Benchmark {
     Report.replaceDetail(output, ExpirySweepSection.HEADING, detail);
     System.out.println();
     System.out.println("Section replaced in " + output.toAbsolutePath());
+  }
+
+  /**
+   * The ack levels and the footprint alone, printed and not written: for trying JVM flags ({@code
+   * -Dbenchmark.app-options}) side by side.
+   */
+  private static void ackOnly(Path jar) {
+    Duration each = Duration.ofSeconds(Integer.getInteger("benchmark.seconds", 10));
+    quiet("io.fabric8.mockwebserver", "okhttp3", "io.fabric8.kubernetes.client");
+    FakeSlackApi slack = FakeSlackApi.get();
+    List<AppUnderTest.Start> starts = new ArrayList<>();
+    Report report = new Report();
+    try (MockApiServer api = new MockApiServer();
+        AppUnderTest app = start(jar, api, slack, Map.of(), starts)) {
+      step("app options: " + String.join(" ", AppUnderTest.extraOptions()));
+      step("Slack ack latency at 1, 16, 64 connections, " + each.toSeconds() + " s each");
+      AckLatency.Result ack =
+          new AckLatency(app, new SlackUsers(app.baseUrl(), slack), () -> forget(slack, api))
+              .run(app, each);
+      report.add(AckLatency.rows(ack));
+      report.add(Footprint.rows(starts, ack));
+      System.out.println();
+      report.table().forEach(System.out::println);
+      System.out.println();
+      AckLatency.detail(ack).forEach(System.out::println);
+    }
   }
 
   /** The allowlist and limits every app of the run shares. */

@@ -1,10 +1,14 @@
 package dev.restartbot.slack;
 
+import static com.slack.api.model.block.Blocks.section;
+import static com.slack.api.model.block.composition.BlockCompositions.markdownText;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.slack.api.Slack;
 import com.slack.api.SlackConfig;
+import com.slack.api.methods.SlackApiException;
+import com.slack.api.model.block.LayoutBlock;
 import dev.restartbot.testing.FakeSlackApi;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -34,6 +38,34 @@ class SlackClientTest {
   private SlackClient client(SlackConfig config) {
     return new SlackClient(
         SlackClient.methods(Slack.getInstance(config), "xoxb-test"), waits::add, meters);
+  }
+
+  @Test
+  void answersReadWithTheSharedGsonEqualTheSdksOwn() throws Exception {
+    SlackConfig config = new SlackConfig();
+    config.setMethodsEndpointUrlPrefix(fake.baseUrl());
+    config.setStatsEnabled(false);
+    var blocks = List.<LayoutBlock>of(section(s -> s.text(markdownText("*hi*"))));
+    var shared = SlackClient.methods(Slack.getInstance(config), "xoxb-test");
+    var sdk = Slack.getInstance(config).methods("xoxb-test");
+
+    var ours = shared.chatPostMessage(r -> r.channel("C1").text("hi").blocks(blocks));
+    var theirs = sdk.chatPostMessage(r -> r.channel("C1").text("hi").blocks(blocks));
+
+    assertThat(shared).isInstanceOf(SharedGsonMethodsClient.class);
+    assertThat(ours.isOk()).isTrue();
+    assertThat(ours.getMessage().getBlocks()).isEqualTo(theirs.getMessage().getBlocks());
+    assertThat(ours.getMessage().getText()).isEqualTo(theirs.getMessage().getText());
+    assertThat(ours.getChannel()).isEqualTo(theirs.getChannel());
+    assertThat(ours.getHttpResponseHeaders().keySet())
+        .isEqualTo(theirs.getHttpResponseHeaders().keySet());
+    // A second answer through the same client reads as well as the first.
+    assertThat(shared.chatUpdate(r -> r.channel("C1").ts(ours.getTs()).text("again")).isOk())
+        .isTrue();
+    fake.failNext("chat.update", 1, 429, "4", null);
+    assertThatThrownBy(() -> shared.chatUpdate(r -> r.channel("C1").ts(ours.getTs()).text("x")))
+        .isInstanceOfSatisfying(
+            SlackApiException.class, e -> assertThat(e.getResponse().code()).isEqualTo(429));
   }
 
   @Test

@@ -1,0 +1,146 @@
+package dev.restartbot.bench;
+
+import dev.restartbot.testing.FakeSlackApi;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * 8: the JVM set up for a pod with a 256 MiB memory limit, one candidate after another, each a
+ * fresh app under the same ack load (1, 16 and 64 connections): resident memory, the heap the app
+ * really holds, start to ready and the ack latency, side by side, so that the Dockerfile's flags
+ * and the Deployment's limits are chosen on evidence. Runs alone with {@code
+ * -Dbenchmark.only=memory-shapes}.
+ */
+final class MemoryShapes {
+
+  static final String NAME = "memory-shapes";
+  static final String HEADING = "Memory shapes for a pod with a 256 MiB limit";
+
+  /** The pod's memory, as the JVM sees a container's limit. */
+  static final String POD_MEMORY = "-XX:MaxRAM=256m";
+
+  private static final List<String> COMMON =
+      List.of(
+          "-Dfile.encoding=UTF-8", "-Djava.util.logging.manager=org.jboss.logmanager.LogManager");
+
+  /** The candidates, the previous Dockerfile first. */
+  static final List<AppUnderTest.Shape> SHAPES =
+      List.of(
+          shape("heap 75 % (before)", Map.of(), "-XX:MaxRAMPercentage=75"),
+          shape("heap 40 %, Serial", Map.of(), "-XX:MaxRAMPercentage=40", "-XX:+UseSerialGC"),
+          shape(
+              "heap 40 %, Serial, small stacks and code cache",
+              Map.of(),
+              "-XX:MaxRAMPercentage=40",
+              "-XX:+UseSerialGC",
+              "-Xss512k",
+              "-XX:ReservedCodeCacheSize=48m",
+              "-XX:MaxMetaspaceSize=128m"),
+          shape(
+              "as above, 2 malloc arenas",
+              Map.of("MALLOC_ARENA_MAX", "2"),
+              "-XX:MaxRAMPercentage=40",
+              "-XX:+UseSerialGC",
+              "-Xss512k",
+              "-XX:ReservedCodeCacheSize=48m",
+              "-XX:MaxMetaspaceSize=128m"),
+          shape(
+              "as above, heap 25 %",
+              Map.of("MALLOC_ARENA_MAX", "2"),
+              "-XX:MaxRAMPercentage=25",
+              "-XX:+UseSerialGC",
+              "-Xss512k",
+              "-XX:ReservedCodeCacheSize=48m",
+              "-XX:MaxMetaspaceSize=128m"),
+          shape(
+              "as above, heap 40 %, C1 only",
+              Map.of("MALLOC_ARENA_MAX", "2"),
+              "-XX:MaxRAMPercentage=40",
+              "-XX:+UseSerialGC",
+              "-Xss512k",
+              "-XX:ReservedCodeCacheSize=48m",
+              "-XX:MaxMetaspaceSize=128m",
+              "-XX:TieredStopAtLevel=1"));
+
+  /** One candidate's figures. */
+  record Trial(AppUnderTest.Shape shape, AppUnderTest.Start start, AckLatency.Result ack) {}
+
+  private MemoryShapes() {}
+
+  private static AppUnderTest.Shape shape(
+      String name, Map<String, String> environment, String... flags) {
+    List<String> all = new ArrayList<>(List.of(flags));
+    all.addAll(COMMON);
+    all.add(POD_MEMORY);
+    return new AppUnderTest.Shape(name, all, environment);
+  }
+
+  static List<Trial> run(Path jar, MockApiServer api, FakeSlackApi slack, Duration each) {
+    List<Trial> trials = new ArrayList<>();
+    for (AppUnderTest.Shape shape : SHAPES) {
+      System.out.println("[benchmark] memory shape: " + shape.name());
+      try (AppUnderTest app =
+          AppUnderTest.start(jar, api.url(), slack.baseUrl(), Benchmark.policy(), shape)) {
+        Runnable forget =
+            () -> {
+              slack.reset();
+              api.forget();
+            };
+        AckLatency.Result ack =
+            new AckLatency(app, new SlackUsers(app.baseUrl(), slack), forget).run(app, each);
+        trials.add(new Trial(shape, app.start(), ack));
+      }
+      slack.reset();
+      api.forget();
+    }
+    return trials;
+  }
+
+  static List<String> detail(List<Trial> trials, Duration each) {
+    List<String> lines = new ArrayList<>();
+    lines.add(
+        "Each a fresh app with `"
+            + POD_MEMORY
+            + "` (the JVM sizes itself as in a pod with a 256 MiB limit), the warm-up and the"
+            + " three ack levels of "
+            + each.toSeconds()
+            + " s; RSS is read after the last level, the peak is `VmHWM`.");
+    lines.add("");
+    lines.add(
+        "| shape | flags and environment | start to ready | RSS after | peak RSS | heap held after a"
+            + " full GC | `/restart` p99 at 64 (floor) | `/restart` req/s at 64 |");
+    lines.add("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for (Trial t : trials) {
+      AckLatency.Level top = t.ack().levels().get(t.ack().levels().size() - 1);
+      String flags =
+          t.shape().flags().stream()
+              .filter(f -> f.startsWith("-X"))
+              .filter(f -> !f.equals(POD_MEMORY))
+              .collect(Collectors.joining(" "));
+      String env =
+          t.shape().environment().entrySet().stream()
+              .map(e -> e.getKey() + "=" + e.getValue())
+              .collect(Collectors.joining(" "));
+      lines.add(
+          String.format(
+              Locale.ROOT,
+              "| %s | `%s`%s | %d ms | %d MiB | %d MiB | %s | %s (%s) | %.0f |",
+              t.shape().name(),
+              flags,
+              env.isEmpty() ? "" : ", `" + env + "`",
+              t.start().toReady().toMillis(),
+              t.ack().memory().rssMiB(),
+              t.ack().memory().peakRssMiB(),
+              t.ack().memory().liveHeapMiB().map(m -> m + " MiB").orElse("not read"),
+              Row.ms(top.restart().latencies().percentileMillis(99)),
+              Row.ms(top.floor().latencies().percentileMillis(99)),
+              top.restart().throughput()));
+    }
+    return lines;
+  }
+}
