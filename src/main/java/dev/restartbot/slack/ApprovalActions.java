@@ -65,6 +65,11 @@ public class ApprovalActions {
   private Response take(BlockActionRequest req, ActionContext ctx, boolean approve) {
     BlockActionPayload payload = req.getPayload();
     Click click = click(payload, ctx);
+    if (click.userId() == null || click.userId().isBlank()) {
+      // Slack always says who clicked; a signed payload without a user is not a click to answer.
+      LOG.infof("ignored a click without a user on request %s", click.requestId());
+      return ctx.ack();
+    }
     UserLimits.Verdict limit = limits.take(click.userId(), "click");
     if (!limit.allowed()) {
       if (limit.tell()) {

@@ -161,6 +161,25 @@ class AbuseTest {
   }
 
   @Test
+  void aSignedClickWithoutAUserIsAcknowledgedAndAsksSlackNothing() throws Exception {
+    String click =
+        SlackRequests.blockActionBody(
+            LEAD, OPS, "1.2", "restart_approve", "nosuchrequest", slack.responseUrl("nouser"));
+    String json =
+        java.net.URLDecoder.decode(click.substring("payload=".length()), StandardCharsets.UTF_8);
+    // A user without an id: Bolt parses it, and nobody can be looked up for it.
+    String withoutUser = json.replaceFirst("\"user\":", "\"user\":{},\"gone\":");
+    assertThat(withoutUser).isNotEqualTo(json);
+    slack.reset();
+
+    SlackRequests.post("payload=" + encode(withoutUser)).then().statusCode(200);
+
+    awaitQuiet();
+    assertThat(slack.calls("users.info")).isEmpty();
+    assertThat(slack.calls("chat.postEphemeral")).isEmpty();
+  }
+
+  @Test
   void signedGarbageBodiesAnswer4xxNeverA5xx() throws Exception {
     String click =
         SlackRequests.blockActionBody(
