@@ -92,7 +92,7 @@ class MonitoringTest {
     if (exposed != null) {
       return;
     }
-    SlackFlowHarness flow = new SlackFlowHarness(server.getClient(), store);
+    SlackFlowHarness flow = new SlackFlowHarness(server, store);
     flow.slack.reset();
     flow.seedDeployment("payments-monitored");
     flow.slack.failNext("chat.postMessage", 1, 429, "1", null);

@@ -25,14 +25,16 @@ class RestartMetricsTest {
     String scrape = prometheus.scrape();
     List<Double> bounds =
         Pattern.compile(
-                "restartbot_rollout_duration_seconds_bucket\\{kind=\"deployment\",outcome=\"rolled_out\",le=\"([0-9.E+]+)\",?\\} (\\S+)")
+                "restartbot_rollout_duration_seconds_bucket\\{cluster=\"default\",kind=\"deployment\",outcome=\"rolled_out\",le=\"([0-9.E+]+)\",?\\} (\\S+)")
             .matcher(scrape)
             .results()
             .filter(m -> Double.parseDouble(m.group(2)) == 0)
             .map(m -> Double.parseDouble(m.group(1)))
             .toList();
     assertThat(scrape)
-        .contains("restartbot_restarts_total{kind=\"deployment\",outcome=\"rolled_out\",} 1.0");
+        .contains(
+            "restartbot_restarts_total{cluster=\"default\",kind=\"deployment\",outcome=\"rolled_out\",}"
+                + " 1.0");
     // Buckets below 4 minutes are empty; some of them lie above 30 s, where a timer's stop.
     assertThat(bounds).anyMatch(b -> b > 60 && b < 240);
   }
