@@ -50,7 +50,8 @@ public class SlackApp {
       SlackSettings settings,
       SignatureVerification verification,
       RestartCommand command,
-      ApprovalActions actions) {
+      ApprovalActions actions,
+      RestartModal modal) {
     String token = required(settings.botToken(), "SLACK_BOT_TOKEN", "the bot token (xoxb-…)");
     String secret = null;
     if (!socketMode(settings)) {
@@ -82,7 +83,16 @@ public class SlackApp {
             return chain;
           }
         };
-    app.command(COMMAND, command);
+    // Nothing after the command opens the modal; everything else, help included, is text.
+    app.command(
+        COMMAND,
+        (req, ctx) ->
+            req.getPayload().getText() == null || req.getPayload().getText().isBlank()
+                ? modal.openFromCommand(req, ctx)
+                : command.apply(req, ctx));
+    app.globalShortcut(RestartModal.SHORTCUT, modal::openFromShortcut);
+    app.blockSuggestion(ModalView.TARGETS, modal::suggest);
+    app.viewSubmission(ModalView.CALLBACK, modal::submit);
     app.blockAction(APPROVE, actions::approve);
     app.blockAction(DENY, actions::deny);
     return app;
