@@ -6,6 +6,7 @@ import com.slack.api.bolt.App;
 import com.slack.api.bolt.AppConfig;
 import com.slack.api.bolt.middleware.Middleware;
 import com.slack.api.bolt.middleware.builtin.RequestVerification;
+import com.slack.api.model.event.AppHomeOpenedEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.runtime.configuration.ConfigurationException;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -51,7 +52,8 @@ public class SlackApp {
       SignatureVerification verification,
       RestartCommand command,
       ApprovalActions actions,
-      RestartModal modal) {
+      RestartModal modal,
+      HomeTab home) {
     String token = required(settings.botToken(), "SLACK_BOT_TOKEN", "the bot token (xoxb-…)");
     String secret = null;
     if (!socketMode(settings)) {
@@ -93,6 +95,7 @@ public class SlackApp {
     app.globalShortcut(RestartModal.SHORTCUT, modal::openFromShortcut);
     app.blockSuggestion(ModalView.TARGETS, modal::suggest);
     app.viewSubmission(ModalView.CALLBACK, modal::submit);
+    app.event(AppHomeOpenedEvent.class, home::opened);
     app.blockAction(APPROVE, actions::approve);
     app.blockAction(DENY, actions::deny);
     return app;

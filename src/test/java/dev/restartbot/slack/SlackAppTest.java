@@ -49,7 +49,7 @@ class SlackAppTest {
     SlackSettings settings = settings(null, SECRET);
 
     assertThatThrownBy(
-            () -> producer.app(producer.slack(settings), settings, null, null, null, null))
+            () -> producer.app(producer.slack(settings), settings, null, null, null, null, null))
         .isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("SLACK_BOT_TOKEN is not set");
   }
@@ -60,7 +60,7 @@ class SlackAppTest {
     SlackSettings settings = settings("xoxb-1", "  ");
 
     assertThatThrownBy(
-            () -> producer.app(producer.slack(settings), settings, null, null, null, null))
+            () -> producer.app(producer.slack(settings), settings, null, null, null, null, null))
         .isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("SLACK_SIGNING_SECRET is not set");
   }
@@ -81,7 +81,7 @@ class SlackAppTest {
     SlackSettings settings = settings("xoxb-1", placeholder);
 
     assertThatThrownBy(
-            () -> producer.app(producer.slack(settings), settings, null, null, null, null))
+            () -> producer.app(producer.slack(settings), settings, null, null, null, null, null))
         .isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("slack.signing-secret (SLACK_SIGNING_SECRET)")
         .hasMessageContaining("32 lower-case hex characters")
@@ -108,7 +108,8 @@ class SlackAppTest {
                       new SignatureVerification("", java.time.Clock.systemUTC()),
                       mock(RestartCommand.class),
                       mock(ApprovalActions.class),
-                      mock(RestartModal.class)))
+                      mock(RestartModal.class),
+                      mock(HomeTab.class)))
           .as(String.valueOf(secret))
           .doesNotThrowAnyException();
     }
@@ -121,7 +122,7 @@ class SlackAppTest {
       SlackSettings settings = settings("xoxb-1", SECRET, budget);
 
       assertThatThrownBy(
-              () -> producer.app(producer.slack(settings), settings, null, null, null, null))
+              () -> producer.app(producer.slack(settings), settings, null, null, null, null, null))
           .as(budget)
           .isInstanceOf(ConfigurationException.class)
           .hasMessageContaining("slack.ack-budget (SLACK_ACK_BUDGET)")
