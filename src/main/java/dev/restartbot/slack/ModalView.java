@@ -114,8 +114,9 @@ final class ModalView {
                     .hint(plainText("Restarted one after another, in the order picked."))
                     .element(
                         multiExternalSelect(
-                            m ->
-                                m.actionId(TARGETS)
+                            select ->
+                                select
+                                    .actionId(TARGETS)
                                     .placeholder(plainText("Type part of a name"))
                                     .minQueryLength(0)
                                     .maxSelectedItems(maxTargets)))));
