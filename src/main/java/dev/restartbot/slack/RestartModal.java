@@ -1,7 +1,9 @@
 package dev.restartbot.slack;
 
 import com.slack.api.app_backend.interactive_components.payload.BlockSuggestionPayload;
+import com.slack.api.app_backend.interactive_components.payload.GlobalShortcutPayload;
 import com.slack.api.app_backend.interactive_components.response.Option;
+import com.slack.api.app_backend.slash_commands.payload.SlashCommandPayload;
 import com.slack.api.app_backend.views.payload.ViewSubmissionPayload;
 import com.slack.api.bolt.context.builtin.BlockSuggestionContext;
 import com.slack.api.bolt.context.builtin.GlobalShortcutContext;
@@ -95,15 +97,24 @@ public class RestartModal {
 
   /** {@code /restart} with nothing after it: the modal, for the channel of the command. */
   Response openFromCommand(SlashCommandRequest req, SlashCommandContext ctx) {
-    String user = req.getPayload().getUserId();
-    return open(user, req.getPayload().getTriggerId(), Optional.of(req.getPayload().getChannelId()))
+    SlashCommandPayload payload = req.getPayload();
+    if (blank(payload.getUserId()) || blank(payload.getTriggerId())) {
+      return ctx.ack(); // signed, but not a command Slack sends: nothing to open
+    }
+    return open(payload.getUserId(), payload.getTriggerId(), Optional.of(payload.getChannelId()))
         .map(ctx::ack)
         .orElseGet(ctx::ack);
   }
 
   /** The global shortcut: the modal, with a channel to pick. */
   Response openFromShortcut(GlobalShortcutRequest req, GlobalShortcutContext ctx) {
-    open(req.getPayload().getUser().getId(), req.getPayload().getTriggerId(), Optional.empty());
+    GlobalShortcutPayload payload = req.getPayload();
+    if (payload.getUser() == null
+        || blank(payload.getUser().getId())
+        || blank(payload.getTriggerId())) {
+      return ctx.ack();
+    }
+    open(payload.getUser().getId(), payload.getTriggerId(), Optional.empty());
     return ctx.ack();
   }
 
@@ -232,6 +243,11 @@ public class RestartModal {
   /** A submission: the command's checks and path, answered on the form (see the class comment). */
   Response submit(ViewSubmissionRequest req, ViewSubmissionContext ctx) {
     ViewSubmissionPayload payload = req.getPayload();
+    if (payload.getUser() == null
+        || blank(payload.getUser().getId())
+        || payload.getView() == null) {
+      return ctx.ack(); // signed, but not a submission Slack sends
+    }
     String userId = payload.getUser().getId();
     UserLimits.Verdict limit = limits.take(userId, "command");
     if (!limit.allowed()) {
@@ -401,6 +417,10 @@ public class RestartModal {
     } catch (SlackDeliveryException e) {
       LOG.warnf("could not show the outcome in the restart modal: %s", e.error());
     }
+  }
+
+  private static boolean blank(String value) {
+    return value == null || value.isBlank();
   }
 
   private static Map<String, Map<String, ViewState.Value>> values(View view) {
