@@ -5,6 +5,7 @@ import com.slack.api.bolt.context.builtin.EventContext;
 import com.slack.api.bolt.response.Response;
 import com.slack.api.model.event.AppHomeOpenedEvent;
 import com.slack.api.model.view.View;
+import dev.restartbot.policy.Actor;
 import dev.restartbot.restart.PersonalRequests;
 import dev.restartbot.restart.RequestEvent;
 import dev.restartbot.restart.RestartRequest;
@@ -13,7 +14,6 @@ import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,12 +46,12 @@ public class HomeTab {
   private final SlackClient slack;
   private final OrderedDelivery delivery;
 
-  /** Who has opened their tab, most recent last. */
-  private final Map<String, Boolean> opened =
+  /** Who has opened their tab, as the policy sees them, most recent last. */
+  private final Map<String, Actor> opened =
       Collections.synchronizedMap(
           new LinkedHashMap<>(16, 0.75f, true) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<String, Actor> eldest) {
               return size() > REMEMBERED;
             }
           });
@@ -80,8 +80,10 @@ public class HomeTab {
   Response opened(EventsApiPayload<AppHomeOpenedEvent> payload, EventContext ctx) {
     AppHomeOpenedEvent event = payload.getEvent();
     if (event != null && "home".equals(event.getTab()) && event.getUser() != null) {
-      opened.put(event.getUser(), Boolean.TRUE);
-      refresh(event.getUser());
+      String user = event.getUser();
+      // Looked up afresh on its queue, then published with what was learned.
+      delivery.offer("home:" + user, () -> learn(user));
+      refresh(user);
     }
     return ctx.ack();
   }
@@ -99,45 +101,43 @@ public class HomeTab {
     if (of.request().state().isFinal()) {
       progress.remove(event.requestId());
     }
-    boolean everyone =
-        event instanceof RequestEvent.Started
-            || event instanceof RequestEvent.TargetStarted
-            || event instanceof RequestEvent.TargetFinished
-            || event instanceof RequestEvent.TargetProgress
-            || event instanceof RequestEvent.Finished
-            || event instanceof RequestEvent.Interrupted
-            || event instanceof RequestEvent.HandedBack
-            || event instanceof RequestEvent.Resumed;
     boolean spaced = event instanceof RequestEvent.TargetProgress;
     // Off the thread that published it: finding who may approve may ask Slack for group members.
-    delivery.offer("home-events", () -> concerned(of.request(), everyone, spaced));
+    delivery.offer("home-events", () -> concerned(of.request(), spaced));
   }
 
-  private void concerned(RestartRequest request, boolean everyone, boolean spaced) {
-    List<String> people;
+  private void learn(String userId) {
+    try {
+      opened.put(userId, directory.requestTime().person(userId).actor());
+    } catch (SlackDeliveryException e) {
+      LOG.warnf("could not look up %s, who opened the Home tab: %s", userId, e.error());
+    }
+  }
+
+  private void concerned(RestartRequest request, boolean spaced) {
+    Map<String, Actor> people;
     synchronized (opened) {
-      people = List.copyOf(opened.keySet());
+      people = Map.copyOf(opened);
     }
     SlackDirectory.RequestTime groups = directory.requestTime();
-    for (String person : people) {
-      if (spaced && recentlyPublished(person)) {
-        continue;
-      }
-      if (everyone || person.equals(request.requesterId()) || mayApprove(person, request, groups)) {
-        refresh(person);
-      }
-    }
-    if (!people.contains(request.requesterId()) && !spaced) {
-      refresh(request.requesterId());
-    }
+    people.forEach(
+        (person, actor) -> {
+          if (spaced && recentlyPublished(person)) {
+            return;
+          }
+          if (person.equals(request.requesterId()) || mayApprove(actor, request, groups)) {
+            refresh(person);
+          }
+        });
   }
 
   private boolean mayApprove(
-      String person, RestartRequest request, SlackDirectory.RequestTime groups) {
+      Actor actor, RestartRequest request, SlackDirectory.RequestTime groups) {
     try {
-      return requests.mayApprove(groups.person(person).actor(), request, groups);
+      return requests.mayApprove(actor, request, groups);
     } catch (SlackDeliveryException e) {
-      LOG.debugf("could not tell whether %s may approve %s: %s", person, request.id(), e.error());
+      LOG.debugf(
+          "could not tell whether %s may approve %s: %s", actor.userId(), request.id(), e.error());
       return false;
     }
   }
@@ -167,9 +167,11 @@ public class HomeTab {
   private void publish(String userId) {
     try {
       SlackDirectory.RequestTime groups = directory.requestTime();
-      SlackDirectory.Person person = groups.person(userId);
-      View view =
-          HomeView.of(requests.of(person.actor(), groups, HomeView.PER_PART), Map.copyOf(progress));
+      Actor person = opened.get(userId);
+      if (person == null) {
+        return; // not learned (Slack did not answer), or forgotten since
+      }
+      View view = HomeView.of(requests.of(person, groups, HomeView.PER_PART), Map.copyOf(progress));
       publishedAt.put(userId, System.nanoTime());
       slack.call("views.publish", m -> m.viewsPublish(r -> r.userId(userId).view(view)));
     } catch (SlackDeliveryException e) {
