@@ -175,6 +175,34 @@ class ModalFlowTest {
   }
 
   @Test
+  void aSubmissionWhoseChecksOutlastTheAckBudgetIsAnsweredInTheModalOnceTheyEnd() throws Exception {
+    flow.seedDeployment("payments-slow");
+    // Slack answers the requester's look-up after the bot's 2 s ack budget.
+    slack.delayNext("users.info", 1, java.time.Duration.ofMillis(2_500));
+
+    JsonNode ack =
+        json.readTree(
+            ViewPayloads.post(
+                    ViewPayloads.submission(
+                        REQUESTER,
+                        ViewPayloads.view(
+                            OPS,
+                            Map.of(
+                                "namespace",
+                                "test",
+                                "targets",
+                                List.of("default/test/deployment/payments-slow")))))
+                .asString());
+
+    assertThat(ack.path("response_action").asText()).isEqualTo("update");
+    assertThat(ack.path("view").toString()).contains("Checking your request");
+    FakeSlackApi.Call update =
+        slack.awaitCall("views.update", c -> c.params().get("view").contains("submitted"), WAIT);
+    assertThat(update.params().get("view_id")).startsWith("V");
+    assertThat(flow.posted("payments-slow").channelId()).isEqualTo(OPS);
+  }
+
+  @Test
   void aForgedOptionValueIsRefusedOnTheField() throws Exception {
     JsonNode answer =
         json.readTree(
