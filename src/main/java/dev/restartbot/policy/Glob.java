@@ -5,11 +5,11 @@ package dev.restartbot.policy;
  * character, everything else literal. Matched by hand rather than through a regex so that no
  * character of a configured name can ever be read as regex syntax.
  */
-final class Glob {
+public final class Glob {
 
   private Glob() {}
 
-  static boolean matches(String glob, String text) {
+  public static boolean matches(String glob, String text) {
     int g = 0;
     int t = 0;
     // Where the last '*' was and how much text it has swallowed so far, to backtrack to.

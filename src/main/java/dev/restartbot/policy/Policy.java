@@ -162,6 +162,29 @@ public final class Policy {
     return new ApprovalDecision.Admitted();
   }
 
+  /**
+   * The namespaces, as the rules write them (names or globs), in which {@code requester} may ask
+   * for something in {@code cluster} from some channel: what a picker may offer. Each request is
+   * still checked in full when it is made.
+   */
+  public List<String> namespacesFor(String cluster, Actor requester, GroupMembership groups) {
+    return rules.stream()
+        .filter(rule -> rule.coversCluster(cluster))
+        .filter(rule -> admitsRequester(rule, requester, groups))
+        .map(Rule::namespace)
+        .distinct()
+        .toList();
+  }
+
+  /**
+   * Whether some rule covers {@code target} and admits {@code requester}, from whatever channel: a
+   * workload a picker may offer them. The request made of it is checked in full.
+   */
+  public boolean mayAsk(Target target, Actor requester, GroupMembership groups) {
+    return rules.stream()
+        .anyMatch(rule -> rule.covers(target) && admitsRequester(rule, requester, groups));
+  }
+
   private List<Rule> admitting(
       Target target, Actor requester, String channelId, GroupMembership groups) {
     return rules.stream()

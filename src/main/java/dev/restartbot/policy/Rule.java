@@ -137,10 +137,13 @@ public record Rule(
 
   /** Whether the target's cluster, namespace, kind and name are covered, whoever asks. */
   boolean covers(Target target) {
-    return (clusters.isEmpty()
-            || clusters.stream().anyMatch(g -> Glob.matches(g, target.cluster())))
+    return coversCluster(target.cluster())
         && Glob.matches(namespace, target.namespace())
         && names(target.kind()).stream().anyMatch(glob -> Glob.matches(glob, target.name()));
+  }
+
+  boolean coversCluster(String cluster) {
+    return clusters.isEmpty() || clusters.stream().anyMatch(g -> Glob.matches(g, cluster));
   }
 
   boolean allowsChannel(String channelId) {

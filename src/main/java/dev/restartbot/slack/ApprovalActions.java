@@ -25,9 +25,18 @@ public class ApprovalActions {
 
   private static final Logger LOG = Logger.getLogger(ApprovalActions.class);
 
-  /** One click, reduced to what the lifecycle needs. */
+  /**
+   * One click, reduced to what the lifecycle needs. A click in the Home tab ({@code fromHome})
+   * stands for a click on the request's approval message: it carries that message's channel and ts,
+   * so it meets the same checks.
+   */
   private record Click(
-      String requestId, String userId, String channelId, String messageTs, ActionContext ctx) {}
+      String requestId,
+      String userId,
+      String channelId,
+      String messageTs,
+      ActionContext ctx,
+      boolean fromHome) {}
 
   private final RequestLifecycle lifecycle;
   private final SlackDirectory directory;
@@ -93,8 +102,12 @@ public class ApprovalActions {
     return ctx.ack();
   }
 
-  private void handle(Click click, boolean approve) {
+  private void handle(Click seen, boolean approve) {
+    Click click = seen;
     try {
+      if (click.fromHome()) {
+        click = onItsMessage(click);
+      }
       SlackDirectory.Person person = directory.person(click.userId());
       ClickResult result =
           approve
@@ -141,12 +154,40 @@ public class ApprovalActions {
         LOG.debugf("chat.postEphemeral to %s failed: %s", click.userId(), e.error());
       }
     }
+    if (click.fromHome()) {
+      // The Home tab has no response URL: the clicker's direct message with the app it is.
+      try {
+        slack.post(click.userId(), null, text, null);
+      } catch (SlackDeliveryException e) {
+        LOG.warnf("could not tell %s: %s", click.userId(), e.error());
+      }
+      return;
+    }
     // Outside the bot's channels only the click's own response URL reaches the user.
     try {
       click.ctx().respond(r -> r.responseType("ephemeral").replaceOriginal(false).text(text));
     } catch (Exception e) {
       LOG.warnf("could not tell %s: %s", click.userId(), e.getMessage());
     }
+  }
+
+  /**
+   * A click in the Home tab, placed on the approval message of its request (its channel and ts);
+   * unchanged when the request is unknown or has no message, which the lifecycle then refuses.
+   */
+  private Click onItsMessage(Click click) {
+    return lifecycle
+        .find(click.requestId())
+        .map(
+            r ->
+                new Click(
+                    click.requestId(),
+                    click.userId(),
+                    r.channelId(),
+                    r.messageTs().orElse(null),
+                    click.ctx(),
+                    true))
+        .orElse(click);
   }
 
   private static Click click(BlockActionPayload payload, ActionContext ctx) {
@@ -158,6 +199,11 @@ public class ApprovalActions {
     String messageTs =
         payload.getContainer() == null ? null : payload.getContainer().getMessageTs();
     String user = payload.getUser() == null ? null : payload.getUser().getId();
-    return new Click(value, user, channel, messageTs, ctx);
+    boolean fromHome =
+        payload.getContainer() != null
+            && "view".equals(payload.getContainer().getType())
+            && payload.getView() != null
+            && "home".equals(payload.getView().getType());
+    return new Click(value, user, channel, messageTs, ctx, fromHome);
   }
 }

@@ -314,6 +314,23 @@ public final class CommandParser {
     return namespace;
   }
 
+  /**
+   * A reason typed in a field of its own (the modal's), held to the rules of {@code --reason}:
+   * empty when blank.
+   *
+   * @throws IllegalArgumentException with a sentence for the user when it breaks them
+   */
+  static Optional<String> reason(String typed) {
+    if (typed == null || trimBlanks(typed).isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(reasonOnce(null, typed));
+    } catch (Problem p) {
+      throw new IllegalArgumentException(p.getMessage());
+    }
+  }
+
   private static String reasonOnce(String previous, String reason) {
     if (previous != null) {
       throw new Problem("The reason is given twice; give `--reason` once.");

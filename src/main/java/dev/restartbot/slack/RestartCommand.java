@@ -7,19 +7,23 @@ import com.slack.api.bolt.request.builtin.SlashCommandRequest;
 import com.slack.api.bolt.response.Response;
 import dev.restartbot.audit.AuditConfig;
 import dev.restartbot.cluster.Clusters;
+import dev.restartbot.policy.ConversationKind;
 import dev.restartbot.policy.PolicyConfig;
+import dev.restartbot.policy.Target;
 import dev.restartbot.restart.Refusal;
 import dev.restartbot.restart.RequestLifecycle;
 import dev.restartbot.restart.RestartRequest;
 import dev.restartbot.restart.Submission;
 import dev.restartbot.restart.SubmitResult;
 import jakarta.inject.Singleton;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
 /**
@@ -112,27 +116,52 @@ public class RestartCommand implements SlashCommandHandler {
 
   private String submit(
       SlashCommandPayload payload, Command.Restart restart, SlashCommandContext ctx) {
+    return file(
+            payload.getUserId(),
+            payload.getChannelId(),
+            Conversations.kind(payload.getChannelId(), payload.getChannelName()),
+            restart.targets(),
+            restart.reason(),
+            text -> respond(ctx, text))
+        .answer();
+  }
+
+  /**
+   * What became of a request filed by a command or a modal: its refusal, if any, and the answer for
+   * the requester.
+   */
+  record Filed(Optional<Refusal> refusal, String answer) {}
+
+  /**
+   * Files a request exactly as {@code /restart} does (the modal comes this way too): the same
+   * checks, and the same approval message, posted in {@code channelId}. Runs on an edge thread;
+   * {@code tellLater} answers the requester if the message cannot be posted.
+   */
+  Filed file(
+      String userId,
+      String channelId,
+      ConversationKind conversation,
+      List<Target> targets,
+      Optional<String> reason,
+      Consumer<String> tellLater) {
     // A new request is checked against the cached directory; its approval reads Slack afresh.
     SlackDirectory.RequestTime directory = this.directory.requestTime();
     SlackDirectory.Person person;
     try {
-      person = directory.person(payload.getUserId());
+      person = directory.person(userId);
     } catch (SlackDeliveryException e) {
-      LOG.warnf("users.info failed for %s: %s", payload.getUserId(), e.error());
-      return Refusals.answer(new Refusal.WhoUnknown(e.error()), RestartCommand::permalink);
+      LOG.warnf("users.info failed for %s: %s", userId, e.error());
+      Refusal refusal = new Refusal.WhoUnknown(e.error());
+      return new Filed(Optional.of(refusal), Refusals.answer(refusal, RestartCommand::permalink));
     }
     SubmitResult result =
         lifecycle.submit(
-            new Submission(
-                person.actor(),
-                person.name(),
-                payload.getChannelId(),
-                Conversations.kind(payload.getChannelId(), payload.getChannelName()),
-                restart.targets(),
-                restart.reason()),
+            new Submission(person.actor(), person.name(), channelId, conversation, targets, reason),
             directory);
     if (result instanceof SubmitResult.Refused refused) {
-      return Refusals.answer(refused.refusal(), RestartCommand::permalink);
+      return new Filed(
+          Optional.of(refused.refusal()),
+          Refusals.answer(refused.refusal(), RestartCommand::permalink));
     }
     SubmitResult.Submitted submitted = (SubmitResult.Submitted) result;
     RestartRequest request = submitted.request();
@@ -140,14 +169,14 @@ public class RestartCommand implements SlashCommandHandler {
         () ->
             renderer
                 .open(request, submitted.snapshots())
-                .ifPresent(failure -> respond(ctx, Messages.notPosted(failure)));
+                .ifPresent(failure -> tellLater.accept(Messages.notPosted(failure)));
     try {
       executor.run(open);
     } catch (RejectedExecutionException e) {
       // Already on an edge thread: post it from here rather than lose an accepted request.
       open.run();
     }
-    return Messages.submitted(request);
+    return new Filed(Optional.empty(), Messages.submitted(request));
   }
 
   private static void respond(SlashCommandContext ctx, String text) {

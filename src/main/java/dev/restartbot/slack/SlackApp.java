@@ -6,6 +6,7 @@ import com.slack.api.bolt.App;
 import com.slack.api.bolt.AppConfig;
 import com.slack.api.bolt.middleware.Middleware;
 import com.slack.api.bolt.middleware.builtin.RequestVerification;
+import com.slack.api.model.event.AppHomeOpenedEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.runtime.configuration.ConfigurationException;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -50,7 +51,9 @@ public class SlackApp {
       SlackSettings settings,
       SignatureVerification verification,
       RestartCommand command,
-      ApprovalActions actions) {
+      ApprovalActions actions,
+      RestartModal modal,
+      HomeTab home) {
     String token = required(settings.botToken(), "SLACK_BOT_TOKEN", "the bot token (xoxb-…)");
     String secret = null;
     if (!socketMode(settings)) {
@@ -82,7 +85,17 @@ public class SlackApp {
             return chain;
           }
         };
-    app.command(COMMAND, command);
+    // Nothing after the command opens the modal; everything else, help included, is text.
+    app.command(
+        COMMAND,
+        (req, ctx) ->
+            req.getPayload().getText() == null || req.getPayload().getText().isBlank()
+                ? modal.openFromCommand(req, ctx)
+                : command.apply(req, ctx));
+    app.globalShortcut(RestartModal.SHORTCUT, modal::openFromShortcut);
+    app.blockSuggestion(ModalView.TARGETS, modal::suggest);
+    app.viewSubmission(ModalView.CALLBACK, modal::submit);
+    app.event(AppHomeOpenedEvent.class, home::opened);
     app.blockAction(APPROVE, actions::approve);
     app.blockAction(DENY, actions::deny);
     return app;

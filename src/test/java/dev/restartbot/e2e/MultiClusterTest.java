@@ -13,6 +13,7 @@ import dev.restartbot.restart.Outcome;
 import dev.restartbot.restart.RequestState;
 import dev.restartbot.restart.RequestStore;
 import dev.restartbot.restart.RestartRequest;
+import dev.restartbot.testing.ViewPayloads;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.quarkus.test.junit.QuarkusTest;
@@ -67,6 +68,41 @@ class MultiClusterTest {
     RestartRequest request = staging.requested(REQUESTER, text, name);
     staging.click(LEAD, request, "restart_approve").then().statusCode(200);
     return request;
+  }
+
+  @Test
+  void theModalAsksForTheClusterAndItsOptionsComeFromThePickedOne() throws Exception {
+    prod.seedDeployment("payments-prod-pick");
+    staging.command(REQUESTER, SlackFlowHarness.OPS, "").then().statusCode(200);
+
+    JsonNode view =
+        json.readTree(staging.slack.awaitCall("views.open", c -> true, WAIT).params().get("view"));
+    JsonNode cluster = view.path("blocks").get(0);
+    assertThat(cluster.path("block_id").asText()).isEqualTo("cluster");
+    assertThat(cluster.path("element").path("initial_option").path("value").asText())
+        .isEqualTo("staging");
+    assertThat(cluster.path("element").path("options").findValuesAsText("value"))
+        .containsExactlyInAnyOrder("staging", "prod");
+
+    JsonNode options =
+        await()
+            .atMost(WAIT)
+            .until(
+                () ->
+                    json.readTree(
+                            ViewPayloads.post(
+                                    ViewPayloads.suggestion(
+                                        REQUESTER,
+                                        ViewPayloads.view(
+                                            SlackFlowHarness.OPS,
+                                            java.util.Map.of(
+                                                "cluster", "prod", "namespace", "test")),
+                                        "prod-pick"))
+                                .asString())
+                        .path("options"),
+                o -> o.size() > 0);
+    assertThat(options.findValuesAsText("value"))
+        .containsExactly("prod/test/deployment/payments-prod-pick");
   }
 
   @Test

@@ -130,8 +130,6 @@ class SlackEdgeTest {
         "deploy/",
         "pods/payments-edge",
         "-n",
-        "",
-        "   ",
         "payments-edge payments-edge",
       })
   void hostileInputAnswersUsageAndPatchesNothing(String text) throws Exception {
@@ -140,6 +138,21 @@ class SlackEdgeTest {
     assertThat(ack.statusCode()).isEqualTo(200);
     assertThat(ack.asString()).contains("/restart [kind/]name");
     assertUntouched();
+  }
+
+  /** DESIGN.md §7.6: nothing after the command opens the modal, which files nothing by itself. */
+  @ParameterizedTest
+  @ValueSource(strings = {"", "   "})
+  void anEmptyCommandOpensTheModalAndChangesNothing(String text) throws Exception {
+    int requests = store.list(r -> true).size();
+
+    var ack = SlackRequests.post(command(text));
+
+    assertThat(ack.statusCode()).isEqualTo(200);
+    slack.awaitCall("views.open", c -> true, java.time.Duration.ofSeconds(10));
+    assertThat(store.list(r -> true)).hasSize(requests);
+    assertThat(kube.allPatches()).isEmpty();
+    slack.reset();
   }
 
   @Test

@@ -18,6 +18,7 @@ import dev.restartbot.testing.FakeSlackApi;
 import dev.restartbot.testing.FakeSlackResource;
 import dev.restartbot.testing.FakeSocketModeServer;
 import dev.restartbot.testing.SlackRequests;
+import dev.restartbot.testing.ViewPayloads;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -27,6 +28,8 @@ import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -108,6 +111,91 @@ class SocketModeTest {
     socket.awaitAck("env-click-1", WAIT);
     flow.awaitState(request.id(), RequestState.DONE);
     await().atMost(WAIT).until(() -> flow.restartedAt("payments-socket") != null);
+  }
+
+  @Test
+  void theModalOpensLoadsItsOptionsAndFilesARequestOverSocketMode() throws Exception {
+    flow.seedDeployment("payments-socket-modal");
+    ObjectNode command =
+        formAsJson(
+            SlackRequests.slashCommandBody(REQUESTER, OPS, "", slack.responseUrl("socket-modal")));
+    String trigger = command.path("trigger_id").asText();
+
+    socket.deliver(envelope("env-modal-1", "slash_commands", command));
+
+    socket.awaitAck("env-modal-1", WAIT);
+    slack.awaitCall("views.open", c -> trigger.equals(c.params().get("trigger_id")), WAIT);
+
+    ObjectNode view = ViewPayloads.view(OPS, Map.of("namespace", "test"));
+    JsonNode options =
+        await()
+            .atMost(WAIT)
+            .until(
+                () -> {
+                  String id = "env-modal-options-" + System.nanoTime();
+                  socket.deliver(
+                      answered(
+                          id,
+                          "interactive",
+                          ViewPayloads.suggestion(REQUESTER, view, "socket-modal")));
+                  return socket.awaitAck(id, WAIT).path("payload").path("options");
+                },
+                o -> o.size() > 0);
+    assertThat(options.get(0).path("value").asText())
+        .isEqualTo("default/test/deployment/payments-socket-modal");
+
+    socket.deliver(
+        answered(
+            "env-modal-submit",
+            "interactive",
+            ViewPayloads.submission(
+                REQUESTER,
+                ViewPayloads.view(
+                    OPS,
+                    Map.of(
+                        "namespace",
+                        "test",
+                        "targets",
+                        List.of("default/test/deployment/payments-socket-modal"))))));
+
+    JsonNode ack = socket.awaitAck("env-modal-submit", WAIT);
+    assertThat(ack.path("payload").path("response_action").asText()).isEqualTo("update");
+    assertThat(flow.posted("payments-socket-modal").channelId()).isEqualTo(OPS);
+  }
+
+  @Test
+  void appHomeOpenedPublishesTheHomeTabOverSocketMode() throws Exception {
+    flow.seedDeployment("payments-socket-home");
+    socket.deliver(
+        envelope(
+            "env-home-cmd",
+            "slash_commands",
+            formAsJson(
+                SlackRequests.slashCommandBody(
+                    REQUESTER, OPS, "payments-socket-home", slack.responseUrl("socket-home")))));
+    RestartRequest request = flow.posted("payments-socket-home");
+
+    socket.deliver(envelope("env-home-1", "events_api", ViewPayloads.homeOpened(LEAD)));
+
+    socket.awaitAck("env-home-1", WAIT);
+    FakeSlackApi.Call publish =
+        slack.awaitCall(
+            "views.publish",
+            c ->
+                LEAD.equals(c.params().get("user_id"))
+                    && c.params().get("view").contains(request.id()),
+            WAIT);
+    assertThat(publish.params().get("view")).contains("restart_approve");
+  }
+
+  /** An envelope whose ack may carry an answer, as Slack sends interactivity. */
+  private String answered(String id, String type, JsonNode payload) {
+    ObjectNode e = json.createObjectNode();
+    e.put("envelope_id", id);
+    e.put("type", type);
+    e.set("payload", payload);
+    e.put("accepts_response_payload", true);
+    return e.toString();
   }
 
   @Test

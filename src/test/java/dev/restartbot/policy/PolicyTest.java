@@ -879,6 +879,54 @@ class PolicyTest {
   }
 
   @Nested
+  class Pickers {
+
+    final List<String> fleet = List.of("eu-prod", "staging");
+
+    Policy fleetPolicy(RuleBuilder... rules) {
+      return new Policy(Stream.of(rules).map(RuleBuilder::build).toList(), true, false, fleet);
+    }
+
+    @Test
+    void theNamespacesOfferedAreThoseOfTheRulesThatAdmitTheRequesterInThatCluster() {
+      Policy policy =
+          fleetPolicy(
+              rule("payments").clusters("eu-*").deployments("api").approvers(LEAD),
+              rule("pay-*").clusters("eu-prod").deployments("*").approvers(LEAD),
+              rule("vault").clusters("*").deployments("vault").requesters(BOB.userId()),
+              rule("payments").clusters("staging").deployments("web").approvers(LEAD));
+
+      assertThat(policy.namespacesFor("eu-prod", ALICE, GroupMembership.NONE))
+          .containsExactly("payments", "pay-*");
+      assertThat(policy.namespacesFor("eu-prod", BOB, GroupMembership.NONE))
+          .containsExactly("payments", "pay-*", "vault");
+      assertThat(policy.namespacesFor("staging", ALICE, GroupMembership.NONE))
+          .containsExactly("payments");
+      assertThat(policy.namespacesFor("eu-prod", GUEST, GroupMembership.NONE)).isEmpty();
+    }
+
+    @Test
+    void aWorkloadIsOfferedOnlyToThoseARuleCoveringItAdmitsWhateverTheChannel() {
+      Policy policy =
+          policy(
+              rule("payments")
+                  .deployments("api")
+                  .requesters(PLATFORM)
+                  .channels(OPS)
+                  .approvers(LEAD));
+
+      assertThat(policy.mayAsk(deployment("payments", "api"), ALICE, EVERYONE_IN_PLATFORM))
+          .isTrue();
+      assertThat(policy.mayAsk(deployment("payments", "api"), ALICE, GroupMembership.NONE))
+          .isFalse();
+      assertThat(policy.mayAsk(deployment("payments", "web"), ALICE, EVERYONE_IN_PLATFORM))
+          .isFalse();
+      assertThat(policy.mayAsk(deployment("payments", "api"), GUEST, EVERYONE_IN_PLATFORM))
+          .isFalse();
+    }
+  }
+
+  @Nested
   class ApprovalCountAndTtl {
 
     @Test

@@ -35,22 +35,33 @@ class SlackAppManifestTest {
   static final String SOCKET_MODE = "slack-app-manifest.socket-mode.yml";
 
   static final Set<String> BOT_SCOPES =
-      Set.of("commands", "chat:write", "users:read", "usergroups:read");
+      Set.of(
+          "commands",
+          "chat:write",
+          "users:read",
+          "usergroups:read",
+          "channels:read",
+          "groups:read");
 
   /**
    * The bot scope each Slack Web API method needs (https://api.slack.com/methods), for every method
    * the main sources call; an empty set means the method needs none.
    */
   static final Map<String, Set<String>> SCOPES_OF_METHOD =
-      Map.of(
-          "chatPostMessage", Set.of("chat:write"),
-          "chatUpdate", Set.of("chat:write"),
-          "chatPostEphemeral", Set.of("chat:write"),
-          "usersInfo", Set.of("users:read"),
+      Map.ofEntries(
+          Map.entry("chatPostMessage", Set.of("chat:write")),
+          Map.entry("chatUpdate", Set.of("chat:write")),
+          Map.entry("chatPostEphemeral", Set.of("chat:write")),
+          Map.entry("usersInfo", Set.of("users:read")),
           // The app id, when auth.test does not name it (Installation).
-          "botsInfo", Set.of("users:read"),
-          "usergroupsUsersList", Set.of("usergroups:read"),
-          "authTest", Set.of());
+          Map.entry("botsInfo", Set.of("users:read")),
+          Map.entry("usergroupsUsersList", Set.of("usergroups:read")),
+          // The modal's picked channel may be public or private: the bot must be in it.
+          Map.entry("conversationsInfo", Set.of("channels:read", "groups:read")),
+          Map.entry("viewsOpen", Set.of()),
+          Map.entry("viewsUpdate", Set.of()),
+          Map.entry("viewsPublish", Set.of()),
+          Map.entry("authTest", Set.of()));
 
   // Web API calls go through SlackClient.call(name, m -> m.method(...)) or a MethodsClient.
   static final Pattern WEB_API_CALL = Pattern.compile("\\b(?:m|methods)\\.([a-zA-Z]+)\\(");
@@ -188,12 +199,39 @@ class SlackAppManifestTest {
 
   @ParameterizedTest
   @ValueSource(strings = {HTTP, SOCKET_MODE})
-  void eachManifestAsksForExactlyTheFourBotScopes(String file) throws IOException {
+  void eachManifestAsksForExactlyTheBotScopes(String file) throws IOException {
     assertThat(at(manifest(file), "oauth_config", "scopes", "bot"))
         .as(file)
         .asInstanceOf(LIST)
         .doesNotHaveDuplicates()
         .containsExactlyInAnyOrderElementsOf(BOT_SCOPES);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {HTTP, SOCKET_MODE})
+  @SuppressWarnings("unchecked")
+  void eachManifestDeclaresTheGlobalShortcutTheAppHandles(String file) throws IOException {
+    Object shortcuts = at(manifest(file), "features", "shortcuts");
+
+    assertThat(shortcuts).as(file).isInstanceOf(List.class);
+    assertThat((List<Object>) shortcuts).as(file).hasSize(1);
+    Map<String, Object> shortcut = (Map<String, Object>) ((List<Object>) shortcuts).get(0);
+    assertThat(shortcut.get("callback_id")).as(file).isEqualTo(RestartModal.SHORTCUT);
+    assertThat(shortcut.get("type")).as(file).isEqualTo("global");
+    assertThat(shortcut.get("name")).as(file).asString().isNotBlank();
+    assertThat(shortcut.get("description")).as(file).asString().isNotBlank();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {HTTP, SOCKET_MODE})
+  void eachManifestEnablesTheHomeTabAndSubscribesToItsOpening(String file) throws IOException {
+    Map<String, Object> manifest = manifest(file);
+
+    assertThat(at(manifest, "features", "app_home", "home_tab_enabled")).as(file).isEqualTo(true);
+    assertThat(at(manifest, "settings", "event_subscriptions", "bot_events"))
+        .as(file)
+        .asInstanceOf(LIST)
+        .containsExactly("app_home_opened");
   }
 
   @Test
@@ -204,6 +242,14 @@ class SlackAppManifestTest {
     assertThat(path).isEqualTo("/slack/events");
     assertThat(slashCommand(manifest).get("url")).asString().startsWith("https://").endsWith(path);
     assertThat(at(manifest, "settings", "interactivity", "request_url"))
+        .asString()
+        .startsWith("https://")
+        .endsWith(path);
+    assertThat(at(manifest, "settings", "interactivity", "message_menu_options_url"))
+        .asString()
+        .startsWith("https://")
+        .endsWith(path);
+    assertThat(at(manifest, "settings", "event_subscriptions", "request_url"))
         .asString()
         .startsWith("https://")
         .endsWith(path);

@@ -48,7 +48,8 @@ class SlackAppTest {
     SlackApp producer = new SlackApp();
     SlackSettings settings = settings(null, SECRET);
 
-    assertThatThrownBy(() -> producer.app(producer.slack(settings), settings, null, null, null))
+    assertThatThrownBy(
+            () -> producer.app(producer.slack(settings), settings, null, null, null, null, null))
         .isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("SLACK_BOT_TOKEN is not set");
   }
@@ -58,7 +59,8 @@ class SlackAppTest {
     SlackApp producer = new SlackApp();
     SlackSettings settings = settings("xoxb-1", "  ");
 
-    assertThatThrownBy(() -> producer.app(producer.slack(settings), settings, null, null, null))
+    assertThatThrownBy(
+            () -> producer.app(producer.slack(settings), settings, null, null, null, null, null))
         .isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("SLACK_SIGNING_SECRET is not set");
   }
@@ -78,7 +80,8 @@ class SlackAppTest {
     SlackApp producer = new SlackApp();
     SlackSettings settings = settings("xoxb-1", placeholder);
 
-    assertThatThrownBy(() -> producer.app(producer.slack(settings), settings, null, null, null))
+    assertThatThrownBy(
+            () -> producer.app(producer.slack(settings), settings, null, null, null, null, null))
         .isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("slack.signing-secret (SLACK_SIGNING_SECRET)")
         .hasMessageContaining("32 lower-case hex characters")
@@ -104,7 +107,9 @@ class SlackAppTest {
                       settings,
                       new SignatureVerification("", java.time.Clock.systemUTC()),
                       mock(RestartCommand.class),
-                      mock(ApprovalActions.class)))
+                      mock(ApprovalActions.class),
+                      mock(RestartModal.class),
+                      mock(HomeTab.class)))
           .as(String.valueOf(secret))
           .doesNotThrowAnyException();
     }
@@ -116,7 +121,8 @@ class SlackAppTest {
     for (String budget : new String[] {"3s", "5s", "0s"}) {
       SlackSettings settings = settings("xoxb-1", SECRET, budget);
 
-      assertThatThrownBy(() -> producer.app(producer.slack(settings), settings, null, null, null))
+      assertThatThrownBy(
+              () -> producer.app(producer.slack(settings), settings, null, null, null, null, null))
           .as(budget)
           .isInstanceOf(ConfigurationException.class)
           .hasMessageContaining("slack.ack-budget (SLACK_ACK_BUDGET)")
