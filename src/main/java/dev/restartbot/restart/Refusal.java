@@ -33,6 +33,16 @@ public sealed interface Refusal {
     }
   }
 
+  /**
+   * The target's cluster does not serve its kind: a Rollout where the API server does not serve
+   * {@code argoproj.io/v1alpha1} {@code rollouts}.
+   */
+  record KindNotServed(Target target) implements Refusal {
+    public String code() {
+      return "kind_not_served";
+    }
+  }
+
   /** The target could not be read: the bot may not, or the API did not answer. */
   record Unreadable(Target target, String apiMessage) implements Refusal {
     public String code() {

@@ -112,6 +112,9 @@ public class RequestLifecycle {
       if (inspection instanceof Inspection.Missing) {
         return refuse(submission, new Refusal.NotFound(target));
       }
+      if (inspection instanceof Inspection.NotServed) {
+        return refuse(submission, new Refusal.KindNotServed(target));
+      }
       if (inspection instanceof Inspection.Unreadable unreadable) {
         return refuse(submission, new Refusal.Unreadable(target, unreadable.message()));
       }
@@ -308,6 +311,9 @@ public class RequestLifecycle {
       Inspection now = workloads.reread(target);
       if (now instanceof Inspection.Missing) {
         return Optional.of(new RequestEvent.Outdated(request, target, kept, Optional.empty()));
+      }
+      if (now instanceof Inspection.NotServed) {
+        throw new TargetUnreadable(new Refusal.KindNotServed(target));
       }
       if (now instanceof Inspection.Unreadable unreadable) {
         throw new TargetUnreadable(new Refusal.Unreadable(target, unreadable.message()));

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.restartbot.cluster.Clusters;
 import dev.restartbot.policy.Target;
+import dev.restartbot.policy.WorkloadKind;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -17,6 +19,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.net.HttpURLConnection;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -42,6 +45,7 @@ public class Workloads {
 
   private final Clusters clusters;
   private final ObjectMapper json;
+  private final ArgoRollouts argo = new ArgoRollouts(Clock.systemUTC());
 
   /**
    * Who a restart is for, by id, as the pod template of the revision it creates records it. Ids,
@@ -111,6 +115,10 @@ public class Workloads {
       return new Inspection.Unreachable("no cluster named " + target.cluster() + " is configured");
     }
     try {
+      if (target.kind() == WorkloadKind.ROLLOUT
+          && !argo.served(target.cluster(), clusters.client(target.cluster()))) {
+        return new Inspection.NotServed();
+      }
       HasMetadata workload = read(resource(clusters.client(target.cluster()), target));
       if (workload == null) {
         return new Inspection.Missing();
@@ -163,9 +171,9 @@ public class Workloads {
    * API server runs authorisation, admission and validation and stores nothing.
    */
   public DryRun dryRun(Target target, String restartedAt, Attribution attribution) {
-    String body = patchBody(restartedAt, attribution);
+    String body = patchBody(target, restartedAt, attribution);
     try {
-      patch(resource(client(target), target).dryRun(), body);
+      patch(target, resource(client(target), target).dryRun(), body);
       return new DryRun.Accepted();
     } catch (KubernetesClientException e) {
       return new DryRun.Refused(e.getCode(), apiMessage(e));
@@ -190,10 +198,10 @@ public class Workloads {
       if (workload instanceof Deployment d && Boolean.TRUE.equals(d.getSpec().getPaused())) {
         return new Outcome.Paused();
       }
-      String body = patchBody(restartedAt, attribution);
+      String body = patchBody(target, restartedAt, attribution);
       HasMetadata patched;
       try {
-        patched = patch(resource, body);
+        patched = patch(target, resource, body);
       } catch (KubernetesClientException e) {
         if (answered(e)) {
           throw e;
@@ -208,7 +216,7 @@ public class Workloads {
           if (now == null) {
             return new Outcome.NotFound();
           }
-          patched = restartedAt.equals(restartedAtOf(now)) ? now : patch(resource, body);
+          patched = restartedAt.equals(restartedAtOf(now)) ? now : patch(target, resource, body);
         } catch (KubernetesClientException again) {
           if (answered(again)) {
             throw again;
@@ -248,8 +256,15 @@ public class Workloads {
     }
   }
 
-  /** A strategic merge patch, or a JSON merge patch for API servers that only speak that. */
-  private static HasMetadata patch(WritableOperation<? extends HasMetadata> resource, String body) {
+  /**
+   * A strategic merge patch, or a JSON merge patch for API servers that only speak that; a Rollout,
+   * a custom resource, gets a JSON merge patch at once, as {@code kubectl argo rollouts} sends it.
+   */
+  private static HasMetadata patch(
+      Target target, WritableOperation<? extends HasMetadata> resource, String body) {
+    if (target.kind() == WorkloadKind.ROLLOUT) {
+      return resource.patch(patchContext(PatchType.JSON_MERGE), body);
+    }
     try {
       return resource.patch(patchContext(PatchType.STRATEGIC_MERGE), body);
     } catch (KubernetesClientException e) {
@@ -267,6 +282,9 @@ public class Workloads {
   }
 
   private static String restartedAtOf(HasMetadata workload) {
+    if (ArgoRollouts.isRollout(workload)) {
+      return ArgoRollouts.restartAt((GenericKubernetesResource) workload).orElse(null);
+    }
     PodTemplateSpec template = WorkloadShapes.template(workload);
     if (template == null
         || template.getMetadata() == null
@@ -282,6 +300,13 @@ public class Workloads {
    * workload's own {@code kubernetes.io/change-cause} is left alone, since the next unrelated
    * rollout would inherit it.
    */
+  String patchBody(Target target, String restartedAt, Attribution attribution) {
+    return target.kind() == WorkloadKind.ROLLOUT
+        ? ArgoRollouts.patchBody(json, restartedAt, attribution)
+        : patchBody(restartedAt, attribution);
+  }
+
+  /** The restart patch of a Deployment, StatefulSet or DaemonSet. */
   String patchBody(String restartedAt, Attribution attribution) {
     ObjectNode patch = json.createObjectNode();
     patch
@@ -315,6 +340,11 @@ public class Workloads {
           client.apps().statefulSets().inNamespace(target.namespace()).withName(target.name());
       case DAEMONSET ->
           client.apps().daemonSets().inNamespace(target.namespace()).withName(target.name());
+      case ROLLOUT ->
+          client
+              .genericKubernetesResources(ArgoRollouts.CONTEXT)
+              .inNamespace(target.namespace())
+              .withName(target.name());
     };
   }
 
@@ -329,7 +359,10 @@ public class Workloads {
         template == null || template.getMetadata() == null
             ? null
             : template.getMetadata().getAnnotations();
-    Optional<String> restartedAt = Optional.ofNullable(annotations).map(a -> a.get(RESTARTED_AT));
+    Optional<String> restartedAt =
+        workload instanceof GenericKubernetesResource rollout
+            ? ArgoRollouts.restartAt(rollout)
+            : Optional.ofNullable(annotations).map(a -> a.get(RESTARTED_AT));
     boolean paused =
         workload instanceof Deployment d && Boolean.TRUE.equals(d.getSpec().getPaused());
     return new WorkloadSnapshot(

@@ -34,6 +34,13 @@ final class Refusals {
     if (refusal instanceof Refusal.NotFound n) {
       return "%s was not found.".formatted(Messages.target(n.target()));
     }
+    if (refusal instanceof Refusal.KindNotServed k) {
+      return ("%s does not serve Argo Rollouts (`argoproj.io/v1alpha1` `rollouts`), so %s cannot"
+              + " be restarted there. Install Argo Rollouts in it, or name another kind.")
+          .formatted(
+              k.target().inNamedCluster() ? "Cluster " + k.target().cluster() : "The cluster",
+              Messages.target(k.target()));
+    }
     if (refusal instanceof Refusal.Unreadable u) {
       return "I could not read %s: %s"
           .formatted(
