@@ -1,5 +1,6 @@
 package dev.restartbot.sandbox;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
@@ -28,6 +29,7 @@ import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -46,6 +48,11 @@ import org.jboss.logging.Logger;
  * SandboxCluster#FAIL_ANNOTATION}{@code =fail} gets stuck on its first new pod and ends with the
  * {@code ProgressDeadlineExceeded} condition, as a crash-looping image would (after seconds rather
  * than the ten minutes of {@code progressDeadlineSeconds}).
+ *
+ * <p>It plays the Argo Rollouts controller too: a Rollout whose {@code spec.restartAt} moved has
+ * its pods replaced one at a time, then {@code status.restartedAt} set and the phase back to {@code
+ * Healthy}; with the fail annotation it ends {@code Degraded}, with the message the controller
+ * gives a rollout that ran out of its progress deadline.
  */
 @Singleton
 @Startup
@@ -89,6 +96,11 @@ public class RolloutSimulator {
                   client.apps().statefulSets().inAnyNamespace().inform(handler(name, client)));
               informers.add(
                   client.apps().daemonSets().inAnyNamespace().inform(handler(name, client)));
+              informers.add(
+                  client
+                      .genericKubernetesResources(SandboxCluster.ARGO_ROLLOUTS)
+                      .inAnyNamespace()
+                      .inform(handler(name, client)));
             });
   }
 
@@ -111,6 +123,9 @@ public class RolloutSimulator {
           stsStatus(generation, replicas, replicas, replicas, replicas, revision, revision));
     } else if (workload instanceof DaemonSet ds) {
       writeDaemonSet(client, ds, dsStatus(generation, replicas, replicas, replicas));
+    } else if (workload instanceof GenericKubernetesResource ro) {
+      writeRollout(
+          client, ro, rolloutStatus(generation, "Healthy", replicas, replicas, null, null));
     }
   }
 
@@ -230,6 +245,42 @@ public class RolloutSimulator {
       }
       frames.add(
           () -> writeStatefulSet(client, s, stsStatus(generation, n, n, n, n, update, update)));
+    } else if (workload instanceof GenericKubernetesResource ro) {
+      int n = integer(ro, "spec", "replicas");
+      Object restartAt = ro.get("spec", "restartAt");
+      Object before = ro.get("status", "restartedAt");
+      String restartedAt = restartAt == null ? null : restartAt.toString();
+      String previous = before == null ? null : before.toString();
+      // The restart evicts one pod at a time; a new one takes its place.
+      for (int replaced = 0; replaced < n; replaced++) {
+        Map<String, Object> down =
+            rolloutStatus(generation, "Progressing", n, n - 1, previous, "restarting pods");
+        Map<String, Object> up =
+            rolloutStatus(generation, "Progressing", n, n, previous, "restarting pods");
+        frames.add(() -> writeRollout(client, ro, down));
+        if (SandboxCluster.failing(ro)) {
+          Map<String, Object> degraded =
+              rolloutStatus(
+                  generation,
+                  "Degraded",
+                  n,
+                  n - 1,
+                  previous,
+                  "ProgressDeadlineExceeded: ReplicaSet \""
+                      + ro.getMetadata().getName()
+                      + "-"
+                      + hash(ro.getMetadata().getName(), 1)
+                      + "\" has timed out progressing.");
+          frames.add(() -> writeRollout(client, ro, down));
+          frames.add(() -> writeRollout(client, ro, degraded));
+          return frames;
+        }
+        frames.add(() -> writeRollout(client, ro, up));
+      }
+      frames.add(
+          () ->
+              writeRollout(
+                  client, ro, rolloutStatus(generation, "Healthy", n, n, restartedAt, null)));
     } else if (workload instanceof DaemonSet ds) {
       int n = ds.getStatus() == null ? 0 : orZero(ds.getStatus().getDesiredNumberScheduled());
       frames.add(() -> writeDaemonSet(client, ds, dsStatus(generation, n, 0, n)));
@@ -330,6 +381,59 @@ public class RolloutSimulator {
         .build();
   }
 
+  /** A Rollout's status as the Argo Rollouts controller writes it (observedGeneration a string). */
+  private static Map<String, Object> rolloutStatus(
+      long generation,
+      String phase,
+      int replicas,
+      int available,
+      String restartedAt,
+      String message) {
+    Map<String, Object> status = new HashMap<>();
+    status.put("observedGeneration", Long.toString(generation));
+    status.put("phase", phase);
+    status.put("replicas", replicas);
+    status.put("updatedReplicas", replicas);
+    status.put("readyReplicas", available);
+    status.put("availableReplicas", available);
+    if (restartedAt != null) {
+      status.put("restartedAt", restartedAt);
+    }
+    if (message != null) {
+      status.put("message", message);
+    }
+    return status;
+  }
+
+  private static void writeRollout(
+      KubernetesClient client, GenericKubernetesResource ro, Map<String, Object> status) {
+    client
+        .genericKubernetesResources(SandboxCluster.ARGO_ROLLOUTS)
+        .inNamespace(ro.getMetadata().getNamespace())
+        .withName(ro.getMetadata().getName())
+        .editStatus(
+            now -> {
+              now.setAdditionalProperty("status", status);
+              return now;
+            });
+  }
+
+  /** An integer field of a generic resource, 0 when absent. */
+  static int integer(GenericKubernetesResource resource, String... path) {
+    Object value = resource.get((Object[]) path);
+    return value instanceof Number n ? n.intValue() : 0;
+  }
+
+  /** A Rollout's {@code status.observedGeneration}, a string; 0 when absent or not a number. */
+  static long observedGeneration(GenericKubernetesResource rollout) {
+    Object value = rollout.get("status", "observedGeneration");
+    try {
+      return value == null ? 0 : Long.parseLong(value.toString());
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
   private static void writeDeployment(
       KubernetesClient client, Deployment d, DeploymentStatus status) {
     client
@@ -387,6 +491,8 @@ public class RolloutSimulator {
       observed = s.getStatus().getObservedGeneration();
     } else if (w instanceof DaemonSet ds && ds.getStatus() != null) {
       observed = ds.getStatus().getObservedGeneration();
+    } else if (w instanceof GenericKubernetesResource ro) {
+      observed = observedGeneration(ro);
     }
     return observed == null ? 0 : observed;
   }

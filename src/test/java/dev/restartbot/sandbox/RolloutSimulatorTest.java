@@ -108,6 +108,47 @@ class RolloutSimulatorTest {
     assertThat(cluster.setFailing("platform", "no-such-deployment", true)).isEmpty();
   }
 
+  @Test
+  void restartedArgoRolloutReplacesItsPodsAndIsHealthyOnceRestartedAtIsReached() {
+    List<String> seen = restartRolloutAndFollow("payments-canary");
+    assertThat(seen).contains("restarting pods: 2 of 3 ready", "restarting pods: 3 of 3 ready");
+    assertThat(seen.get(seen.size() - 1)).isEqualTo("restarted and healthy (3 pods)");
+  }
+
+  @Test
+  void failingArgoRolloutEndsDegradedWithTheControllersMessage() {
+    List<String> seen = restartRolloutAndFollow("payments-preview");
+    assertThat(seen.get(seen.size() - 1))
+        .startsWith("degraded: ProgressDeadlineExceeded: ReplicaSet \"payments-preview-")
+        .endsWith("has timed out progressing.");
+  }
+
+  /** Sets {@code spec.restartAt} as the bot does, and follows the Rollout as the bot does. */
+  private List<String> restartRolloutAndFollow(String name) {
+    String restartAt = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+    HasMetadata patched =
+        resource("payments", "Rollout", name)
+            .patch(
+                io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                    io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                json(Map.of("spec", Map.of("restartAt", restartAt))));
+    long generation = patched.getMetadata().getGeneration();
+    List<String> seen = new ArrayList<>();
+    await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(20))
+        .until(
+            () -> {
+              RolloutStatus status =
+                  RolloutStatus.of(get("payments", "Rollout", name), generation, restartAt);
+              if (seen.isEmpty() || !seen.get(seen.size() - 1).equals(status.summary())) {
+                seen.add(status.summary());
+              }
+              return status.phase() != Phase.WAITING;
+            });
+    return seen;
+  }
+
   /** Restarts as the bot does, then records each distinct status until it is no longer waiting. */
   private List<String> restartAndFollow(String namespace, String kind, String name) {
     HasMetadata before = get(namespace, kind, name);
@@ -165,6 +206,11 @@ class RolloutSimulatorTest {
           case "Deployment" -> client.apps().deployments().inNamespace(namespace).withName(name);
           case "StatefulSet" -> client.apps().statefulSets().inNamespace(namespace).withName(name);
           case "DaemonSet" -> client.apps().daemonSets().inNamespace(namespace).withName(name);
+          case "Rollout" ->
+              client
+                  .genericKubernetesResources(SandboxCluster.ARGO_ROLLOUTS)
+                  .inNamespace(namespace)
+                  .withName(name);
           default -> throw new IllegalArgumentException(kind);
         };
     return (Resource<HasMetadata>) r;
