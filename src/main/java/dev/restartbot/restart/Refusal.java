@@ -43,6 +43,26 @@ public sealed interface Refusal {
     }
   }
 
+  /**
+   * A roll back of a Deployment whose ReplicaSets hold no revision before the current one: {@code
+   * kubectl rollout undo} has nothing to go back to either.
+   */
+  record NoPreviousRevision(Target target) implements Refusal {
+    public String code() {
+      return "no_previous_revision";
+    }
+  }
+
+  /**
+   * A Roll back click on a result that cannot be rolled back: not a Deployment's, not a failed
+   * restart, or no such target in the request.
+   */
+  record NotRollbackable() implements Refusal {
+    public String code() {
+      return "not_rollbackable";
+    }
+  }
+
   /** The target could not be read: the bot may not, or the API did not answer. */
   record Unreadable(Target target, String apiMessage) implements Refusal {
     public String code() {

@@ -8,8 +8,10 @@ import dev.restartbot.policy.WorkloadKind;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
@@ -20,10 +22,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.net.HttpURLConnection;
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.jboss.logging.Logger;
 
 /**
@@ -237,6 +241,204 @@ public class Workloads {
         case HttpURLConnection.HTTP_FORBIDDEN -> new Outcome.Forbidden(apiMessage(e));
         default -> new Outcome.Error(apiMessage(e));
       };
+    }
+  }
+
+  /** The annotation the Deployment controller numbers each ReplicaSet's revision with. */
+  static final String REVISION = "deployment.kubernetes.io/revision";
+
+  /** The label the Deployment controller adds to a ReplicaSet's pod template. */
+  static final String POD_TEMPLATE_HASH = "pod-template-hash";
+
+  /**
+   * The Deployment's own annotations that a roll back keeps, and a ReplicaSet's that it does not
+   * copy: kubectl's {@code annotationsToSkip} in {@code polymorphichelpers/rollback.go}.
+   */
+  private static final Set<String> ANNOTATIONS_TO_SKIP =
+      Set.of(
+          "kubectl.kubernetes.io/last-applied-configuration",
+          REVISION,
+          "deployment.kubernetes.io/revision-history",
+          "deployment.kubernetes.io/desired-replicas",
+          "deployment.kubernetes.io/max-replicas",
+          "deprecated.deployment.rollback.to");
+
+  /** What a roll back of a Deployment would restore, or why it cannot. */
+  public sealed interface RollbackCheck {
+    /** The previous revision is there, and the API server would accept its patch. */
+    record Ready(long revision) implements RollbackCheck {}
+
+    /** The Deployment has no revision before the current one among its ReplicaSets. */
+    record NoPreviousRevision() implements RollbackCheck {}
+
+    /** The API server refused the dry run of the roll back patch. */
+    record Refused(int code, String apiMessage) implements RollbackCheck {}
+  }
+
+  /** The previous revision found, and the patch that restores it. */
+  private record Undo(long revision, PodTemplateSpec template, String patch) {}
+
+  /**
+   * Finds the Deployment's previous revision and sends its roll back patch with {@code dryRun=All},
+   * as the restart's dry run does: nothing is written.
+   */
+  public RollbackCheck checkRollback(Target target, Attribution attribution) {
+    try {
+      Resource<Deployment> resource = deployment(target);
+      Deployment deployment = resource.get();
+      if (deployment == null) {
+        return new RollbackCheck.Refused(HttpURLConnection.HTTP_NOT_FOUND, "not found");
+      }
+      Optional<Undo> undo = undo(target, deployment, attribution);
+      if (undo.isEmpty()) {
+        return new RollbackCheck.NoPreviousRevision();
+      }
+      resource.dryRun().patch(patchContext(PatchType.JSON), undo.get().patch());
+      return new RollbackCheck.Ready(undo.get().revision());
+    } catch (KubernetesClientException e) {
+      return new RollbackCheck.Refused(e.getCode(), apiMessage(e));
+    }
+  }
+
+  /**
+   * Does what {@code kubectl rollout undo} does: the pod template of the previous revision (the
+   * highest below the newest among the ReplicaSets the Deployment owns), without its {@code
+   * pod-template-hash} label, applied as one JSON patch with the annotations kubectl computes. The
+   * template carries the attribution of the roll back's request (DESIGN.md §2), and keeps the
+   * {@code restartedAt} of the revision it restores (or none, if that revision had none). kubectl's
+   * patch {@code replace}s {@code /metadata/annotations}; this one {@code add}s it, which replaces
+   * it the same where it exists and does not fail where it does not.
+   */
+  public Outcome rollback(Target target, Attribution attribution) {
+    if (!clusters.has(target.cluster())) {
+      return new Outcome.Error("no cluster named " + target.cluster() + " is configured");
+    }
+    try {
+      Resource<Deployment> resource = deployment(target);
+      Deployment deployment = read(resource) instanceof Deployment d ? d : null;
+      if (deployment == null) {
+        return new Outcome.NotFound();
+      }
+      if (Boolean.TRUE.equals(deployment.getSpec().getPaused())) {
+        return new Outcome.Paused();
+      }
+      Optional<Undo> undo = undo(target, deployment, attribution);
+      if (undo.isEmpty()) {
+        return new Outcome.Error(
+            "no rollout history found for deployment \"%s\"".formatted(target.name()));
+      }
+      Deployment patched = resource.patch(patchContext(PatchType.JSON), undo.get().patch());
+      Deployment after = patched == null ? deployment : patched;
+      Long generation = after.getMetadata().getGeneration();
+      Map<String, String> restored = undo.get().template().getMetadata().getAnnotations();
+      String restartedAt = restored == null ? null : restored.get(RESTARTED_AT);
+      return new Outcome.Restarted(
+          restartedAt == null ? "none" : restartedAt,
+          generation == null ? 0 : generation,
+          after.getMetadata().getUid());
+    } catch (KubernetesClientException e) {
+      return switch (e.getCode()) {
+        case HttpURLConnection.HTTP_NOT_FOUND -> new Outcome.NotFound();
+        case HttpURLConnection.HTTP_FORBIDDEN -> new Outcome.Forbidden(apiMessage(e));
+        default -> new Outcome.Error(apiMessage(e));
+      };
+    }
+  }
+
+  private Resource<Deployment> deployment(Target target) {
+    return client(target)
+        .apps()
+        .deployments()
+        .inNamespace(target.namespace())
+        .withName(target.name());
+  }
+
+  /** The previous revision of {@code deployment} and its patch; empty when it has none. */
+  private Optional<Undo> undo(Target target, Deployment deployment, Attribution attribution) {
+    String uid = deployment.getMetadata().getUid();
+    List<ReplicaSet> owned =
+        client(target)
+            .apps()
+            .replicaSets()
+            .inNamespace(target.namespace())
+            .list()
+            .getItems()
+            .stream()
+            .filter(rs -> ownedBy(rs, uid))
+            .filter(rs -> revision(rs) > 0)
+            .toList();
+    long newest = owned.stream().mapToLong(Workloads::revision).max().orElse(0);
+    Optional<ReplicaSet> previous =
+        owned.stream()
+            .filter(rs -> revision(rs) < newest)
+            .max(java.util.Comparator.comparingLong(Workloads::revision));
+    if (previous.isEmpty()) {
+      return Optional.empty();
+    }
+    ReplicaSet rs = previous.get();
+    PodTemplateSpec template =
+        json.convertValue(json.valueToTree(rs.getSpec().getTemplate()), PodTemplateSpec.class);
+    if (template.getMetadata() == null) {
+      template.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMeta());
+    }
+    if (template.getMetadata().getLabels() != null) {
+      Map<String, String> labels = new HashMap<>(template.getMetadata().getLabels());
+      labels.remove(POD_TEMPLATE_HASH);
+      template.getMetadata().setLabels(labels);
+    }
+    Map<String, String> templateAnnotations =
+        new HashMap<>(
+            template.getMetadata().getAnnotations() == null
+                ? Map.of()
+                : template.getMetadata().getAnnotations());
+    templateAnnotations.put(REQUEST, attribution.requestId());
+    templateAnnotations.put(REQUESTED_BY, attribution.requestedBy());
+    templateAnnotations.put(APPROVED_BY, attribution.approvedBy());
+    template.getMetadata().setAnnotations(templateAnnotations);
+
+    Map<String, String> annotations = new HashMap<>();
+    Map<String, String> current = deployment.getMetadata().getAnnotations();
+    for (String key : ANNOTATIONS_TO_SKIP) {
+      if (current != null && current.containsKey(key)) {
+        annotations.put(key, current.get(key));
+      }
+    }
+    if (rs.getMetadata().getAnnotations() != null) {
+      rs.getMetadata()
+          .getAnnotations()
+          .forEach(
+              (k, v) -> {
+                if (!ANNOTATIONS_TO_SKIP.contains(k)) {
+                  annotations.put(k, v);
+                }
+              });
+    }
+    var patch = json.createArrayNode();
+    patch
+        .addObject()
+        .put("op", "replace")
+        .put("path", "/spec/template")
+        .set("value", json.valueToTree(template));
+    patch
+        .addObject()
+        .put("op", "add")
+        .put("path", "/metadata/annotations")
+        .set("value", json.valueToTree(annotations));
+    return Optional.of(new Undo(revision(rs), template, patch.toString()));
+  }
+
+  private static boolean ownedBy(ReplicaSet rs, String uid) {
+    List<OwnerReference> owners = rs.getMetadata().getOwnerReferences();
+    return uid != null && owners != null && owners.stream().anyMatch(o -> uid.equals(o.getUid()));
+  }
+
+  private static long revision(ReplicaSet rs) {
+    Map<String, String> annotations = rs.getMetadata().getAnnotations();
+    String value = annotations == null ? null : annotations.get(REVISION);
+    try {
+      return value == null ? 0 : Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      return 0;
     }
   }
 

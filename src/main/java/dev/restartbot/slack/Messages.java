@@ -32,7 +32,10 @@ final class Messages {
   private Messages() {}
 
   static String pendingText(RestartRequest request) {
-    return "<@" + request.requesterId() + "> asks to restart " + targetList(request.targets());
+    return "<@"
+        + request.requesterId()
+        + (request.isRollback() ? "> asks to roll back " : "> asks to restart ")
+        + targetList(request.targets());
   }
 
   /**

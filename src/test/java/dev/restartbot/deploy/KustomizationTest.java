@@ -120,7 +120,8 @@ class KustomizationTest {
                   Set.of("deployments", "statefulsets", "daemonsets"),
                   Set.of("get", "list", "watch", "patch")),
               new Rule(Set.of(""), Set.of("events"), Set.of("create", "patch")),
-              new Rule(Set.of(""), Set.of("resourcequotas"), Set.of("get", "list")));
+              new Rule(Set.of(""), Set.of("resourcequotas"), Set.of("get", "list")),
+              new Rule(Set.of("apps"), Set.of("replicasets"), Set.of("list")));
     }
 
     @Test
