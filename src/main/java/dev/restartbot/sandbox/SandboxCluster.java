@@ -441,6 +441,10 @@ public class SandboxCluster {
                   .create();
           default -> throw new IllegalArgumentException("unknown kind " + w.kind());
         };
+    if (w.failing() && created instanceof Deployment d) {
+      // Its last good release, so that a failed restart has something to roll back to.
+      RolloutSimulator.seedEarlierRevision(client, d, image.replace(":0.9.7", ":0.9.6"));
+    }
     RolloutSimulator.settle(client, created, w.replicas());
     if (w.trait() == Trait.UNHEALTHY) {
       client

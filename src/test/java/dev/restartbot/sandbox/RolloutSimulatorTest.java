@@ -95,6 +95,71 @@ class RolloutSimulatorTest {
   }
 
   @Test
+  void deploymentsKeepAReplicaSetPerRevisionAndTheFailingOneHasAnEarlierRevision() {
+    SandboxCluster fresh = new SandboxCluster();
+    try {
+      var owned =
+          fresh.client().apps().replicaSets().inNamespace("payments").list().getItems().stream()
+              .filter(rs -> rs.getMetadata().getName().startsWith("payments-reports-"))
+              .map(rs -> rs.getMetadata().getAnnotations().get("deployment.kubernetes.io/revision"))
+              .sorted()
+              .toList();
+      assertThat(owned).containsExactly("1", "2");
+    } finally {
+      fresh.stop();
+    }
+  }
+
+  @Test
+  void aFailingDeploymentRolledBackToARevisionItRanBeforeRollsOut() {
+    List<String> failedFirst = restartAndFollow("payments", "Deployment", "payments-reports");
+    assertThat(failedFirst.get(failedFirst.size() - 1))
+        .startsWith("exceeded its progress deadline");
+    var replicaSets =
+        client.apps().replicaSets().inNamespace("payments").list().getItems().stream()
+            .filter(rs -> rs.getMetadata().getName().startsWith("payments-reports-"))
+            .toList();
+    assertThat(replicaSets).hasSizeGreaterThanOrEqualTo(3);
+    var earliest =
+        replicaSets.stream()
+            .filter(
+                rs ->
+                    "1"
+                        .equals(
+                            rs.getMetadata()
+                                .getAnnotations()
+                                .get("deployment.kubernetes.io/revision")))
+            .findFirst()
+            .orElseThrow();
+
+    // What kubectl rollout undo --to-revision=1 writes: that revision's template, without its hash.
+    var template = earliest.getSpec().getTemplate();
+    template.getMetadata().getLabels().remove("pod-template-hash");
+    var patched =
+        client
+            .apps()
+            .deployments()
+            .inNamespace("payments")
+            .withName("payments-reports")
+            .edit(
+                d ->
+                    new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder(d)
+                        .editSpec()
+                        .withTemplate(template)
+                        .endSpec()
+                        .build());
+    long generation = patched.getMetadata().getGeneration();
+    await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(20))
+        .until(
+            () ->
+                RolloutStatus.of(get("payments", "Deployment", "payments-reports"), generation)
+                        .phase()
+                    == Phase.DONE);
+  }
+
+  @Test
   void failingCanBeSwitchedOffAgain() {
     cluster.setFailing("platform", "ingress-gateway", true);
     assertThat(cluster.workloads())
