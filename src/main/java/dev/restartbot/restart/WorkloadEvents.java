@@ -68,8 +68,11 @@ public class WorkloadEvents {
   void on(@Observes RequestEvent event) {
     if (event instanceof RequestEvent.TargetPatched p) {
       String message =
-          "%s: rollout restart (restartedAt %s)"
-              .formatted(attribution(p.request()), p.patch().restartedAt());
+          p.request().isRollback()
+              ? "%s: rollout undo to the previous revision (restartedAt %s)"
+                  .formatted(attribution(p.request()), p.patch().restartedAt())
+              : "%s: rollout restart (restartedAt %s)"
+                  .formatted(attribution(p.request()), p.patch().restartedAt());
       writer.execute(
           () -> record(p.target(), p.patch().uid(), p.requestId(), REQUESTED, false, message));
     } else if (event instanceof RequestEvent.TargetFinished f && f.patched().isPresent()) {

@@ -133,6 +133,16 @@ class RollbackFlowTest {
                     .build());
     RestartRequest done = flow.awaitState(rollback.id(), RequestState.DONE);
     assertThat(done.results()).extracting(r -> r.outcome().code()).containsExactly("rolled_out");
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(client.v1().events().inNamespace("test").list().getItems())
+                    .anyMatch(
+                        e ->
+                            "payments-undo".equals(e.getInvolvedObject().getName())
+                                && e.getMessage().startsWith("Request " + rollback.id())
+                                && e.getMessage().contains("rollout undo")));
   }
 
   @Test
