@@ -258,7 +258,10 @@ public final class Policy {
     }
     if (rule.names().values().stream().allMatch(List::isEmpty)) {
       throw new PolicyException(
-          key + ": names no workloads; add " + key + ".deployments, .statefulsets or .daemonsets");
+          key
+              + ": names no workloads; add "
+              + key
+              + ".deployments, .statefulsets, .daemonsets or .rollouts");
     }
     rule.names().forEach((kind, names) -> requireNoBlank(key + "." + kind.plural(), names));
     requireNoBlank(key + ".requesters", rule.requesters());

@@ -59,6 +59,9 @@ public interface PolicyConfig {
 
     Optional<List<String>> daemonsets();
 
+    /** Argo Rollouts' {@code Rollout}s, by name or glob. */
+    Optional<List<String>> rollouts();
+
     Optional<List<String>> requesters();
 
     Optional<List<String>> approvers();

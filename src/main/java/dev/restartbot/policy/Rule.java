@@ -113,6 +113,7 @@ public record Rule(
     config.deployments().ifPresent(list -> names.put(WorkloadKind.DEPLOYMENT, list));
     config.statefulsets().ifPresent(list -> names.put(WorkloadKind.STATEFULSET, list));
     config.daemonsets().ifPresent(list -> names.put(WorkloadKind.DAEMONSET, list));
+    config.rollouts().ifPresent(list -> names.put(WorkloadKind.ROLLOUT, list));
     return new Rule(
         config.clusters().orElse(List.of()),
         config.namespace(),

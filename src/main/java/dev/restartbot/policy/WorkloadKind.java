@@ -3,11 +3,16 @@ package dev.restartbot.policy;
 import java.util.Locale;
 import java.util.Optional;
 
-/** The workload kinds that can be restarted, as {@code kubectl rollout restart} supports them. */
+/**
+ * The workload kinds that can be restarted: those {@code kubectl rollout restart} supports, and
+ * Argo Rollouts' {@code Rollout} where the cluster serves it.
+ */
 public enum WorkloadKind {
   DEPLOYMENT("deployment", "deployments", "deploy"),
   STATEFULSET("statefulset", "statefulsets", "sts"),
-  DAEMONSET("daemonset", "daemonsets", "ds");
+  DAEMONSET("daemonset", "daemonsets", "ds"),
+  /** {@code argoproj.io/v1alpha1} {@code Rollout}, restarted as {@code kubectl argo rollouts}. */
+  ROLLOUT("rollout", "rollouts", "ro");
 
   private final String singular;
   private final String plural;

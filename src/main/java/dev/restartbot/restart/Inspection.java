@@ -7,6 +7,9 @@ public sealed interface Inspection {
 
   record Missing() implements Inspection {}
 
+  /** The target's cluster does not serve its kind (Argo Rollouts is not installed there). */
+  record NotServed() implements Inspection {}
+
   /** The API server answered, but not with the workload: the bot may not read it, say. */
   record Unreadable(String message) implements Inspection {}
 

@@ -33,6 +33,36 @@ public sealed interface Refusal {
     }
   }
 
+  /**
+   * The target's cluster does not serve its kind: a Rollout where the API server does not serve
+   * {@code argoproj.io/v1alpha1} {@code rollouts}.
+   */
+  record KindNotServed(Target target) implements Refusal {
+    public String code() {
+      return "kind_not_served";
+    }
+  }
+
+  /**
+   * A roll back of a Deployment whose ReplicaSets hold no revision before the current one: {@code
+   * kubectl rollout undo} has nothing to go back to either.
+   */
+  record NoPreviousRevision(Target target) implements Refusal {
+    public String code() {
+      return "no_previous_revision";
+    }
+  }
+
+  /**
+   * A Roll back click on a result that cannot be rolled back: not a Deployment's, not a failed
+   * restart, or no such target in the request.
+   */
+  record NotRollbackable() implements Refusal {
+    public String code() {
+      return "not_rollbackable";
+    }
+  }
+
   /** The target could not be read: the bot may not, or the API did not answer. */
   record Unreadable(Target target, String apiMessage) implements Refusal {
     public String code() {

@@ -32,6 +32,13 @@ final class RequestJson {
   /** Bumped when the format changes in a way an older reader would misread. */
   static final int SCHEMA = 1;
 
+  /**
+   * The schema of a roll back: a reader that knows only {@link #SCHEMA} refuses it (and holds its
+   * target as busy) rather than run it as a restart. Restarts keep {@link #SCHEMA}, so that older
+   * replicas still read them during an upgrade.
+   */
+  static final int ROLLBACK_SCHEMA = 2;
+
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private final ObjectMapper json;
@@ -75,7 +82,7 @@ final class RequestJson {
       throw new IllegalArgumentException("not a JSON object");
     }
     int schema = root.path("schema").asInt(-1);
-    if (schema != SCHEMA) {
+    if (schema != SCHEMA && schema != ROLLBACK_SCHEMA) {
       throw new IllegalArgumentException("unknown schema " + root.path("schema"));
     }
     try {
@@ -88,7 +95,10 @@ final class RequestJson {
 
   private static ObjectNode toTree(RestartRequest r) {
     ObjectNode o = NODES.objectNode();
-    o.put("schema", SCHEMA);
+    o.put("schema", r.isRollback() ? ROLLBACK_SCHEMA : SCHEMA);
+    if (r.isRollback()) {
+      o.put("action", r.action().name());
+    }
     o.put("id", r.id());
     o.put("state", r.state().name());
     ObjectNode requester = o.putObject("requester");
@@ -197,7 +207,9 @@ final class RequestJson {
             createdAt,
             instant(o, "expiresAt"),
             o.hasNonNull("approvalsNeeded") ? required(o, "approvalsNeeded").asInt() : 1,
-            generations),
+            generations,
+            // Only roll backs say; a request without an action is a restart.
+            optionalText(o, "action").map(RequestAction::valueOf).orElse(RequestAction.RESTART)),
         optionalText(o, "messageTs"),
         decision,
         results,

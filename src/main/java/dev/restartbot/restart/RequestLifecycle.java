@@ -112,6 +112,9 @@ public class RequestLifecycle {
       if (inspection instanceof Inspection.Missing) {
         return refuse(submission, new Refusal.NotFound(target));
       }
+      if (inspection instanceof Inspection.NotServed) {
+        return refuse(submission, new Refusal.KindNotServed(target));
+      }
       if (inspection instanceof Inspection.Unreadable unreadable) {
         return refuse(submission, new Refusal.Unreadable(target, unreadable.message()));
       }
@@ -122,7 +125,17 @@ public class RequestLifecycle {
       if (snapshot.paused()) {
         return refuse(submission, new Refusal.Paused(target));
       }
-      if (workloads.dryRun(target, restartedAt, attribution)
+      if (submission.action() == RequestAction.ROLLBACK) {
+        Workloads.RollbackCheck check = workloads.checkRollback(target, attribution);
+        if (check instanceof Workloads.RollbackCheck.NoPreviousRevision) {
+          return refuse(submission, new Refusal.NoPreviousRevision(target));
+        }
+        if (check instanceof Workloads.RollbackCheck.Refused refusedUndo) {
+          return refuse(
+              submission,
+              new Refusal.DryRunRefused(target, refusedUndo.code(), refusedUndo.apiMessage()));
+        }
+      } else if (workloads.dryRun(target, restartedAt, attribution)
           instanceof Workloads.DryRun.Refused dryRunRefused) {
         return refuse(
             submission,
@@ -146,7 +159,8 @@ public class RequestLifecycle {
                 now,
                 now.plus(allowed.approvalTtl()),
                 approvalRequired ? allowed.approvals() : 1,
-                generations));
+                generations,
+                submission.action()));
     RequestStore.CreateResult created = store.create(request);
     if (created instanceof RequestStore.CreateResult.TargetBusy busy) {
       return refuse(submission, new Refusal.Busy(busy.existing()));
@@ -156,6 +170,48 @@ public class RequestLifecycle {
     }
     events.publish(new RequestEvent.Submitted(request));
     return new SubmitResult.Submitted(request, snapshots);
+  }
+
+  /**
+   * A Roll back click on the result of target {@code index} of request {@code requestId}: files a
+   * new request that rolls that Deployment back, asked by the clicker from the request's channel,
+   * and checked, approved and run like any request (same policy, same approvers). Only a failed
+   * restart of a Deployment can be rolled back this way.
+   */
+  public SubmitResult rollback(
+      String requestId, int index, Actor clicker, String clickerName, GroupMembership groups) {
+    Optional<RestartRequest> found = store.find(requestId);
+    if (found.isEmpty()) {
+      return refuseRollback(requestId, clicker, new Refusal.UnknownRequest());
+    }
+    RestartRequest failed = found.get();
+    if (index < 0 || index >= failed.results().size()) {
+      return refuseRollback(requestId, clicker, new Refusal.NotRollbackable());
+    }
+    TargetResult result = failed.results().get(index);
+    boolean rollbackable =
+        !failed.isRollback()
+            && result.target().kind() == dev.restartbot.policy.WorkloadKind.DEPLOYMENT
+            && (result.outcome() instanceof Outcome.RolloutFailed
+                || result.outcome() instanceof Outcome.TimedOut);
+    if (!rollbackable) {
+      return refuseRollback(requestId, clicker, new Refusal.NotRollbackable());
+    }
+    return submit(
+        new Submission(
+            clicker,
+            clickerName,
+            failed.channelId(),
+            failed.conversation(),
+            List.of(result.target()),
+            Optional.empty(),
+            RequestAction.ROLLBACK),
+        groups);
+  }
+
+  private SubmitResult refuseRollback(String requestId, Actor clicker, Refusal refusal) {
+    events.publish(new RequestEvent.ClickRefused(requestId, clicker, refusal));
+    return new SubmitResult.Refused(refusal);
   }
 
   /**
@@ -308,6 +364,9 @@ public class RequestLifecycle {
       Inspection now = workloads.reread(target);
       if (now instanceof Inspection.Missing) {
         return Optional.of(new RequestEvent.Outdated(request, target, kept, Optional.empty()));
+      }
+      if (now instanceof Inspection.NotServed) {
+        throw new TargetUnreadable(new Refusal.KindNotServed(target));
       }
       if (now instanceof Inspection.Unreadable unreadable) {
         throw new TargetUnreadable(new Refusal.Unreadable(target, unreadable.message()));

@@ -184,7 +184,10 @@ public class RestartExecutor {
     Outcome outcome;
     Optional<Outcome.Restarted> patched = Optional.empty();
     try {
-      outcome = workloads.restart(target, restartedAt, Workloads.Attribution.of(request));
+      outcome =
+          request.isRollback()
+              ? workloads.rollback(target, Workloads.Attribution.of(request))
+              : workloads.restart(target, restartedAt, Workloads.Attribution.of(request));
       if (outcome instanceof Outcome.Restarted accepted) {
         patched = Optional.of(accepted);
         events.publish(new RequestEvent.TargetPatched(request, index, accepted));

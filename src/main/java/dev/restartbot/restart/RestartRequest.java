@@ -42,6 +42,7 @@ public record RestartRequest(
    * @param generations each target's {@code metadata.generation} when asked: the approval is bound
    *     to what was shown, and a target that changed since makes the request outdated. Empty for
    *     requests stored before it was kept.
+   * @param action what the request does once approved: a restart, or a roll back
    */
   public record Ask(
       Actor requester,
@@ -54,7 +55,8 @@ public record RestartRequest(
       Instant createdAt,
       Instant expiresAt,
       int approvalsNeeded,
-      Map<Target, Long> generations) {
+      Map<Target, Long> generations,
+      RequestAction action) {
     public Ask {
       Objects.requireNonNull(requester, "requester");
       Objects.requireNonNull(channelId, "channelId");
@@ -67,6 +69,35 @@ public record RestartRequest(
         throw new IllegalArgumentException("a request needs at least one approval");
       }
       generations = Map.copyOf(generations);
+      action = Objects.requireNonNullElse(action, RequestAction.RESTART);
+    }
+
+    /** A restart, as every request was before there were roll backs. */
+    public Ask(
+        Actor requester,
+        String requesterName,
+        String channelId,
+        ConversationKind conversation,
+        List<Target> targets,
+        Optional<String> reason,
+        boolean approvalRequired,
+        Instant createdAt,
+        Instant expiresAt,
+        int approvalsNeeded,
+        Map<Target, Long> generations) {
+      this(
+          requester,
+          requesterName,
+          channelId,
+          conversation,
+          targets,
+          reason,
+          approvalRequired,
+          createdAt,
+          expiresAt,
+          approvalsNeeded,
+          generations,
+          RequestAction.RESTART);
     }
 
     /** What was asked, needing one approval, with no generations kept. */
@@ -165,6 +196,15 @@ public record RestartRequest(
 
   public List<Target> targets() {
     return asked.targets();
+  }
+
+  /** What the request does once approved. */
+  public RequestAction action() {
+    return asked.action();
+  }
+
+  public boolean isRollback() {
+    return asked.action() == RequestAction.ROLLBACK;
   }
 
   public Optional<String> reason() {

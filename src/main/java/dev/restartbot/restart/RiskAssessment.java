@@ -89,6 +89,8 @@ public final class RiskAssessment {
     OptionalInt surge = surgePods(shape);
     if (shape.desired() == 1
         && ((shape.kind() == WorkloadKind.STATEFULSET)
+            // A Rollout's restart evicts its one pod before a new one starts.
+            || (shape.kind() == WorkloadKind.ROLLOUT)
             || (shape.kind() == WorkloadKind.DEPLOYMENT
                 && shape.strategy() == Strategy.ROLLING_UPDATE
                 && surge.orElse(1) == 0))) {

@@ -1,5 +1,6 @@
 package dev.restartbot.restart;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetStatus;
@@ -8,6 +9,8 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetStatus;
+import java.time.Instant;
+import java.util.Optional;
 
 /**
  * Where a rollout stands, decided exactly as {@code kubectl rollout status} decides it (the status
@@ -37,6 +40,14 @@ public record RolloutStatus(Phase phase, String kubectl, String summary) {
    * so a status that has not caught up with it is never taken for completion.
    */
   public static RolloutStatus of(HasMetadata workload, long patchedGeneration) {
+    return of(workload, patchedGeneration, null);
+  }
+
+  /**
+   * As {@link #of(HasMetadata, long)}, for a restart that asked for {@code restartAt}: an Argo
+   * Rollout's restart is over only once its {@code status.restartedAt} has reached it.
+   */
+  public static RolloutStatus of(HasMetadata workload, long patchedGeneration, String restartAt) {
     long generation = Math.max(orZero(workload.getMetadata().getGeneration()), patchedGeneration);
     if (workload instanceof Deployment d) {
       return deployment(d, generation);
@@ -46,6 +57,9 @@ public record RolloutStatus(Phase phase, String kubectl, String summary) {
     }
     if (workload instanceof DaemonSet ds) {
       return daemonSet(ds, generation);
+    }
+    if (ArgoRollouts.isRollout(workload)) {
+      return argoRollout((GenericKubernetesResource) workload, generation, restartAt);
     }
     throw new IllegalArgumentException("not a workload kind: " + workload.getKind());
   }
@@ -232,6 +246,55 @@ public record RolloutStatus(Phase phase, String kubectl, String summary) {
         Phase.DONE,
         "daemon set \"" + name + "\" successfully rolled out",
         "rolled out (" + desired + (desired == 1 ? " pod" : " pods") + ")");
+  }
+
+  /**
+   * An Argo Rollout, judged as {@code kubectl argo rollouts status} judges it (the phase and
+   * message of {@code rolloututil.GetRolloutPhase}), and, for a restart, only once the controller
+   * has written {@code status.restartedAt} at or after the {@code restartAt} the patch set: every
+   * pod older than that has been replaced. {@code Degraded}, which includes an aborted rollout, is
+   * a failure with the controller's message.
+   */
+  static RolloutStatus argoRollout(
+      GenericKubernetesResource rollout, long generation, String restartAt) {
+    String phase = ArgoRollouts.text(rollout.get("status", "phase"));
+    String message = ArgoRollouts.text(rollout.get("status", "message"));
+    boolean aborted = Boolean.TRUE.equals(rollout.get("status", "abort"));
+    String said = message == null || message.isBlank() ? "" : message;
+    if (aborted || "Degraded".equals(phase)) {
+      String why =
+          said.isEmpty() ? (aborted ? "the rollout was aborted" : "the rollout is degraded") : said;
+      return new RolloutStatus(
+          Phase.FAILED,
+          "Degraded" + (said.isEmpty() ? "" : " - " + said),
+          (aborted ? "aborted: " : "degraded: ") + why);
+    }
+    Optional<Long> observed = ArgoRollouts.observedGeneration(rollout);
+    if (observed.isPresent() && observed.get() < generation) {
+      return waiting(
+          "Progressing - waiting for rollout spec update to be observed",
+          "waiting for the controller to see the change");
+    }
+    int desired = ArgoRollouts.integer(rollout, 1, "spec", "replicas");
+    int available = ArgoRollouts.integer(rollout, 0, "status", "availableReplicas");
+    int ready = ArgoRollouts.integer(rollout, 0, "status", "readyReplicas");
+    String argo = (phase == null ? "Progressing" : phase) + (said.isEmpty() ? "" : " - " + said);
+    Optional<Instant> asked = ArgoRollouts.time(restartAt);
+    Optional<Instant> restarted = ArgoRollouts.time(rollout.get("status", "restartedAt"));
+    boolean reached = asked.isEmpty() || restarted.map(r -> !r.isBefore(asked.get())).orElse(false);
+    if (!reached) {
+      return waiting(argo, "restarting pods: %d of %d ready".formatted(ready, desired));
+    }
+    if (!"Healthy".equals(phase)) {
+      return waiting(
+          argo,
+          "%s: %d of %d pods available"
+              .formatted(phase == null ? "waiting for the controller" : phase, available, desired));
+    }
+    return new RolloutStatus(
+        Phase.DONE,
+        "Healthy",
+        "restarted and healthy (%d %s)".formatted(available, available == 1 ? "pod" : "pods"));
   }
 
   private static RolloutStatus onDelete(String kind) {

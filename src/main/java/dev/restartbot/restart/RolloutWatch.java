@@ -128,7 +128,7 @@ public class RolloutWatch {
           return deleted(target);
         }
         if (change.kind() == Change.Kind.UPDATED) {
-          RolloutStatus status = RolloutStatus.of(change.object(), patchedGeneration);
+          RolloutStatus status = RolloutStatus.of(change.object(), patchedGeneration, restartedAt);
           switch (status.phase()) {
             case DONE:
               return new Outcome.RolledOut(restartedAt, status.summary());

@@ -2,6 +2,7 @@ package dev.restartbot.restart;
 
 import dev.restartbot.cluster.Clusters;
 import dev.restartbot.policy.Target;
+import dev.restartbot.policy.WorkloadKind;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -67,8 +68,11 @@ public class WorkloadEvents {
   void on(@Observes RequestEvent event) {
     if (event instanceof RequestEvent.TargetPatched p) {
       String message =
-          "%s: rollout restart (restartedAt %s)"
-              .formatted(attribution(p.request()), p.patch().restartedAt());
+          p.request().isRollback()
+              ? "%s: rollout undo to the previous revision (restartedAt %s)"
+                  .formatted(attribution(p.request()), p.patch().restartedAt())
+              : "%s: rollout restart (restartedAt %s)"
+                  .formatted(attribution(p.request()), p.patch().restartedAt());
       writer.execute(
           () -> record(p.target(), p.patch().uid(), p.requestId(), REQUESTED, false, message));
     } else if (event instanceof RequestEvent.TargetFinished f && f.patched().isPresent()) {
@@ -127,7 +131,7 @@ public class WorkloadEvents {
             .addToLabels("app.kubernetes.io/managed-by", COMPONENT)
             .endMetadata()
             .withNewInvolvedObject()
-            .withApiVersion("apps/v1")
+            .withApiVersion(apiVersion(target))
             .withKind(kind(target))
             .withName(target.name())
             .withNamespace(target.namespace())
@@ -175,6 +179,11 @@ public class WorkloadEvents {
       case DEPLOYMENT -> "Deployment";
       case STATEFULSET -> "StatefulSet";
       case DAEMONSET -> "DaemonSet";
+      case ROLLOUT -> ArgoRollouts.KIND;
     };
+  }
+
+  private static String apiVersion(Target target) {
+    return target.kind() == WorkloadKind.ROLLOUT ? ArgoRollouts.API_VERSION : "apps/v1";
   }
 }

@@ -2,6 +2,7 @@ package dev.restartbot.restart;
 
 import dev.restartbot.policy.Target;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
@@ -27,6 +28,9 @@ final class WorkloadShapes {
     }
     if (workload instanceof StatefulSet s) {
       return s.getSpec().getTemplate();
+    }
+    if (workload instanceof GenericKubernetesResource rollout) {
+      return ArgoRollouts.template(rollout);
     }
     return ((DaemonSet) workload).getSpec().getTemplate();
   }
@@ -69,6 +73,9 @@ final class WorkloadShapes {
           Optional.empty(),
           requests);
     }
+    if (workload instanceof GenericKubernetesResource rollout) {
+      return rollout(target, rollout, generation, requests);
+    }
     DaemonSet ds = (DaemonSet) workload;
     var status = ds.getStatus();
     var strategy = ds.getSpec().getUpdateStrategy();
@@ -87,6 +94,29 @@ final class WorkloadShapes {
         status == null ? 0 : orZero(status.getObservedGeneration()),
         onDelete ? RiskAssessment.Strategy.ON_DELETE : RiskAssessment.Strategy.ROLLING_UPDATE,
         surge,
+        requests);
+  }
+
+  /**
+   * A Rollout restarts by replacing its pods in place, one at a time and without surge pods or a
+   * new revision, whatever its canary or blue-green strategy: to the risks it is a rolling update
+   * with no surge. Argo writes {@code observedGeneration} as a string; one it did not write as a
+   * number counts as caught up, since nothing can be told from it.
+   */
+  private static RiskAssessment.Shape rollout(
+      Target target,
+      GenericKubernetesResource rollout,
+      long generation,
+      List<Map<String, String>> requests) {
+    return new RiskAssessment.Shape(
+        target.kind(),
+        ArgoRollouts.integer(rollout, 1, "spec", "replicas"),
+        ArgoRollouts.integer(rollout, 0, "status", "readyReplicas"),
+        ArgoRollouts.integer(rollout, 0, "status", "updatedReplicas"),
+        generation,
+        ArgoRollouts.observedGeneration(rollout).orElse(generation),
+        RiskAssessment.Strategy.ROLLING_UPDATE,
+        Optional.of("0"),
         requests);
   }
 

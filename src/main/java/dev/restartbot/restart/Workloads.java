@@ -4,10 +4,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.restartbot.cluster.Clusters;
 import dev.restartbot.policy.Target;
+import dev.restartbot.policy.WorkloadKind;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
@@ -17,10 +21,13 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.net.HttpURLConnection;
+import java.time.Clock;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.jboss.logging.Logger;
 
 /**
@@ -42,6 +49,7 @@ public class Workloads {
 
   private final Clusters clusters;
   private final ObjectMapper json;
+  private final ArgoRollouts argo = new ArgoRollouts(Clock.systemUTC());
 
   /**
    * Who a restart is for, by id, as the pod template of the revision it creates records it. Ids,
@@ -111,6 +119,10 @@ public class Workloads {
       return new Inspection.Unreachable("no cluster named " + target.cluster() + " is configured");
     }
     try {
+      if (target.kind() == WorkloadKind.ROLLOUT
+          && !argo.served(target.cluster(), clusters.client(target.cluster()))) {
+        return new Inspection.NotServed();
+      }
       HasMetadata workload = read(resource(clusters.client(target.cluster()), target));
       if (workload == null) {
         return new Inspection.Missing();
@@ -163,9 +175,9 @@ public class Workloads {
    * API server runs authorisation, admission and validation and stores nothing.
    */
   public DryRun dryRun(Target target, String restartedAt, Attribution attribution) {
-    String body = patchBody(restartedAt, attribution);
+    String body = patchBody(target, restartedAt, attribution);
     try {
-      patch(resource(client(target), target).dryRun(), body);
+      patch(target, resource(client(target), target).dryRun(), body);
       return new DryRun.Accepted();
     } catch (KubernetesClientException e) {
       return new DryRun.Refused(e.getCode(), apiMessage(e));
@@ -190,10 +202,10 @@ public class Workloads {
       if (workload instanceof Deployment d && Boolean.TRUE.equals(d.getSpec().getPaused())) {
         return new Outcome.Paused();
       }
-      String body = patchBody(restartedAt, attribution);
+      String body = patchBody(target, restartedAt, attribution);
       HasMetadata patched;
       try {
-        patched = patch(resource, body);
+        patched = patch(target, resource, body);
       } catch (KubernetesClientException e) {
         if (answered(e)) {
           throw e;
@@ -208,7 +220,7 @@ public class Workloads {
           if (now == null) {
             return new Outcome.NotFound();
           }
-          patched = restartedAt.equals(restartedAtOf(now)) ? now : patch(resource, body);
+          patched = restartedAt.equals(restartedAtOf(now)) ? now : patch(target, resource, body);
         } catch (KubernetesClientException again) {
           if (answered(again)) {
             throw again;
@@ -232,6 +244,204 @@ public class Workloads {
     }
   }
 
+  /** The annotation the Deployment controller numbers each ReplicaSet's revision with. */
+  static final String REVISION = "deployment.kubernetes.io/revision";
+
+  /** The label the Deployment controller adds to a ReplicaSet's pod template. */
+  static final String POD_TEMPLATE_HASH = "pod-template-hash";
+
+  /**
+   * The Deployment's own annotations that a roll back keeps, and a ReplicaSet's that it does not
+   * copy: kubectl's {@code annotationsToSkip} in {@code polymorphichelpers/rollback.go}.
+   */
+  private static final Set<String> ANNOTATIONS_TO_SKIP =
+      Set.of(
+          "kubectl.kubernetes.io/last-applied-configuration",
+          REVISION,
+          "deployment.kubernetes.io/revision-history",
+          "deployment.kubernetes.io/desired-replicas",
+          "deployment.kubernetes.io/max-replicas",
+          "deprecated.deployment.rollback.to");
+
+  /** What a roll back of a Deployment would restore, or why it cannot. */
+  public sealed interface RollbackCheck {
+    /** The previous revision is there, and the API server would accept its patch. */
+    record Ready(long revision) implements RollbackCheck {}
+
+    /** The Deployment has no revision before the current one among its ReplicaSets. */
+    record NoPreviousRevision() implements RollbackCheck {}
+
+    /** The API server refused the dry run of the roll back patch. */
+    record Refused(int code, String apiMessage) implements RollbackCheck {}
+  }
+
+  /** The previous revision found, and the patch that restores it. */
+  private record Undo(long revision, PodTemplateSpec template, String patch) {}
+
+  /**
+   * Finds the Deployment's previous revision and sends its roll back patch with {@code dryRun=All},
+   * as the restart's dry run does: nothing is written.
+   */
+  public RollbackCheck checkRollback(Target target, Attribution attribution) {
+    try {
+      Resource<Deployment> resource = deployment(target);
+      Deployment deployment = resource.get();
+      if (deployment == null) {
+        return new RollbackCheck.Refused(HttpURLConnection.HTTP_NOT_FOUND, "not found");
+      }
+      Optional<Undo> undo = undo(target, deployment, attribution);
+      if (undo.isEmpty()) {
+        return new RollbackCheck.NoPreviousRevision();
+      }
+      resource.dryRun().patch(patchContext(PatchType.JSON), undo.get().patch());
+      return new RollbackCheck.Ready(undo.get().revision());
+    } catch (KubernetesClientException e) {
+      return new RollbackCheck.Refused(e.getCode(), apiMessage(e));
+    }
+  }
+
+  /**
+   * Does what {@code kubectl rollout undo} does: the pod template of the previous revision (the
+   * highest below the newest among the ReplicaSets the Deployment owns), without its {@code
+   * pod-template-hash} label, applied as one JSON patch with the annotations kubectl computes. The
+   * template carries the attribution of the roll back's request (DESIGN.md §2), and keeps the
+   * {@code restartedAt} of the revision it restores (or none, if that revision had none). kubectl's
+   * patch {@code replace}s {@code /metadata/annotations}; this one {@code add}s it, which replaces
+   * it the same where it exists and does not fail where it does not.
+   */
+  public Outcome rollback(Target target, Attribution attribution) {
+    if (!clusters.has(target.cluster())) {
+      return new Outcome.Error("no cluster named " + target.cluster() + " is configured");
+    }
+    try {
+      Resource<Deployment> resource = deployment(target);
+      Deployment deployment = read(resource) instanceof Deployment d ? d : null;
+      if (deployment == null) {
+        return new Outcome.NotFound();
+      }
+      if (Boolean.TRUE.equals(deployment.getSpec().getPaused())) {
+        return new Outcome.Paused();
+      }
+      Optional<Undo> undo = undo(target, deployment, attribution);
+      if (undo.isEmpty()) {
+        return new Outcome.Error(
+            "no rollout history found for deployment \"%s\"".formatted(target.name()));
+      }
+      Deployment patched = resource.patch(patchContext(PatchType.JSON), undo.get().patch());
+      Deployment after = patched == null ? deployment : patched;
+      Long generation = after.getMetadata().getGeneration();
+      Map<String, String> restored = undo.get().template().getMetadata().getAnnotations();
+      String restartedAt = restored == null ? null : restored.get(RESTARTED_AT);
+      return new Outcome.Restarted(
+          restartedAt == null ? "none" : restartedAt,
+          generation == null ? 0 : generation,
+          after.getMetadata().getUid());
+    } catch (KubernetesClientException e) {
+      return switch (e.getCode()) {
+        case HttpURLConnection.HTTP_NOT_FOUND -> new Outcome.NotFound();
+        case HttpURLConnection.HTTP_FORBIDDEN -> new Outcome.Forbidden(apiMessage(e));
+        default -> new Outcome.Error(apiMessage(e));
+      };
+    }
+  }
+
+  private Resource<Deployment> deployment(Target target) {
+    return client(target)
+        .apps()
+        .deployments()
+        .inNamespace(target.namespace())
+        .withName(target.name());
+  }
+
+  /** The previous revision of {@code deployment} and its patch; empty when it has none. */
+  private Optional<Undo> undo(Target target, Deployment deployment, Attribution attribution) {
+    String uid = deployment.getMetadata().getUid();
+    List<ReplicaSet> owned =
+        client(target)
+            .apps()
+            .replicaSets()
+            .inNamespace(target.namespace())
+            .list()
+            .getItems()
+            .stream()
+            .filter(rs -> ownedBy(rs, uid))
+            .filter(rs -> revision(rs) > 0)
+            .toList();
+    long newest = owned.stream().mapToLong(Workloads::revision).max().orElse(0);
+    Optional<ReplicaSet> previous =
+        owned.stream()
+            .filter(rs -> revision(rs) < newest)
+            .max(java.util.Comparator.comparingLong(Workloads::revision));
+    if (previous.isEmpty()) {
+      return Optional.empty();
+    }
+    ReplicaSet rs = previous.get();
+    PodTemplateSpec template =
+        json.convertValue(json.valueToTree(rs.getSpec().getTemplate()), PodTemplateSpec.class);
+    if (template.getMetadata() == null) {
+      template.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMeta());
+    }
+    if (template.getMetadata().getLabels() != null) {
+      Map<String, String> labels = new HashMap<>(template.getMetadata().getLabels());
+      labels.remove(POD_TEMPLATE_HASH);
+      template.getMetadata().setLabels(labels);
+    }
+    Map<String, String> templateAnnotations =
+        new HashMap<>(
+            template.getMetadata().getAnnotations() == null
+                ? Map.of()
+                : template.getMetadata().getAnnotations());
+    templateAnnotations.put(REQUEST, attribution.requestId());
+    templateAnnotations.put(REQUESTED_BY, attribution.requestedBy());
+    templateAnnotations.put(APPROVED_BY, attribution.approvedBy());
+    template.getMetadata().setAnnotations(templateAnnotations);
+
+    Map<String, String> annotations = new HashMap<>();
+    Map<String, String> current = deployment.getMetadata().getAnnotations();
+    for (String key : ANNOTATIONS_TO_SKIP) {
+      if (current != null && current.containsKey(key)) {
+        annotations.put(key, current.get(key));
+      }
+    }
+    if (rs.getMetadata().getAnnotations() != null) {
+      rs.getMetadata()
+          .getAnnotations()
+          .forEach(
+              (k, v) -> {
+                if (!ANNOTATIONS_TO_SKIP.contains(k)) {
+                  annotations.put(k, v);
+                }
+              });
+    }
+    var patch = json.createArrayNode();
+    patch
+        .addObject()
+        .put("op", "replace")
+        .put("path", "/spec/template")
+        .set("value", json.valueToTree(template));
+    patch
+        .addObject()
+        .put("op", "add")
+        .put("path", "/metadata/annotations")
+        .set("value", json.valueToTree(annotations));
+    return Optional.of(new Undo(revision(rs), template, patch.toString()));
+  }
+
+  private static boolean ownedBy(ReplicaSet rs, String uid) {
+    List<OwnerReference> owners = rs.getMetadata().getOwnerReferences();
+    return uid != null && owners != null && owners.stream().anyMatch(o -> uid.equals(o.getUid()));
+  }
+
+  private static long revision(ReplicaSet rs) {
+    Map<String, String> annotations = rs.getMetadata().getAnnotations();
+    String value = annotations == null ? null : annotations.get(REVISION);
+    try {
+      return value == null ? 0 : Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
   /**
    * Reads a workload. The client retries I/O errors, 5xx and 429 on its own but not a request that
    * timed out; a read is safe to ask again, so one that got no answer is asked once more.
@@ -248,8 +458,15 @@ public class Workloads {
     }
   }
 
-  /** A strategic merge patch, or a JSON merge patch for API servers that only speak that. */
-  private static HasMetadata patch(WritableOperation<? extends HasMetadata> resource, String body) {
+  /**
+   * A strategic merge patch, or a JSON merge patch for API servers that only speak that; a Rollout,
+   * a custom resource, gets a JSON merge patch at once, as {@code kubectl argo rollouts} sends it.
+   */
+  private static HasMetadata patch(
+      Target target, WritableOperation<? extends HasMetadata> resource, String body) {
+    if (target.kind() == WorkloadKind.ROLLOUT) {
+      return resource.patch(patchContext(PatchType.JSON_MERGE), body);
+    }
     try {
       return resource.patch(patchContext(PatchType.STRATEGIC_MERGE), body);
     } catch (KubernetesClientException e) {
@@ -267,6 +484,9 @@ public class Workloads {
   }
 
   private static String restartedAtOf(HasMetadata workload) {
+    if (ArgoRollouts.isRollout(workload)) {
+      return ArgoRollouts.restartAt((GenericKubernetesResource) workload).orElse(null);
+    }
     PodTemplateSpec template = WorkloadShapes.template(workload);
     if (template == null
         || template.getMetadata() == null
@@ -282,6 +502,13 @@ public class Workloads {
    * workload's own {@code kubernetes.io/change-cause} is left alone, since the next unrelated
    * rollout would inherit it.
    */
+  String patchBody(Target target, String restartedAt, Attribution attribution) {
+    return target.kind() == WorkloadKind.ROLLOUT
+        ? ArgoRollouts.patchBody(json, restartedAt, attribution)
+        : patchBody(restartedAt, attribution);
+  }
+
+  /** The restart patch of a Deployment, StatefulSet or DaemonSet. */
   String patchBody(String restartedAt, Attribution attribution) {
     ObjectNode patch = json.createObjectNode();
     patch
@@ -315,6 +542,11 @@ public class Workloads {
           client.apps().statefulSets().inNamespace(target.namespace()).withName(target.name());
       case DAEMONSET ->
           client.apps().daemonSets().inNamespace(target.namespace()).withName(target.name());
+      case ROLLOUT ->
+          client
+              .genericKubernetesResources(ArgoRollouts.CONTEXT)
+              .inNamespace(target.namespace())
+              .withName(target.name());
     };
   }
 
@@ -329,7 +561,10 @@ public class Workloads {
         template == null || template.getMetadata() == null
             ? null
             : template.getMetadata().getAnnotations();
-    Optional<String> restartedAt = Optional.ofNullable(annotations).map(a -> a.get(RESTARTED_AT));
+    Optional<String> restartedAt =
+        workload instanceof GenericKubernetesResource rollout
+            ? ArgoRollouts.restartAt(rollout)
+            : Optional.ofNullable(annotations).map(a -> a.get(RESTARTED_AT));
     boolean paused =
         workload instanceof Deployment d && Boolean.TRUE.equals(d.getSpec().getPaused());
     return new WorkloadSnapshot(

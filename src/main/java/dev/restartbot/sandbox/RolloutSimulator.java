@@ -1,6 +1,9 @@
 package dev.restartbot.sandbox;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetStatus;
@@ -11,6 +14,8 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
 import io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetStatus;
@@ -28,6 +33,7 @@ import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -45,7 +51,15 @@ import org.jboss.logging.Logger;
  * step every {@link #STEP}, until the rollout is complete. A Deployment annotated {@link
  * SandboxCluster#FAIL_ANNOTATION}{@code =fail} gets stuck on its first new pod and ends with the
  * {@code ProgressDeadlineExceeded} condition, as a crash-looping image would (after seconds rather
- * than the ten minutes of {@code progressDeadlineSeconds}).
+ * than the ten minutes of {@code progressDeadlineSeconds}); only a template it has not run before
+ * fails: rolled back to an earlier revision, it rolls out. Each Deployment rollout keeps a
+ * ReplicaSet per pod template with its {@code deployment.kubernetes.io/revision}, as the controller
+ * does, so that a roll back has revisions to find.
+ *
+ * <p>It plays the Argo Rollouts controller too: a Rollout whose {@code spec.restartAt} moved has
+ * its pods replaced one at a time, then {@code status.restartedAt} set and the phase back to {@code
+ * Healthy}; with the fail annotation it ends {@code Degraded}, with the message the controller
+ * gives a rollout that ran out of its progress deadline.
  */
 @Singleton
 @Startup
@@ -89,6 +103,11 @@ public class RolloutSimulator {
                   client.apps().statefulSets().inAnyNamespace().inform(handler(name, client)));
               informers.add(
                   client.apps().daemonSets().inAnyNamespace().inform(handler(name, client)));
+              informers.add(
+                  client
+                      .genericKubernetesResources(SandboxCluster.ARGO_ROLLOUTS)
+                      .inAnyNamespace()
+                      .inform(handler(name, client)));
             });
   }
 
@@ -102,6 +121,7 @@ public class RolloutSimulator {
   static void settle(KubernetesClient client, HasMetadata workload, int replicas) {
     long generation = generation(workload);
     if (workload instanceof Deployment d) {
+      recordRevision(client, d);
       writeDeployment(client, d, deploymentDone(d, generation, replicas));
     } else if (workload instanceof StatefulSet s) {
       String revision = revision(s, generation);
@@ -111,6 +131,9 @@ public class RolloutSimulator {
           stsStatus(generation, replicas, replicas, replicas, replicas, revision, revision));
     } else if (workload instanceof DaemonSet ds) {
       writeDaemonSet(client, ds, dsStatus(generation, replicas, replicas, replicas));
+    } else if (workload instanceof GenericKubernetesResource ro) {
+      writeRollout(
+          client, ro, rolloutStatus(generation, "Healthy", replicas, replicas, null, null));
     }
   }
 
@@ -190,8 +213,9 @@ public class RolloutSimulator {
       int n = orZero(d.getSpec().getReplicas());
       List<DeploymentCondition> progressing =
           progressing(d, "True", "ReplicaSetUpdated", "is progressing.");
+      boolean fresh = recordRevision(client, d);
       frames.add(() -> writeDeployment(client, d, deployment(generation, n, 0, n, n, progressing)));
-      if (SandboxCluster.failing(d)) {
+      if (SandboxCluster.failing(d) && fresh) {
         // The first new pod never becomes ready; the controller gives up at the deadline.
         DeploymentStatus stuck = deployment(generation, n + 1, 1, n, n, progressing);
         frames.add(() -> writeDeployment(client, d, stuck));
@@ -230,6 +254,42 @@ public class RolloutSimulator {
       }
       frames.add(
           () -> writeStatefulSet(client, s, stsStatus(generation, n, n, n, n, update, update)));
+    } else if (workload instanceof GenericKubernetesResource ro) {
+      int n = integer(ro, "spec", "replicas");
+      Object restartAt = ro.get("spec", "restartAt");
+      Object before = ro.get("status", "restartedAt");
+      String restartedAt = restartAt == null ? null : restartAt.toString();
+      String previous = before == null ? null : before.toString();
+      // The restart evicts one pod at a time; a new one takes its place.
+      for (int replaced = 0; replaced < n; replaced++) {
+        Map<String, Object> down =
+            rolloutStatus(generation, "Progressing", n, n - 1, previous, "restarting pods");
+        Map<String, Object> up =
+            rolloutStatus(generation, "Progressing", n, n, previous, "restarting pods");
+        frames.add(() -> writeRollout(client, ro, down));
+        if (SandboxCluster.failing(ro)) {
+          Map<String, Object> degraded =
+              rolloutStatus(
+                  generation,
+                  "Degraded",
+                  n,
+                  n - 1,
+                  previous,
+                  "ProgressDeadlineExceeded: ReplicaSet \""
+                      + ro.getMetadata().getName()
+                      + "-"
+                      + hash(ro.getMetadata().getName(), 1)
+                      + "\" has timed out progressing.");
+          frames.add(() -> writeRollout(client, ro, down));
+          frames.add(() -> writeRollout(client, ro, degraded));
+          return frames;
+        }
+        frames.add(() -> writeRollout(client, ro, up));
+      }
+      frames.add(
+          () ->
+              writeRollout(
+                  client, ro, rolloutStatus(generation, "Healthy", n, n, restartedAt, null)));
     } else if (workload instanceof DaemonSet ds) {
       int n = ds.getStatus() == null ? 0 : orZero(ds.getStatus().getDesiredNumberScheduled());
       frames.add(() -> writeDaemonSet(client, ds, dsStatus(generation, n, 0, n)));
@@ -330,6 +390,59 @@ public class RolloutSimulator {
         .build();
   }
 
+  /** A Rollout's status as the Argo Rollouts controller writes it (observedGeneration a string). */
+  private static Map<String, Object> rolloutStatus(
+      long generation,
+      String phase,
+      int replicas,
+      int available,
+      String restartedAt,
+      String message) {
+    Map<String, Object> status = new HashMap<>();
+    status.put("observedGeneration", Long.toString(generation));
+    status.put("phase", phase);
+    status.put("replicas", replicas);
+    status.put("updatedReplicas", replicas);
+    status.put("readyReplicas", available);
+    status.put("availableReplicas", available);
+    if (restartedAt != null) {
+      status.put("restartedAt", restartedAt);
+    }
+    if (message != null) {
+      status.put("message", message);
+    }
+    return status;
+  }
+
+  private static void writeRollout(
+      KubernetesClient client, GenericKubernetesResource ro, Map<String, Object> status) {
+    client
+        .genericKubernetesResources(SandboxCluster.ARGO_ROLLOUTS)
+        .inNamespace(ro.getMetadata().getNamespace())
+        .withName(ro.getMetadata().getName())
+        .editStatus(
+            now -> {
+              now.setAdditionalProperty("status", status);
+              return now;
+            });
+  }
+
+  /** An integer field of a generic resource, 0 when absent. */
+  static int integer(GenericKubernetesResource resource, String... path) {
+    Object value = resource.get((Object[]) path);
+    return value instanceof Number n ? n.intValue() : 0;
+  }
+
+  /** A Rollout's {@code status.observedGeneration}, a string; 0 when absent or not a number. */
+  static long observedGeneration(GenericKubernetesResource rollout) {
+    Object value = rollout.get("status", "observedGeneration");
+    try {
+      return value == null ? 0 : Long.parseLong(value.toString());
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
   private static void writeDeployment(
       KubernetesClient client, Deployment d, DeploymentStatus status) {
     client
@@ -360,6 +473,137 @@ public class RolloutSimulator {
         .editStatus(now -> new DaemonSetBuilder(now).withStatus(status).build());
   }
 
+  static final String REVISION = "deployment.kubernetes.io/revision";
+
+  /**
+   * Keeps the Deployment's ReplicaSet of its current pod template at the newest revision, as the
+   * controller does: a template seen before gets its ReplicaSet back with the next revision number,
+   * a new one a new ReplicaSet. Templates are told apart by their images and {@code restartedAt}
+   * (the attribution annotations do not make a pod different). Answers whether it is new.
+   */
+  static boolean recordRevision(KubernetesClient client, Deployment d) {
+    String namespace = d.getMetadata().getNamespace();
+    String uid = d.getMetadata().getUid();
+    PodTemplateSpec template = d.getSpec().getTemplate();
+    List<ReplicaSet> owned =
+        client.apps().replicaSets().inNamespace(namespace).list().getItems().stream()
+            .filter(
+                rs ->
+                    rs.getMetadata().getOwnerReferences() != null
+                        && rs.getMetadata().getOwnerReferences().stream()
+                            .anyMatch(o -> o.getUid() != null && o.getUid().equals(uid)))
+            .toList();
+    long newest =
+        owned.stream()
+            .mapToLong(
+                rs -> {
+                  String v =
+                      rs.getMetadata().getAnnotations() == null
+                          ? null
+                          : rs.getMetadata().getAnnotations().get(REVISION);
+                  return v == null ? 0 : Long.parseLong(v);
+                })
+            .max()
+            .orElse(0);
+    String hash = hash(identity(template), 0);
+    String name = d.getMetadata().getName() + "-" + hash;
+    ReplicaSet same =
+        owned.stream()
+            .filter(rs -> rs.getMetadata().getName().equals(name))
+            .findFirst()
+            .orElse(null);
+    if (same != null) {
+      String current = same.getMetadata().getAnnotations().get(REVISION);
+      if (!Long.toString(newest).equals(current)) {
+        client
+            .apps()
+            .replicaSets()
+            .inNamespace(namespace)
+            .withName(name)
+            .edit(
+                rs ->
+                    new ReplicaSetBuilder(rs)
+                        .editMetadata()
+                        .addToAnnotations(REVISION, Long.toString(newest + 1))
+                        .endMetadata()
+                        .build());
+      }
+      return false;
+    }
+    createReplicaSet(client, d, template, name, hash, newest + 1);
+    return true;
+  }
+
+  /**
+   * Gives a Deployment a revision before its current one, as if it had run {@code image} before:
+   * what a roll back goes back to.
+   */
+  static void seedEarlierRevision(KubernetesClient client, Deployment d, String image) {
+    PodTemplateSpec earlier = new PodTemplateSpecBuilder(d.getSpec().getTemplate()).build();
+    earlier.getSpec().getContainers().get(0).setImage(image);
+    String hash = hash(identity(earlier), 0);
+    createReplicaSet(client, d, earlier, d.getMetadata().getName() + "-" + hash, hash, 1);
+  }
+
+  /** A ReplicaSet of {@code d} at {@code revision}, made from {@code template}. */
+  static void createReplicaSet(
+      KubernetesClient client,
+      Deployment d,
+      PodTemplateSpec template,
+      String name,
+      String hash,
+      long revision) {
+    PodTemplateSpec hashed =
+        new PodTemplateSpecBuilder(template)
+            .editOrNewMetadata()
+            .addToLabels("pod-template-hash", hash)
+            .endMetadata()
+            .build();
+    client
+        .apps()
+        .replicaSets()
+        .inNamespace(d.getMetadata().getNamespace())
+        .resource(
+            new ReplicaSetBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(d.getMetadata().getNamespace())
+                .addToAnnotations(REVISION, Long.toString(revision))
+                .addNewOwnerReference()
+                .withApiVersion("apps/v1")
+                .withKind("Deployment")
+                .withName(d.getMetadata().getName())
+                .withUid(d.getMetadata().getUid())
+                .withController(true)
+                .endOwnerReference()
+                .endMetadata()
+                .withNewSpec()
+                .withReplicas(d.getSpec().getReplicas())
+                .withNewSelector()
+                .addToMatchLabels("pod-template-hash", hash)
+                .endSelector()
+                .withTemplate(hashed)
+                .endSpec()
+                .build())
+        .createOr(r -> r.update());
+  }
+
+  /** What makes two pod templates run different pods here: images and restartedAt. */
+  private static String identity(PodTemplateSpec template) {
+    String images =
+        template.getSpec() == null
+            ? ""
+            : String.join(
+                ",", template.getSpec().getContainers().stream().map(c -> c.getImage()).toList());
+    Map<String, String> annotations =
+        template.getMetadata() == null ? null : template.getMetadata().getAnnotations();
+    String restartedAt =
+        annotations == null
+            ? ""
+            : annotations.getOrDefault("kubectl.kubernetes.io/restartedAt", "");
+    return images + "|" + restartedAt;
+  }
+
   /** A controller-revision name, as {@code payments-db-6d4f8b9c7}: stable per generation. */
   private static String revision(StatefulSet s, long generation) {
     return s.getMetadata().getName() + "-" + hash(s.getMetadata().getName(), generation);
@@ -387,6 +631,8 @@ public class RolloutSimulator {
       observed = s.getStatus().getObservedGeneration();
     } else if (w instanceof DaemonSet ds && ds.getStatus() != null) {
       observed = ds.getStatus().getObservedGeneration();
+    } else if (w instanceof GenericKubernetesResource ro) {
+      observed = observedGeneration(ro);
     }
     return observed == null ? 0 : observed;
   }

@@ -1,5 +1,7 @@
 package dev.restartbot.sandbox;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
@@ -16,6 +18,7 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.VersionInfo;
+import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
@@ -49,7 +52,24 @@ import org.jboss.logging.Logger;
 @UnlessBuildProfile("prod")
 public class SandboxCluster {
 
-  /** A Deployment with this annotation set to {@code fail} never finishes its rollouts. */
+  /**
+   * Argo Rollouts' {@code Rollout}, which each simulated cluster serves as one with Argo Rollouts
+   * installed does: in discovery, and with a status subresource.
+   */
+  public static final CustomResourceDefinitionContext ARGO_ROLLOUTS =
+      new CustomResourceDefinitionContext.Builder()
+          .withGroup("argoproj.io")
+          .withVersion("v1alpha1")
+          .withPlural("rollouts")
+          .withKind("Rollout")
+          .withScope("Namespaced")
+          .withStatusSubresource(true)
+          .build();
+
+  /**
+   * A Deployment with this annotation set to {@code fail} never finishes its rollouts; a Rollout
+   * with it ends Degraded.
+   */
   public static final String FAIL_ANNOTATION = "sandbox.restart-bot.dev/rollout";
 
   private static final Logger LOG = Logger.getLogger(SandboxCluster.class);
@@ -138,7 +158,11 @@ public class SandboxCluster {
               "payments/search:2.14.1",
               false,
               Trait.UNHEALTHY),
-          new Workload("vault", "StatefulSet", "vault", 1, "hashicorp/vault:1.17.5", false));
+          new Workload("vault", "StatefulSet", "vault", 1, "hashicorp/vault:1.17.5", false),
+          new Workload(
+              "payments", "Rollout", "payments-canary", 3, "payments/canary:2.14.1", false),
+          new Workload(
+              "payments", "Rollout", "payments-preview", 2, "payments/preview:0.3.0", true));
 
   /** The sandbox's clusters; the first is the default, and the one the bot's own client reaches. */
   public static final List<String> CLUSTERS = List.of("staging", "prod");
@@ -175,6 +199,7 @@ public class SandboxCluster {
                 .withPlatform("simulated")
                 .build());
     server.init(InetAddress.getLoopbackAddress(), 0);
+    server.expectCustomResource(ARGO_ROLLOUTS);
     return server;
   }
 
@@ -265,6 +290,14 @@ public class SandboxCluster {
                 .map(w -> view(cluster, w))
                 .forEach(out::add);
             client.apps().daemonSets().inNamespace(ns).list().getItems().stream()
+                .map(w -> view(cluster, w))
+                .forEach(out::add);
+            client
+                .genericKubernetesResources(ARGO_ROLLOUTS)
+                .inNamespace(ns)
+                .list()
+                .getItems()
+                .stream()
                 .map(w -> view(cluster, w))
                 .forEach(out::add);
           }
@@ -400,8 +433,18 @@ public class SandboxCluster {
                           .endSpec()
                           .build())
                   .create();
+          case "Rollout" ->
+              client
+                  .genericKubernetesResources(ARGO_ROLLOUTS)
+                  .inNamespace(w.namespace())
+                  .resource(rollout(w, labels, annotations, image))
+                  .create();
           default -> throw new IllegalArgumentException("unknown kind " + w.kind());
         };
+    if (w.failing() && created instanceof Deployment d) {
+      // Its last good release, so that a failed restart has something to roll back to.
+      RolloutSimulator.seedEarlierRevision(client, d, image.replace(":0.9.7", ":0.9.6"));
+    }
     RolloutSimulator.settle(client, created, w.replicas());
     if (w.trait() == Trait.UNHEALTHY) {
       client
@@ -418,6 +461,41 @@ public class SandboxCluster {
                       .endStatus()
                       .build());
     }
+  }
+
+  /** An Argo Rollout with a canary strategy of two steps, and the same pod template. */
+  private static GenericKubernetesResource rollout(
+      Workload w, Map<String, String> labels, Map<String, String> annotations, String image) {
+    return new GenericKubernetesResourceBuilder()
+        .withApiVersion(ARGO_ROLLOUTS.getGroup() + "/" + ARGO_ROLLOUTS.getVersion())
+        .withKind(ARGO_ROLLOUTS.getKind())
+        .withNewMetadata()
+        .withName(w.name())
+        .withNamespace(w.namespace())
+        .withLabels(labels)
+        .withAnnotations(annotations)
+        .endMetadata()
+        .addToAdditionalProperties(
+            "spec",
+            Map.of(
+                "replicas",
+                w.replicas(),
+                "selector",
+                Map.of("matchLabels", labels),
+                "strategy",
+                Map.of(
+                    "canary",
+                    Map.of(
+                        "steps",
+                        List.of(
+                            Map.of("setWeight", 20), Map.of("pause", Map.of("duration", "30s"))))),
+                "template",
+                Map.of(
+                    "metadata",
+                    Map.of("labels", labels),
+                    "spec",
+                    Map.of("containers", List.of(Map.of("name", w.name(), "image", image))))))
+        .build();
   }
 
   /** The pod template all three kinds share: one container named after the workload. */
@@ -464,6 +542,13 @@ public class SandboxCluster {
       updated = s == null ? 0 : orZero(s.getUpdatedNumberScheduled());
       observed = s == null ? 0 : orZero(s.getObservedGeneration());
       restartedAt = restartedAt(ds.getSpec().getTemplate().getMetadata().getAnnotations());
+    } else if (w instanceof GenericKubernetesResource ro) {
+      desired = RolloutSimulator.integer(ro, "spec", "replicas");
+      ready = RolloutSimulator.integer(ro, "status", "readyReplicas");
+      updated = RolloutSimulator.integer(ro, "status", "updatedReplicas");
+      observed = RolloutSimulator.observedGeneration(ro);
+      Object restartAt = ro.get("spec", "restartAt");
+      restartedAt = restartAt == null ? null : restartAt.toString();
     } else {
       throw new IllegalArgumentException("not a workload: " + w.getKind());
     }

@@ -7,6 +7,7 @@ import com.slack.api.bolt.response.Response;
 import dev.restartbot.restart.ClickResult;
 import dev.restartbot.restart.Refusal;
 import dev.restartbot.restart.RequestLifecycle;
+import dev.restartbot.restart.SubmitResult;
 import jakarta.inject.Singleton;
 import java.util.concurrent.RejectedExecutionException;
 import org.jboss.logging.Logger;
@@ -45,6 +46,7 @@ public class ApprovalActions {
   private final OrderedDelivery delivery;
   private final Installation installation;
   private final UserLimits limits;
+  private final RequestRenderer renderer;
 
   ApprovalActions(
       RequestLifecycle lifecycle,
@@ -53,7 +55,9 @@ public class ApprovalActions {
       EdgeWork executor,
       OrderedDelivery delivery,
       Installation installation,
-      UserLimits limits) {
+      UserLimits limits,
+      RequestRenderer renderer) {
+    this.renderer = renderer;
     this.lifecycle = lifecycle;
     this.directory = directory;
     this.slack = slack;
@@ -71,7 +75,63 @@ public class ApprovalActions {
     return take(req, ctx, false);
   }
 
+  /**
+   * The Roll back button on a failed restart's result: files a new request, whose approval message
+   * goes to the channel like a command's; a refusal goes to the clicker alone.
+   */
+  Response rollback(BlockActionRequest req, ActionContext ctx) {
+    return admit(req, ctx, click -> executor.run(() -> handleRollback(click)));
+  }
+
+  private void handleRollback(Click click) {
+    // The value is "<request id>/<target index>"; anything else cannot name a result.
+    String value = click.requestId();
+    int slash = value.lastIndexOf('/');
+    int index;
+    try {
+      index = slash < 0 ? -1 : Integer.parseInt(value.substring(slash + 1));
+    } catch (NumberFormatException e) {
+      index = -1;
+    }
+    String requestId = slash < 0 ? value : value.substring(0, slash);
+    try {
+      SlackDirectory.Person person = directory.person(click.userId());
+      SubmitResult result =
+          index < 0
+              ? new SubmitResult.Refused(new Refusal.NotRollbackable())
+              : lifecycle.rollback(requestId, index, person.actor(), person.name(), directory);
+      if (result instanceof SubmitResult.Refused refused) {
+        tell(click, Refusals.answer(refused.refusal(), RestartCommand::permalink));
+        return;
+      }
+      SubmitResult.Submitted submitted = (SubmitResult.Submitted) result;
+      renderer
+          .open(submitted.request(), submitted.snapshots())
+          .ifPresent(failure -> tell(click, Messages.notPosted(failure)));
+    } catch (SlackDeliveryException e) {
+      LOG.warnf("could not handle a roll back click on %s: %s", value, e.getMessage());
+      tell(click, Refusals.answer(new Refusal.WhoUnknown(e.error()), RestartCommand::permalink));
+    } catch (RuntimeException e) {
+      LOG.errorf(e, "a roll back click on %s failed", value);
+      tell(click, "Sorry, something went wrong on my side; the details are in the bot's logs.");
+    }
+  }
+
   private Response take(BlockActionRequest req, ActionContext ctx, boolean approve) {
+    return admit(req, ctx, click -> executor.run(() -> handle(click, approve)));
+  }
+
+  /** A task for an admitted click; it may refuse with {@link RejectedExecutionException}. */
+  @FunctionalInterface
+  private interface ClickWork {
+    void start(Click click);
+  }
+
+  /**
+   * Checks a click at the edge (its user's limit, its workspace and app) and hands it to {@code
+   * work}; the click is acknowledged at once either way.
+   */
+  private Response admit(BlockActionRequest req, ActionContext ctx, ClickWork work) {
     BlockActionPayload payload = req.getPayload();
     Click click = click(payload, ctx);
     if (click.userId() == null || click.userId().isBlank()) {
@@ -94,7 +154,7 @@ public class ApprovalActions {
       return ctx.ack();
     }
     try {
-      executor.run(() -> handle(click, approve));
+      work.start(click);
     } catch (RejectedExecutionException e) {
       LOG.warnf("a click on request %s refused: the edge is full", click.requestId());
       tell(click, Messages.busy());

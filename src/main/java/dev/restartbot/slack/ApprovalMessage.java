@@ -117,8 +117,11 @@ final class ApprovalMessage {
                     markdownText(
                         ":arrows_counterclockwise: <@"
                             + request.requesterId()
-                            + "> asks to restart "
-                            + (n == 1 ? "1 workload" : n + " workloads")
+                            + (request.isRollback()
+                                ? "> asks to roll back "
+                                    + (n == 1 ? "1 workload" : n + " workloads")
+                                    + " to its previous revision"
+                                : "> asks to restart " + (n == 1 ? "1 workload" : n + " workloads"))
                             + shared.map(c -> " on `" + c + "`").orElse("")
                             + (n > 1 ? ", one after another" : "")
                             + ":"))));

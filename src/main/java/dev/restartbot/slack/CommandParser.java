@@ -39,7 +39,8 @@ public final class CommandParser {
   private static final Pattern HISTORY_COUNT = Pattern.compile("[0-9]{1,3}");
   private static final Pattern COMMAND_NAME = Pattern.compile("/[\\p{L}\\p{N}_-]{1,32}");
   private static final int ECHO_LIMIT = 60;
-  private static final String KINDS = "deployment, statefulset or daemonset (or deploy, sts, ds)";
+  private static final String KINDS =
+      "deployment, statefulset, daemonset or rollout (or deploy, sts, ds, ro)";
 
   private final String defaultNamespace;
   private final int maxTargets;
@@ -129,8 +130,8 @@ public final class CommandParser {
             + " after another, with approval where the policy asks for it",
         "`" + c + " history [n]`  the last n requests in this channel (1–50, default 10)",
         "`" + c + " help`  this text",
-        "Kinds: `deployment` (the default), `statefulset`, `daemonset`; also `deploy`, `sts`,"
-            + " `ds`.",
+        "Kinds: `deployment` (the default), `statefulset`, `daemonset`, `rollout` (Argo Rollouts);"
+            + " also `deploy`, `sts`, `ds`, `ro`.",
         "Examples:",
         "`" + c + " payments-api -n payments --reason \"memory leak\"`",
         "`" + c + " sts/payments-db deploy/payments-api -n payments`");

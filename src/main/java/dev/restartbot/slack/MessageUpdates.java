@@ -226,6 +226,14 @@ public class MessageUpdates {
    * the result another way.
    */
   public void finish(String channel, String ts, String text, Runnable onFailure) {
+    finish(channel, ts, text, null, onFailure);
+  }
+
+  /**
+   * As {@link #finish(String, String, String, Runnable)}, with blocks (a button) under the text.
+   */
+  public void finish(
+      String channel, String ts, String text, List<LayoutBlock> blocks, Runnable onFailure) {
     synchronized (this) {
       Slot slot = slot(channel, ts);
       slot.closed = true;
@@ -233,7 +241,7 @@ public class MessageUpdates {
         slot.interval.cancel(false);
         slot.interval = null;
       }
-      replace(slot, new Update(text, null, Priority.STATE, onFailure));
+      replace(slot, new Update(text, blocks, Priority.STATE, onFailure));
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.restartbot.slack;
 
 import dev.restartbot.policy.Target;
+import dev.restartbot.policy.WorkloadKind;
 import dev.restartbot.restart.Decider;
 import dev.restartbot.restart.Outcome;
 import dev.restartbot.restart.RequestEvent;
@@ -31,7 +32,10 @@ final class Messages {
   private Messages() {}
 
   static String pendingText(RestartRequest request) {
-    return "<@" + request.requesterId() + "> asks to restart " + targetList(request.targets());
+    return "<@"
+        + request.requesterId()
+        + (request.isRollback() ? "> asks to roll back " : "> asks to restart ")
+        + targetList(request.targets());
   }
 
   /**
@@ -171,6 +175,11 @@ final class Messages {
     if (o instanceof Outcome.OnDelete d) {
       return ":information_source: %s was restarted, but %s"
           .formatted(t, sentence(escape(d.status())));
+    }
+    if (o instanceof Outcome.RolloutFailed f && target.kind() == WorkloadKind.ROLLOUT) {
+      // A Rollout's restart makes no revision: there is nothing to undo, only a cause to find.
+      return ":x: %s rollout failed after %s: %s Next step: look at `kubectl argo rollouts get rollout %s -n %s`, fix the cause and run /restart again."
+          .formatted(t, took, sentence(escape(f.message())), target.name(), target.namespace());
     }
     if (o instanceof Outcome.RolloutFailed f) {
       return ":x: %s rollout failed after %s: %s Next step: roll back with `kubectl rollout undo %s`, or fix the cause and run /restart again."

@@ -34,6 +34,22 @@ final class Refusals {
     if (refusal instanceof Refusal.NotFound n) {
       return "%s was not found.".formatted(Messages.target(n.target()));
     }
+    if (refusal instanceof Refusal.NoPreviousRevision n) {
+      return ("%s has no revision before the current one among its ReplicaSets, so there is"
+              + " nothing to roll back to. Nothing was requested.")
+          .formatted(Messages.target(n.target()));
+    }
+    if (refusal instanceof Refusal.NotRollbackable) {
+      return "Only a Deployment whose restart failed can be rolled back from its result. Nothing"
+          + " changed.";
+    }
+    if (refusal instanceof Refusal.KindNotServed k) {
+      return ("%s does not serve Argo Rollouts (`argoproj.io/v1alpha1` `rollouts`), so %s cannot"
+              + " be restarted there. Install Argo Rollouts in it, or name another kind.")
+          .formatted(
+              k.target().inNamedCluster() ? "Cluster " + k.target().cluster() : "The cluster",
+              Messages.target(k.target()));
+    }
     if (refusal instanceof Refusal.Unreadable u) {
       return "I could not read %s: %s"
           .formatted(

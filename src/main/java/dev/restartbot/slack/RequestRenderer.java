@@ -1,5 +1,6 @@
 package dev.restartbot.slack;
 
+import com.slack.api.model.block.LayoutBlock;
 import dev.restartbot.restart.Decider;
 import dev.restartbot.restart.RequestEvent;
 import dev.restartbot.restart.RequestLifecycle;
@@ -177,8 +178,11 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
   public Void targetStarted(RequestEvent.TargetStarted e) {
     Optional<TargetResult> result = knownResult(e.requestId(), e.index());
     String text = result.map(Messages::result).orElse(Messages.started(e.target()));
+    List<LayoutBlock> blocks =
+        result.map(r -> ResultMessage.blocks(e.request(), e.index(), r, text)).orElse(null);
     try {
-      String ts = post(e.request(), text);
+      String ts =
+          slack.post(e.request().channelId(), e.request().messageTs().orElse(null), text, blocks);
       replies.computeIfAbsent(e.requestId(), id -> new HashMap<>()).put(e.index(), ts);
       if (result.isPresent()) {
         postedFinal.computeIfAbsent(e.requestId(), id -> new HashSet<>()).add(e.index());
@@ -215,9 +219,10 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
       return null; // its reply was posted with this result
     }
     String text = Messages.result(e.result());
+    List<LayoutBlock> blocks = ResultMessage.blocks(e.request(), e.index(), e.result(), text);
     String ts = reply(e.requestId(), e.index());
     if (ts == null) {
-      deliver(e.request(), text);
+      deliver(e.request(), text, blocks);
       return null;
     }
     // The limiter sends the final after any progress in flight; if Slack will not take it, the
@@ -226,7 +231,8 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
         e.request().channelId(),
         ts,
         text,
-        () -> delivery.submit(e.requestId(), () -> deliver(e.request(), text)));
+        blocks,
+        () -> delivery.submit(e.requestId(), () -> deliver(e.request(), text, blocks)));
     return null;
   }
 
@@ -305,8 +311,12 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
    * The audit log has the record either way.
    */
   private void deliver(RestartRequest request, String text) {
+    deliver(request, text, null);
+  }
+
+  private void deliver(RestartRequest request, String text, List<LayoutBlock> blocks) {
     try {
-      post(request, text);
+      slack.post(request.channelId(), request.messageTs().orElse(null), text, blocks);
     } catch (SlackDeliveryException e) {
       LOG.warnf("could not post to the thread of request %s: %s", request.id(), e.error());
       tell(request, e, text);
@@ -325,10 +335,6 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
         LOG.warnf("could not tell %s about it either: %s", user, again.error());
       }
     }
-  }
-
-  private String post(RestartRequest request, String text) {
-    return slack.post(request.channelId(), request.messageTs().orElse(null), text, null);
   }
 
   /** The requester and the person who decided, once each; the policy is nobody to tell. */

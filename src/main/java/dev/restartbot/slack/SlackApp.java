@@ -30,6 +30,7 @@ public class SlackApp {
   static final String COMMAND = "/restart";
   public static final String APPROVE = "restart_approve";
   public static final String DENY = "restart_deny";
+  public static final String ROLLBACK = "restart_rollback";
 
   private static final Logger LOG = Logger.getLogger(SlackApp.class);
 
@@ -98,6 +99,7 @@ public class SlackApp {
     app.event(AppHomeOpenedEvent.class, home::opened);
     app.blockAction(APPROVE, actions::approve);
     app.blockAction(DENY, actions::deny);
+    app.blockAction(ROLLBACK, actions::rollback);
     return app;
   }
 

@@ -98,6 +98,8 @@ class KustomizationTest {
             "RoleBinding restart-bot/restart-bot-store",
             "Role payments/restart-bot-restarter",
             "RoleBinding payments/restart-bot-restarter",
+            "Role payments/restart-bot-argo-rollouts",
+            "RoleBinding payments/restart-bot-argo-rollouts",
             "ConfigMap restart-bot/restart-bot-policy",
             "Deployment restart-bot/restart-bot",
             "Service restart-bot/restart-bot",
@@ -118,7 +120,21 @@ class KustomizationTest {
                   Set.of("deployments", "statefulsets", "daemonsets"),
                   Set.of("get", "list", "watch", "patch")),
               new Rule(Set.of(""), Set.of("events"), Set.of("create", "patch")),
-              new Rule(Set.of(""), Set.of("resourcequotas"), Set.of("get", "list")));
+              new Rule(Set.of(""), Set.of("resourcequotas"), Set.of("get", "list")),
+              new Rule(Set.of("apps"), Set.of("replicasets"), Set.of("list")));
+    }
+
+    @Test
+    void argoRolloutsAreReadPatchedAndWatchedInTheTargetNamespaceByARoleOfTheirOwn() {
+      Manifest argo = one("Role", "restart-bot-argo-rollouts");
+
+      assertThat(argo.namespace()).isEqualTo(one("Role", "restart-bot-restarter").namespace());
+      assertThat(argo.rules())
+          .containsExactly(
+              new Rule(
+                  Set.of("argoproj.io"),
+                  Set.of("rollouts"),
+                  Set.of("get", "list", "watch", "patch")));
     }
 
     @Test

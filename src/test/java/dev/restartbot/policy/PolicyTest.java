@@ -635,7 +635,7 @@ class PolicyTest {
           .isInstanceOf(PolicyException.class)
           .hasMessage(
               "restart.rules[1]: names no workloads; add restart.rules[1].deployments,"
-                  + " .statefulsets or .daemonsets");
+                  + " .statefulsets, .daemonsets or .rollouts");
       assertThatThrownBy(
               () -> new Policy(List.of(rule("payments").deployments().build()), true, false))
           .hasMessageStartingWith("restart.rules[0]: names no workloads");
@@ -706,7 +706,8 @@ class PolicyTest {
                   Map.entry("restart.rules[0].channels[0]", OPS),
                   Map.entry("restart.rules[0].approval-required", "true"),
                   Map.entry("restart.rules[1].namespace", "batch"),
-                  Map.entry("restart.rules[1].daemonsets", "log-agent,node-*")));
+                  Map.entry("restart.rules[1].daemonsets", "log-agent,node-*"),
+                  Map.entry("restart.rules[1].rollouts[0]", "canary-*")));
 
       Policy policy = Policy.from(config);
 
@@ -725,7 +726,11 @@ class PolicyTest {
                   Optional.of(true)),
               new Rule(
                   "batch",
-                  Map.of(WorkloadKind.DAEMONSET, List.of("log-agent", "node-*")),
+                  Map.of(
+                      WorkloadKind.DAEMONSET,
+                      List.of("log-agent", "node-*"),
+                      WorkloadKind.ROLLOUT,
+                      List.of("canary-*")),
                   List.of(),
                   List.of(),
                   List.of(),

@@ -206,6 +206,46 @@ class ConfigMapRequestStoreTest {
   }
 
   @Test
+  void aRollBackKeepsItsActionUnderASchemaOlderReadersRefuseAndARestartStaysAsItWas()
+      throws Exception {
+    RequestJson codec = new RequestJson(new ObjectMapper());
+    RestartRequest restart = minimal("r", T0, deployment("a"));
+    RestartRequest.Ask asked = restart.asked();
+    RestartRequest rollback =
+        new RestartRequest(
+            "b",
+            RequestState.PENDING,
+            new RestartRequest.Ask(
+                asked.requester(),
+                asked.requesterName(),
+                asked.channelId(),
+                asked.conversation(),
+                asked.targets(),
+                asked.reason(),
+                true,
+                asked.createdAt(),
+                asked.expiresAt(),
+                1,
+                java.util.Map.of(),
+                RequestAction.ROLLBACK),
+            Optional.empty(),
+            Optional.empty(),
+            List.of(),
+            Optional.empty());
+
+    assertThat(codec.read(codec.write(rollback))).isEqualTo(rollback);
+    assertThat(codec.read(codec.write(rollback)).isRollback()).isTrue();
+    ObjectMapper mapper = new ObjectMapper();
+    assertThat(mapper.readTree(codec.write(rollback)).path("schema").asInt()).isEqualTo(2);
+    assertThat(mapper.readTree(codec.write(rollback)).path("action").asText())
+        .isEqualTo("ROLLBACK");
+    // A restart is written as before: schema 1, no action, read back as a restart.
+    assertThat(mapper.readTree(codec.write(restart)).path("schema").asInt()).isEqualTo(1);
+    assertThat(mapper.readTree(codec.write(restart)).has("action")).isFalse();
+    assertThat(codec.read(codec.write(restart)).action()).isEqualTo(RequestAction.RESTART);
+  }
+
+  @Test
   void approvalsGenerationsAndTheCountNeededComeBackEqual() {
     RequestJson codec = new RequestJson(new ObjectMapper());
     RestartRequest pending = minimal("n", T0, deployment("a"));

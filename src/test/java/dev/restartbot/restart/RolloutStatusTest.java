@@ -3,12 +3,16 @@ package dev.restartbot.restart;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.restartbot.restart.RolloutStatus.Phase;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import java.util.HashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -276,5 +280,115 @@ class RolloutStatusTest {
         Phase.DONE,
         "daemon set \"agent\" successfully rolled out",
         "rolled out (3 pods)");
+  }
+
+  private static final String ASKED = "2026-12-01T02:00:00Z";
+
+  /** An Argo Rollout of 3 replicas at generation 2, with {@code status} as its controller wrote. */
+  private static GenericKubernetesResource argo(Map<String, Object> status) {
+    return new GenericKubernetesResourceBuilder()
+        .withApiVersion("argoproj.io/v1alpha1")
+        .withKind("Rollout")
+        .withNewMetadata()
+        .withName("web")
+        .withGeneration(2L)
+        .endMetadata()
+        .addToAdditionalProperties("spec", Map.of("replicas", 3, "restartAt", ASKED))
+        .addToAdditionalProperties("status", status)
+        .build();
+  }
+
+  private static Map<String, Object> argoStatus(
+      String observed, String phase, int ready, String restartedAt, String message) {
+    Map<String, Object> status = new HashMap<>();
+    status.put("observedGeneration", observed);
+    status.put("phase", phase);
+    status.put("replicas", 3);
+    status.put("updatedReplicas", 3);
+    status.put("readyReplicas", ready);
+    status.put("availableReplicas", ready);
+    if (restartedAt != null) {
+      status.put("restartedAt", restartedAt);
+    }
+    if (message != null) {
+      status.put("message", message);
+    }
+    return status;
+  }
+
+  @Test
+  void argoRolloutIsDoneOnlyOnceItsRestartReachedTheTimeAskedAndItIsHealthy() {
+    expect(
+        RolloutStatus.of(argo(argoStatus("1", "Healthy", 3, null, null)), 2, ASKED),
+        Phase.WAITING,
+        "Progressing - waiting for rollout spec update to be observed",
+        "waiting for the controller to see the change");
+    // Healthy from before the restart: the controller has not replaced the pods yet.
+    expect(
+        RolloutStatus.of(
+            argo(argoStatus("2", "Healthy", 3, "2026-11-30T10:00:00Z", null)), 2, ASKED),
+        Phase.WAITING,
+        "Healthy",
+        "restarting pods: 3 of 3 ready");
+    expect(
+        RolloutStatus.of(
+            argo(argoStatus("2", "Progressing", 2, null, "more replicas need to be updated")),
+            2,
+            ASKED),
+        Phase.WAITING,
+        "Progressing - more replicas need to be updated",
+        "restarting pods: 2 of 3 ready");
+    expect(
+        RolloutStatus.of(argo(argoStatus("2", "Progressing", 2, ASKED, null)), 2, ASKED),
+        Phase.WAITING,
+        "Progressing",
+        "Progressing: 2 of 3 pods available");
+    expect(
+        RolloutStatus.of(argo(argoStatus("2", "Healthy", 3, ASKED, null)), 2, ASKED),
+        Phase.DONE,
+        "Healthy",
+        "restarted and healthy (3 pods)");
+    expect(
+        RolloutStatus.of(
+            argo(argoStatus("2", "Healthy", 3, "2026-12-01T02:00:05Z", null)), 2, ASKED),
+        Phase.DONE,
+        "Healthy",
+        "restarted and healthy (3 pods)");
+  }
+
+  @Test
+  void argoRolloutThatIsDegradedOrAbortedHasFailedWithTheControllersMessage() {
+    expect(
+        RolloutStatus.of(
+            argo(
+                argoStatus(
+                    "2",
+                    "Degraded",
+                    1,
+                    null,
+                    "ProgressDeadlineExceeded: ReplicaSet \"web-7c\" has timed out progressing.")),
+            2,
+            ASKED),
+        Phase.FAILED,
+        "Degraded - ProgressDeadlineExceeded: ReplicaSet \"web-7c\" has timed out progressing.",
+        "degraded: ProgressDeadlineExceeded: ReplicaSet \"web-7c\" has timed out progressing.");
+    Map<String, Object> aborted =
+        argoStatus(
+            "2", "Degraded", 3, null, "RolloutAborted: Rollout aborted update to revision 3");
+    aborted.put("abort", true);
+    expect(
+        RolloutStatus.of(argo(aborted), 2, ASKED),
+        Phase.FAILED,
+        "Degraded - RolloutAborted: Rollout aborted update to revision 3",
+        "aborted: RolloutAborted: Rollout aborted update to revision 3");
+  }
+
+  @Test
+  void argoRolloutWhoseObservedGenerationIsNotANumberIsJudgedByItsRestart() {
+    expect(
+        RolloutStatus.of(argo(argoStatus("6d4f8b9c7", "Healthy", 3, ASKED, null)), 2, ASKED),
+        Phase.DONE,
+        "Healthy",
+        "restarted and healthy (3 pods)");
   }
 }

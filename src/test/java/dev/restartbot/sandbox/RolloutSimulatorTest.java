@@ -95,6 +95,71 @@ class RolloutSimulatorTest {
   }
 
   @Test
+  void deploymentsKeepAReplicaSetPerRevisionAndTheFailingOneHasAnEarlierRevision() {
+    SandboxCluster fresh = new SandboxCluster();
+    try {
+      var owned =
+          fresh.client().apps().replicaSets().inNamespace("payments").list().getItems().stream()
+              .filter(rs -> rs.getMetadata().getName().startsWith("payments-reports-"))
+              .map(rs -> rs.getMetadata().getAnnotations().get("deployment.kubernetes.io/revision"))
+              .sorted()
+              .toList();
+      assertThat(owned).containsExactly("1", "2");
+    } finally {
+      fresh.stop();
+    }
+  }
+
+  @Test
+  void aFailingDeploymentRolledBackToARevisionItRanBeforeRollsOut() {
+    List<String> failedFirst = restartAndFollow("payments", "Deployment", "payments-reports");
+    assertThat(failedFirst.get(failedFirst.size() - 1))
+        .startsWith("exceeded its progress deadline");
+    var replicaSets =
+        client.apps().replicaSets().inNamespace("payments").list().getItems().stream()
+            .filter(rs -> rs.getMetadata().getName().startsWith("payments-reports-"))
+            .toList();
+    assertThat(replicaSets).hasSizeGreaterThanOrEqualTo(3);
+    var earliest =
+        replicaSets.stream()
+            .filter(
+                rs ->
+                    "1"
+                        .equals(
+                            rs.getMetadata()
+                                .getAnnotations()
+                                .get("deployment.kubernetes.io/revision")))
+            .findFirst()
+            .orElseThrow();
+
+    // What kubectl rollout undo --to-revision=1 writes: that revision's template, without its hash.
+    var template = earliest.getSpec().getTemplate();
+    template.getMetadata().getLabels().remove("pod-template-hash");
+    var patched =
+        client
+            .apps()
+            .deployments()
+            .inNamespace("payments")
+            .withName("payments-reports")
+            .edit(
+                d ->
+                    new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder(d)
+                        .editSpec()
+                        .withTemplate(template)
+                        .endSpec()
+                        .build());
+    long generation = patched.getMetadata().getGeneration();
+    await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(20))
+        .until(
+            () ->
+                RolloutStatus.of(get("payments", "Deployment", "payments-reports"), generation)
+                        .phase()
+                    == Phase.DONE);
+  }
+
+  @Test
   void failingCanBeSwitchedOffAgain() {
     cluster.setFailing("platform", "ingress-gateway", true);
     assertThat(cluster.workloads())
@@ -106,6 +171,47 @@ class RolloutSimulatorTest {
     List<String> seen = restartAndFollow("platform", "Deployment", "ingress-gateway");
     assertThat(seen.get(seen.size() - 1)).isEqualTo("rolled out (2 pods)");
     assertThat(cluster.setFailing("platform", "no-such-deployment", true)).isEmpty();
+  }
+
+  @Test
+  void restartedArgoRolloutReplacesItsPodsAndIsHealthyOnceRestartedAtIsReached() {
+    List<String> seen = restartRolloutAndFollow("payments-canary");
+    assertThat(seen).contains("restarting pods: 2 of 3 ready", "restarting pods: 3 of 3 ready");
+    assertThat(seen.get(seen.size() - 1)).isEqualTo("restarted and healthy (3 pods)");
+  }
+
+  @Test
+  void failingArgoRolloutEndsDegradedWithTheControllersMessage() {
+    List<String> seen = restartRolloutAndFollow("payments-preview");
+    assertThat(seen.get(seen.size() - 1))
+        .startsWith("degraded: ProgressDeadlineExceeded: ReplicaSet \"payments-preview-")
+        .endsWith("has timed out progressing.");
+  }
+
+  /** Sets {@code spec.restartAt} as the bot does, and follows the Rollout as the bot does. */
+  private List<String> restartRolloutAndFollow(String name) {
+    String restartAt = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+    HasMetadata patched =
+        resource("payments", "Rollout", name)
+            .patch(
+                io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                    io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                json(Map.of("spec", Map.of("restartAt", restartAt))));
+    long generation = patched.getMetadata().getGeneration();
+    List<String> seen = new ArrayList<>();
+    await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(20))
+        .until(
+            () -> {
+              RolloutStatus status =
+                  RolloutStatus.of(get("payments", "Rollout", name), generation, restartAt);
+              if (seen.isEmpty() || !seen.get(seen.size() - 1).equals(status.summary())) {
+                seen.add(status.summary());
+              }
+              return status.phase() != Phase.WAITING;
+            });
+    return seen;
   }
 
   /** Restarts as the bot does, then records each distinct status until it is no longer waiting. */
@@ -165,6 +271,11 @@ class RolloutSimulatorTest {
           case "Deployment" -> client.apps().deployments().inNamespace(namespace).withName(name);
           case "StatefulSet" -> client.apps().statefulSets().inNamespace(namespace).withName(name);
           case "DaemonSet" -> client.apps().daemonSets().inNamespace(namespace).withName(name);
+          case "Rollout" ->
+              client
+                  .genericKubernetesResources(SandboxCluster.ARGO_ROLLOUTS)
+                  .inNamespace(namespace)
+                  .withName(name);
           default -> throw new IllegalArgumentException(kind);
         };
     return (Resource<HasMetadata>) r;

@@ -242,6 +242,7 @@ class CommandParserPropertyTest {
           case DEPLOYMENT -> List.of("", "deploy/", "Deployment/", "deployments/");
           case STATEFULSET -> List.of("sts/", "StatefulSet/", "statefulsets/");
           case DAEMONSET -> List.of("ds/", "DaemonSet/", "DAEMONSETS/");
+          case ROLLOUT -> List.of("ro/", "Rollout/", "ROLLOUTS/");
         };
     return spellings.get(Math.floorMod(target.name().hashCode(), spellings.size())) + target.name();
   }

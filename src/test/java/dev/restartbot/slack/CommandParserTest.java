@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.restartbot.policy.Target;
+import dev.restartbot.policy.WorkloadKind;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -160,12 +161,19 @@ class CommandParserTest {
     assertThat(restart(text).targets()).containsExactly(deployment("x"));
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"rollout/x", "Rollouts/x", "ro/x", "RO/x"})
+  void argoRolloutsAreAKindOfTheirOwn(String text) {
+    assertThat(restart(text).targets())
+        .containsExactly(new Target(WorkloadKind.ROLLOUT, "default", "x"));
+  }
+
   @Test
   void anUnknownKindIsNamedAndTheKnownKindsListed() {
     assertThat(problem("pods/x"))
         .isEqualTo(
-            "`pods` is not a kind I can restart: use deployment, statefulset or daemonset"
-                + " (or deploy, sts, ds).");
+            "`pods` is not a kind I can restart: use deployment, statefulset, daemonset or"
+                + " rollout (or deploy, sts, ds, ro).");
     assertThat(problem("../x")).startsWith("`..` is not a kind I can restart");
     assertThat(problem("cronjob/backup")).startsWith("`cronjob` is not a kind");
   }
