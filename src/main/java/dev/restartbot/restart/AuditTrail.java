@@ -251,6 +251,19 @@ public class AuditTrail implements RequestEvent.Visitor<Optional<AuditRecord>> {
     if (refusal instanceof Refusal.WhoUnknown w) {
       return w.error();
     }
+    if (refusal instanceof Refusal.NoMatch m) {
+      return "selector " + m.selection().selector();
+    }
+    if (refusal instanceof Refusal.TooManyMatches t) {
+      return "selector %s matched %d, the limit is %d"
+          .formatted(t.selection().selector(), t.count(), t.limit());
+    }
+    if (refusal instanceof Refusal.SelectionUnreadable u) {
+      return u.apiMessage();
+    }
+    if (refusal instanceof Refusal.SelectionUnreachable u) {
+      return u.apiMessage();
+    }
     return "";
   }
 

@@ -159,6 +159,36 @@ public class RequestLifecycle {
   }
 
   /**
+   * A command that names its targets by a label selector: lists the matching workloads now, sorted
+   * by kind then name, and submits that explicit list exactly as if each had been named, so that
+   * the policy, the reading, the dry run and the approval judge each of them. No match, or more
+   * than {@code restart.max-targets}, refuses the whole command.
+   *
+   * @param submission who asks, from where and why; its targets are ignored
+   */
+  public SubmitResult submit(Submission submission, Selection selection, GroupMembership groups) {
+    Workloads.Listing listing = workloads.select(selection);
+    if (listing instanceof Workloads.Listing.Unreachable unreachable) {
+      return refuse(submission, new Refusal.SelectionUnreachable(selection, unreachable.message()));
+    }
+    if (listing instanceof Workloads.Listing.Unreadable unreadable) {
+      return refuse(
+          submission,
+          new Refusal.SelectionUnreadable(selection, unreadable.kind(), unreadable.message()));
+    }
+    List<Target> matched = ((Workloads.Listing.Listed) listing).targets();
+    if (matched.isEmpty()) {
+      return refuse(submission, new Refusal.NoMatch(selection));
+    }
+    if (matched.size() > policyConfig.maxTargets()) {
+      return refuse(
+          submission,
+          new Refusal.TooManyMatches(selection, matched.size(), policyConfig.maxTargets()));
+    }
+    return submit(submission.withTargets(matched), groups);
+  }
+
+  /**
    * The approval message is in the channel: remembers where, whatever state the request has
    * reached, and starts the request if it is approved already.
    */

@@ -20,4 +20,9 @@ public record Submission(
     Objects.requireNonNull(conversation, "conversation");
     targets = List.copyOf(targets);
   }
+
+  /** The same submission for {@code others}: the targets a selector matched. */
+  public Submission withTargets(List<Target> others) {
+    return new Submission(requester, requesterName, channelId, conversation, others, reason);
+  }
 }

@@ -8,12 +8,14 @@ import com.slack.api.bolt.response.Response;
 import dev.restartbot.audit.AuditConfig;
 import dev.restartbot.cluster.Clusters;
 import dev.restartbot.policy.PolicyConfig;
+import dev.restartbot.policy.Target;
 import dev.restartbot.restart.Refusal;
 import dev.restartbot.restart.RequestLifecycle;
 import dev.restartbot.restart.RestartRequest;
 import dev.restartbot.restart.Submission;
 import dev.restartbot.restart.SubmitResult;
 import jakarta.inject.Singleton;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -87,10 +89,9 @@ public class RestartCommand implements SlashCommandHandler {
               lifecycle.history(payload.getChannelId(), everything, history.limit()),
               RestartCommand::permalink));
     }
-    Command.Restart restart = (Command.Restart) command;
     CompletableFuture<String> answer;
     try {
-      answer = executor.supply(() -> submit(payload, restart, ctx));
+      answer = executor.supply(() -> submit(payload, command, ctx));
     } catch (RejectedExecutionException e) {
       LOG.warn("/restart refused: the edge's threads and queue are full");
       return ctx.ack(Messages.busy());
@@ -110,8 +111,8 @@ public class RestartCommand implements SlashCommandHandler {
     }
   }
 
-  private String submit(
-      SlashCommandPayload payload, Command.Restart restart, SlashCommandContext ctx) {
+  /** A {@link Command.Restart} or a {@link Command.RestartSelected}. */
+  private String submit(SlashCommandPayload payload, Command command, SlashCommandContext ctx) {
     // A new request is checked against the cached directory; its approval reads Slack afresh.
     SlackDirectory.RequestTime directory = this.directory.requestTime();
     SlackDirectory.Person person;
@@ -121,16 +122,19 @@ public class RestartCommand implements SlashCommandHandler {
       LOG.warnf("users.info failed for %s: %s", payload.getUserId(), e.error());
       return Refusals.answer(new Refusal.WhoUnknown(e.error()), RestartCommand::permalink);
     }
-    SubmitResult result =
-        lifecycle.submit(
-            new Submission(
-                person.actor(),
-                person.name(),
-                payload.getChannelId(),
-                Conversations.kind(payload.getChannelId(), payload.getChannelName()),
-                restart.targets(),
-                restart.reason()),
-            directory);
+    SubmitResult result;
+    if (command instanceof Command.RestartSelected selected) {
+      result =
+          lifecycle.submit(
+              submission(payload, person, List.of(), selected.reason()),
+              selected.selection(),
+              directory);
+    } else {
+      Command.Restart restart = (Command.Restart) command;
+      result =
+          lifecycle.submit(
+              submission(payload, person, restart.targets(), restart.reason()), directory);
+    }
     if (result instanceof SubmitResult.Refused refused) {
       return Refusals.answer(refused.refusal(), RestartCommand::permalink);
     }
@@ -148,6 +152,20 @@ public class RestartCommand implements SlashCommandHandler {
       open.run();
     }
     return Messages.submitted(request);
+  }
+
+  private static Submission submission(
+      SlashCommandPayload payload,
+      SlackDirectory.Person person,
+      List<Target> targets,
+      Optional<String> reason) {
+    return new Submission(
+        person.actor(),
+        person.name(),
+        payload.getChannelId(),
+        Conversations.kind(payload.getChannelId(), payload.getChannelName()),
+        targets,
+        reason);
   }
 
   private static void respond(SlashCommandContext ctx, String text) {
