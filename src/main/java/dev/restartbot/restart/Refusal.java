@@ -155,4 +155,25 @@ public sealed interface Refusal {
       return "cluster_unreachable";
     }
   }
+
+  /** An Abort click by someone who is neither the requester nor an approver of the request. */
+  record MayNotAbort(PolicyRefusal reason) implements Refusal {
+    public String code() {
+      return "may_not_abort";
+    }
+  }
+
+  /** An Abort click on a request that is not running: {@code request} as it is now. */
+  record NotRunning(RestartRequest request) implements Refusal {
+    public String code() {
+      return "not_running";
+    }
+  }
+
+  /** An Abort click on a request someone already aborted: {@code request} as it is now. */
+  record AlreadyAborted(RestartRequest request) implements Refusal {
+    public String code() {
+      return "already_aborted";
+    }
+  }
 }

@@ -21,9 +21,9 @@ import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
- * The use cases of a restart request: submit, message placed, approve, deny, sweep, run. They
- * decide, run and record; they answer neutral values and publish {@link RequestEvent}s, which the
- * subscribers render and audit. Every transition is a compare-and-set on the store, so a double
+ * The use cases of a restart request: submit, message placed, approve, deny, abort, sweep, run.
+ * They decide, run and record; they answer neutral values and publish {@link RequestEvent}s, which
+ * the subscribers render and audit. Every transition is a compare-and-set on the store, so a double
  * click, two approvers at once or two replicas decide once and run once.
  */
 @ApplicationScoped
@@ -429,6 +429,71 @@ public class RequestLifecycle {
   }
 
   /**
+   * An Abort click on the message {@code messageTs} in {@code channelId} of a running request: the
+   * requester, or anyone the policy lets approve it, records the abort in the store; the replica
+   * running it reads the stored request before each next target (whichever replica that is),
+   * follows the target under way to its end and skips the rest. Anyone else, a click on any other
+   * message, and a request that is not running are refused.
+   */
+  public ClickResult abort(
+      String requestId,
+      String channelId,
+      String messageTs,
+      Actor clicker,
+      String clickerName,
+      GroupMembership groups) {
+    Optional<RestartRequest> found = store.find(requestId);
+    if (found.isEmpty()) {
+      return refuseClick(requestId, clicker, new Refusal.UnknownRequest());
+    }
+    RestartRequest request = found.get();
+    if (!isItsMessage(request, channelId, messageTs)) {
+      return refuseClick(requestId, clicker, new Refusal.NotItsMessage());
+    }
+    Optional<Refusal> closed = whyNotAbortable(request);
+    if (closed.isPresent()) {
+      return refuseClick(requestId, clicker, closed.get());
+    }
+    if (!clicker.userId().equals(request.requesterId())) {
+      ApprovalDecision decision =
+          policy.evaluateApproval(
+              clicker,
+              request.requester(),
+              request.channelId(),
+              request.conversation(),
+              request.targets(),
+              groups);
+      if (decision instanceof ApprovalDecision.Refused refused) {
+        return refuseClick(requestId, clicker, new Refusal.MayNotAbort(refused.reason()));
+      }
+    }
+    Decider.Person person = new Decider.Person(clicker.userId(), clickerName);
+    Optional<RestartRequest> aborted =
+        store.update(
+            requestId,
+            r -> r.state() == RequestState.RUNNING && r.abort().isEmpty(),
+            r -> r.withAbort(person, clock.instant()));
+    if (aborted.isEmpty()) {
+      RestartRequest latest = store.find(requestId).orElse(request);
+      return refuseClick(
+          requestId, clicker, whyNotAbortable(latest).orElse(new Refusal.AlreadyAborted(latest)));
+    }
+    events.publish(new RequestEvent.AbortRequested(aborted.get(), person));
+    return new ClickResult.Accepted(aborted.get());
+  }
+
+  /** Why Abort cannot apply to {@code request} (only a running request, aborted once, can be). */
+  private static Optional<Refusal> whyNotAbortable(RestartRequest request) {
+    if (request.state() != RequestState.RUNNING) {
+      return Optional.of(new Refusal.NotRunning(request));
+    }
+    if (request.abort().isPresent()) {
+      return Optional.of(new Refusal.AlreadyAborted(request));
+    }
+    return Optional.empty();
+  }
+
+  /**
    * The periodic sweep. Safe on every replica at once: each change is a compare-and-set (on the
    * store, or on a run's claim), and only the replica that made it publishes it.
    *
@@ -668,6 +733,15 @@ public class RequestLifecycle {
       return complete(current, claim);
     }
     switch (ran.stopped().get()) {
+      case ABORTED -> {
+        // The abort is in the store (it may have been recorded by another replica).
+        RestartRequest stored = readOr(running.id(), current);
+        RestartRequest withAbort =
+            stored.abort().isPresent() ? withResultsOf(current, stored) : current;
+        Decider.Person by =
+            withAbort.abortedBy().orElseThrow(() -> new IllegalStateException("abort not stored"));
+        return complete(executor.skipRest(withAbort, new Outcome.SkipReason.Aborted(by)), claim);
+      }
       case INTERRUPTED_ELSEWHERE -> {
         // Another replica took our claim for dead while we ran; it has told the channel.
         claim.close();
@@ -687,6 +761,16 @@ public class RequestLifecycle {
       }
     }
     throw new IllegalStateException("unreachable");
+  }
+
+  /** The stored request, or {@code fallback} when the store cannot say. */
+  private RestartRequest readOr(String requestId, RestartRequest fallback) {
+    try {
+      return store.find(requestId).orElse(fallback);
+    } catch (RuntimeException e) {
+      LOG.warnf("request %s: could not read it back (%s)", requestId, e.getMessage());
+      return fallback;
+    }
   }
 
   /** This replica lost its claim and stopped between targets: INTERRUPTED, said once. */

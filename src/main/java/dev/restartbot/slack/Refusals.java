@@ -104,6 +104,18 @@ final class Refusals {
     if (refusal instanceof Refusal.NotItsMessage) {
       return "This button is not on the approval message of this request. Nothing changed.";
     }
+    if (refusal instanceof Refusal.MayNotAbort mayNot) {
+      return "Only the requester or an approver of this request can abort it. "
+          + policy(mayNot.reason());
+    }
+    if (refusal instanceof Refusal.NotRunning n) {
+      return "This request is not running (it is %s), so there is nothing to abort."
+          .formatted(n.request().state().label());
+    }
+    if (refusal instanceof Refusal.AlreadyAborted a) {
+      return "This request is already being aborted%s; its current target finishes first."
+          .formatted(a.request().abortedBy().map(by -> " by " + Messages.who(by)).orElse(""));
+    }
     if (refusal instanceof Refusal.NoMatch m) {
       return "No %s matches the selector %s in `%s`%s. Nothing was requested."
           .formatted(

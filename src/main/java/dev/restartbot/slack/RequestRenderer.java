@@ -260,6 +260,13 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
     return null;
   }
 
+  @Override
+  public Void abortRequested(RequestEvent.AbortRequested e) {
+    // The Abort button goes; the state line says who asked and that the current target finishes.
+    showState(e.request());
+    return null;
+  }
+
   private Optional<TargetResult> knownResult(String requestId, int index) {
     Map<Integer, TargetResult> of = known.get(requestId);
     return Optional.ofNullable(of == null ? null : of.get(index));

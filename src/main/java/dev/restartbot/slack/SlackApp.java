@@ -29,6 +29,7 @@ public class SlackApp {
   static final String COMMAND = "/restart";
   public static final String APPROVE = "restart_approve";
   public static final String DENY = "restart_deny";
+  public static final String ABORT = "restart_abort";
 
   private static final Logger LOG = Logger.getLogger(SlackApp.class);
 
@@ -85,6 +86,7 @@ public class SlackApp {
     app.command(COMMAND, command);
     app.blockAction(APPROVE, actions::approve);
     app.blockAction(DENY, actions::deny);
+    app.blockAction(ABORT, actions::abort);
     return app;
   }
 
