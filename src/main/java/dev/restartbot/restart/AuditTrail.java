@@ -274,8 +274,8 @@ public class AuditTrail implements RequestEvent.Visitor<Optional<AuditRecord>> {
     if (refusal instanceof Refusal.AlreadyAborted a) {
       return a.request().abortedBy().map(Decider.Person::userId).orElse("");
     }
-    if (refusal instanceof Refusal.NoMatch m) {
-      return "selector " + m.selection().selector();
+    if (refusal instanceof Refusal.NoMatch none) {
+      return "selector " + none.selection().selector();
     }
     if (refusal instanceof Refusal.TooManyMatches t) {
       return "selector %s matched %d, the limit is %d"

@@ -116,13 +116,13 @@ final class Refusals {
       return "This request is already being aborted%s; its current target finishes first."
           .formatted(a.request().abortedBy().map(by -> " by " + Messages.who(by)).orElse(""));
     }
-    if (refusal instanceof Refusal.NoMatch m) {
+    if (refusal instanceof Refusal.NoMatch none) {
       return "No %s matches the selector %s in `%s`%s. Nothing was requested."
           .formatted(
-              kinds(m.selection()),
-              Messages.verbatim(m.selection().selector().toString()),
-              m.selection().namespace(),
-              onCluster(m.selection()));
+              kinds(none.selection()),
+              Messages.verbatim(none.selection().selector().toString()),
+              none.selection().namespace(),
+              onCluster(none.selection()));
     }
     if (refusal instanceof Refusal.TooManyMatches t) {
       return ("The selector %s matches %d workloads in `%s`%s, more than the %d one command may"
