@@ -734,13 +734,10 @@ public class RequestLifecycle {
     }
     switch (ran.stopped().get()) {
       case ABORTED -> {
-        // The abort is in the store (it may have been recorded by another replica).
-        RestartRequest stored = readOr(running.id(), current);
-        RestartRequest withAbort =
-            stored.abort().isPresent() ? withResultsOf(current, stored) : current;
+        // The executor read the abort from the store (any replica may have recorded it).
         Decider.Person by =
-            withAbort.abortedBy().orElseThrow(() -> new IllegalStateException("abort not stored"));
-        return complete(executor.skipRest(withAbort, new Outcome.SkipReason.Aborted(by)), claim);
+            current.abortedBy().orElseThrow(() -> new IllegalStateException("abort not carried"));
+        return complete(executor.skipRest(current, new Outcome.SkipReason.Aborted(by)), claim);
       }
       case INTERRUPTED_ELSEWHERE -> {
         // Another replica took our claim for dead while we ran; it has told the channel.
@@ -761,16 +758,6 @@ public class RequestLifecycle {
       }
     }
     throw new IllegalStateException("unreachable");
-  }
-
-  /** The stored request, or {@code fallback} when the store cannot say. */
-  private RestartRequest readOr(String requestId, RestartRequest fallback) {
-    try {
-      return store.find(requestId).orElse(fallback);
-    } catch (RuntimeException e) {
-      LOG.warnf("request %s: could not read it back (%s)", requestId, e.getMessage());
-      return fallback;
-    }
   }
 
   /** This replica lost its claim and stopped between targets: INTERRUPTED, said once. */

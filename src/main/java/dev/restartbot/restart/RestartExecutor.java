@@ -90,7 +90,13 @@ public class RestartExecutor {
       if (storeTrouble == null) {
         Optional<Stop> stop;
         try {
-          stop = storedStop(running.id()).or(guard::check);
+          Optional<RestartRequest> stored = store.find(running.id());
+          stop = storedStop(stored).or(guard::check);
+          if (stop.equals(Optional.of(Stop.ABORTED))) {
+            // The run ends with who aborted it, whichever replica recorded it.
+            RestartRequest.Decision abort = stored.orElseThrow().abort().orElseThrow();
+            current = current.withAbort((Decider.Person) abort.by(), abort.at());
+          }
         } catch (RuntimeException e) {
           storeTrouble = storeTrouble(running, e);
           stop = Optional.empty();
@@ -178,8 +184,7 @@ public class RestartExecutor {
    * someone (on any replica) may have aborted it. Read before each target, so that neither depends
    * on this replica's memory.
    */
-  private Optional<Stop> storedStop(String requestId) {
-    Optional<RestartRequest> stored = store.find(requestId);
+  private static Optional<Stop> storedStop(Optional<RestartRequest> stored) {
     if (stored.isEmpty() || stored.get().state() != RequestState.RUNNING) {
       return Optional.of(Stop.INTERRUPTED_ELSEWHERE);
     }

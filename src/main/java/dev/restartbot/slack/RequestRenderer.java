@@ -3,6 +3,7 @@ package dev.restartbot.slack;
 import dev.restartbot.restart.Decider;
 import dev.restartbot.restart.RequestEvent;
 import dev.restartbot.restart.RequestLifecycle;
+import dev.restartbot.restart.RequestState;
 import dev.restartbot.restart.RestartRequest;
 import dev.restartbot.restart.TargetResult;
 import dev.restartbot.restart.WorkloadSnapshot;
@@ -131,8 +132,27 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
     if (e.request().state().isFinal()) {
       forget(e.requestId());
     }
-    showState(e.request());
+    showState(latestIfStarted(e.request()));
     return null;
+  }
+
+  /**
+   * An approval starts the run before it is published, so its run may have been shown RUNNING
+   * already: the approval must not put "approved" (and no Abort button) back over it.
+   */
+  private RestartRequest latestIfStarted(RestartRequest approved) {
+    if (approved.state() != RequestState.APPROVED) {
+      return approved;
+    }
+    try {
+      return lifecycle
+          .find(approved.id())
+          .filter(r -> r.state() == RequestState.RUNNING)
+          .orElse(approved);
+    } catch (RuntimeException x) {
+      LOG.debugf("could not read request %s again: %s", approved.id(), x.getMessage());
+      return approved;
+    }
   }
 
   @Override

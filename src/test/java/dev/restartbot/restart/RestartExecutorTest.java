@@ -111,6 +111,7 @@ class RestartExecutorTest {
     RestartExecutor.Ran ran = executor(true).run(request, RestartExecutor.Guard.NONE);
 
     assertThat(ran.stopped()).contains(RestartExecutor.Stop.ABORTED);
+    assertThat(ran.request().abortedBy()).contains(new Decider.Person("U3", "carol"));
     assertThat(ran.request().results())
         .extracting(r -> r.target().name())
         .containsExactly("a", "b");
