@@ -20,7 +20,9 @@ public enum AuditAction {
   FINISHED,
   INTERRUPTED,
   HANDED_BACK,
-  RESUMED;
+  RESUMED,
+  /** Someone pressed Abort on a running request. */
+  ABORT_REQUESTED;
 
   public String label() {
     return name().toLowerCase(Locale.ROOT);

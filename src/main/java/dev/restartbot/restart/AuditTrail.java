@@ -172,7 +172,8 @@ public class AuditTrail implements RequestEvent.Visitor<Optional<AuditRecord>> {
         AuditAction.FINISHED,
         r.targets(),
         failed == 0 ? "ok" : "failed",
-        "%d of %d restarted".formatted(r.results().size() - failed, r.targets().size()));
+        "%d of %d restarted".formatted(r.results().size() - failed, r.targets().size())
+            + r.abortedBy().map(by -> "; aborted by " + by.userId()).orElse(""));
   }
 
   @Override
@@ -209,6 +210,19 @@ public class AuditTrail implements RequestEvent.Visitor<Optional<AuditRecord>> {
         r.targets(),
         "resumed",
         "from target %d of %d".formatted(r.results().size() + 1, r.targets().size()));
+  }
+
+  @Override
+  public Optional<AuditRecord> abortRequested(RequestEvent.AbortRequested e) {
+    RestartRequest r = e.request();
+    return step(
+        r.id(),
+        e.by().userId(),
+        AuditAction.ABORT_REQUESTED,
+        r.targets(),
+        "aborting",
+        "%d of %d targets done or under way"
+            .formatted(Math.min(r.results().size() + 1, r.targets().size()), r.targets().size()));
   }
 
   private static Optional<AuditRecord> step(
@@ -250,6 +264,28 @@ public class AuditTrail implements RequestEvent.Visitor<Optional<AuditRecord>> {
     }
     if (refusal instanceof Refusal.WhoUnknown w) {
       return w.error();
+    }
+    if (refusal instanceof Refusal.MayNotAbort mayNot) {
+      return mayNot.reason().toString();
+    }
+    if (refusal instanceof Refusal.NotRunning n) {
+      return n.request().state().label();
+    }
+    if (refusal instanceof Refusal.AlreadyAborted a) {
+      return a.request().abortedBy().map(Decider.Person::userId).orElse("");
+    }
+    if (refusal instanceof Refusal.NoMatch none) {
+      return "selector " + none.selection().selector();
+    }
+    if (refusal instanceof Refusal.TooManyMatches t) {
+      return "selector %s matched %d, the limit is %d"
+          .formatted(t.selection().selector(), t.count(), t.limit());
+    }
+    if (refusal instanceof Refusal.SelectionUnreadable u) {
+      return u.apiMessage();
+    }
+    if (refusal instanceof Refusal.SelectionUnreachable u) {
+      return u.apiMessage();
     }
     return "";
   }

@@ -196,6 +196,24 @@ public sealed interface Outcome {
       }
     }
 
+    /**
+     * Someone pressed Abort while the run was on an earlier target: it was followed to its end, and
+     * this one was not started.
+     */
+    record Aborted(Decider.Person by) implements SkipReason {
+      public Aborted {
+        java.util.Objects.requireNonNull(by, "by");
+      }
+
+      public String code() {
+        return "aborted";
+      }
+
+      public String detail() {
+        return code() + " by " + by.userId();
+      }
+    }
+
     /** The request store could not be reached, so the run could no longer be recorded. */
     record StoreUnreachable(String error) implements SkipReason {
       public String code() {

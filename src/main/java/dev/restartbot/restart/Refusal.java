@@ -2,6 +2,7 @@ package dev.restartbot.restart;
 
 import dev.restartbot.policy.PolicyRefusal;
 import dev.restartbot.policy.Target;
+import dev.restartbot.policy.WorkloadKind;
 
 /**
  * Every reason a command or a click is refused, as a value. Nothing here is a sentence: the Slack
@@ -153,6 +154,56 @@ public sealed interface Refusal {
   record NotItsMessage() implements Refusal {
     public String code() {
       return "not_its_message";
+    }
+  }
+
+  /** A selector matched no workload of its kinds in its namespace. */
+  record NoMatch(Selection selection) implements Refusal {
+    public String code() {
+      return "no_match";
+    }
+  }
+
+  /** A selector matched more workloads than {@code restart.max-targets} lets one command name. */
+  record TooManyMatches(Selection selection, int count, int limit) implements Refusal {
+    public String code() {
+      return "too_many_matches";
+    }
+  }
+
+  /** The workloads of {@code kind} could not be listed: the bot may not, most often. */
+  record SelectionUnreadable(Selection selection, WorkloadKind kind, String apiMessage)
+      implements Refusal {
+    public String code() {
+      return "selection_unreadable";
+    }
+  }
+
+  /** The selection's cluster did not answer the listing. */
+  record SelectionUnreachable(Selection selection, String apiMessage) implements Refusal {
+    public String code() {
+      return "cluster_unreachable";
+    }
+  }
+
+  /** An Abort click by someone who is neither the requester nor an approver of the request. */
+  record MayNotAbort(PolicyRefusal reason) implements Refusal {
+    public String code() {
+      return "may_not_abort";
+    }
+  }
+
+  /** An Abort click on a request that is not running: {@code request} as it is now. */
+  record NotRunning(RestartRequest request) implements Refusal {
+    public String code() {
+      return "not_running";
+    }
+  }
+
+  /** An Abort click on a request someone already aborted: {@code request} as it is now. */
+  record AlreadyAborted(RestartRequest request) implements Refusal {
+    public String code() {
+      return "already_aborted";
     }
   }
 }

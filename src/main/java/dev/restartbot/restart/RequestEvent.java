@@ -65,6 +65,8 @@ public sealed interface RequestEvent {
     R handedBack(HandedBack e);
 
     R resumed(Resumed e);
+
+    R abortRequested(AbortRequested e);
   }
 
   /** A command was refused; no request exists. */
@@ -232,6 +234,16 @@ public sealed interface RequestEvent {
   record Resumed(RestartRequest request) implements OfRequest {
     public <R> R accept(Visitor<R> v) {
       return v.resumed(this);
+    }
+  }
+
+  /**
+   * Someone pressed Abort on the running request (recorded in the store, so that the replica
+   * running it sees it): the target being restarted is followed to its end, the rest are skipped.
+   */
+  record AbortRequested(RestartRequest request, Decider.Person by) implements OfRequest {
+    public <R> R accept(Visitor<R> v) {
+      return v.abortRequested(this);
     }
   }
 }

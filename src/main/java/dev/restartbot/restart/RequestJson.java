@@ -149,6 +149,15 @@ final class RequestJson {
       putDuration(each, "took", result.took());
     }
     r.finishedAt().ifPresent(v -> putInstant(o, "finishedAt", v));
+    r.abort()
+        .ifPresent(
+            a -> {
+              o.put("abortedBy", a.by().id());
+              if (a.by() instanceof Decider.Person p) {
+                o.put("abortedByName", p.name());
+              }
+              putInstant(o, "abortedAt", a.at());
+            });
     return o;
   }
 
@@ -214,7 +223,14 @@ final class RequestJson {
         decision,
         results,
         optionalText(o, "finishedAt").map(Instant::parse),
-        approvals);
+        approvals,
+        // Stored since a run could be aborted; older requests have none.
+        optionalText(o, "abortedBy")
+            .map(
+                id ->
+                    new RestartRequest.Decision(
+                        new Decider.Person(id, nullableText(o, "abortedByName")),
+                        optionalText(o, "abortedAt").map(Instant::parse).orElse(createdAt))));
   }
 
   private static ObjectNode target(Target t) {
@@ -304,6 +320,9 @@ final class RequestJson {
       e.failed().ifPresent(t -> o.set("failed", target(t)));
     } else if (reason instanceof Outcome.SkipReason.StoreUnreachable u) {
       o.put("error", u.error());
+    } else if (reason instanceof Outcome.SkipReason.Aborted a) {
+      o.put("by", a.by().userId());
+      o.put("name", a.by().name());
     } else if (!(reason instanceof Outcome.SkipReason.ShutDown)) {
       throw new IllegalArgumentException("no JSON form for skip reason " + reason.getClass());
     }
@@ -329,6 +348,9 @@ final class RequestJson {
                   : Optional.empty());
       case "StoreUnreachable" -> new Outcome.SkipReason.StoreUnreachable(nullableText(o, "error"));
       case "ShutDown" -> new Outcome.SkipReason.ShutDown();
+      case "Aborted" ->
+          new Outcome.SkipReason.Aborted(
+              new Decider.Person(text(o, "by"), nullableText(o, "name")));
       default -> throw new IllegalArgumentException("unknown skip reason " + skip);
     };
   }

@@ -21,9 +21,9 @@ import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
- * The use cases of a restart request: submit, message placed, approve, deny, sweep, run. They
- * decide, run and record; they answer neutral values and publish {@link RequestEvent}s, which the
- * subscribers render and audit. Every transition is a compare-and-set on the store, so a double
+ * The use cases of a restart request: submit, message placed, approve, deny, abort, sweep, run.
+ * They decide, run and record; they answer neutral values and publish {@link RequestEvent}s, which
+ * the subscribers render and audit. Every transition is a compare-and-set on the store, so a double
  * click, two approvers at once or two replicas decide once and run once.
  */
 @ApplicationScoped
@@ -212,6 +212,36 @@ public class RequestLifecycle {
   private SubmitResult refuseRollback(String requestId, Actor clicker, Refusal refusal) {
     events.publish(new RequestEvent.ClickRefused(requestId, clicker, refusal));
     return new SubmitResult.Refused(refusal);
+  }
+
+  /**
+   * A command that names its targets by a label selector: lists the matching workloads now, sorted
+   * by kind then name, and submits that explicit list exactly as if each had been named, so that
+   * the policy, the reading, the dry run and the approval judge each of them. No match, or more
+   * than {@code restart.max-targets}, refuses the whole command.
+   *
+   * @param submission who asks, from where and why; its targets are ignored
+   */
+  public SubmitResult submit(Submission submission, Selection selection, GroupMembership groups) {
+    Workloads.Listing listing = workloads.select(selection);
+    if (listing instanceof Workloads.Listing.Unreachable unreachable) {
+      return refuse(submission, new Refusal.SelectionUnreachable(selection, unreachable.message()));
+    }
+    if (listing instanceof Workloads.Listing.Unreadable unreadable) {
+      return refuse(
+          submission,
+          new Refusal.SelectionUnreadable(selection, unreadable.kind(), unreadable.message()));
+    }
+    List<Target> matched = ((Workloads.Listing.Listed) listing).targets();
+    if (matched.isEmpty()) {
+      return refuse(submission, new Refusal.NoMatch(selection));
+    }
+    if (matched.size() > policyConfig.maxTargets()) {
+      return refuse(
+          submission,
+          new Refusal.TooManyMatches(selection, matched.size(), policyConfig.maxTargets()));
+    }
+    return submit(submission.withTargets(matched), groups);
   }
 
   /**
@@ -458,6 +488,71 @@ public class RequestLifecycle {
   }
 
   /**
+   * An Abort click on the message {@code messageTs} in {@code channelId} of a running request: the
+   * requester, or anyone the policy lets approve it, records the abort in the store; the replica
+   * running it reads the stored request before each next target (whichever replica that is),
+   * follows the target under way to its end and skips the rest. Anyone else, a click on any other
+   * message, and a request that is not running are refused.
+   */
+  public ClickResult abort(
+      String requestId,
+      String channelId,
+      String messageTs,
+      Actor clicker,
+      String clickerName,
+      GroupMembership groups) {
+    Optional<RestartRequest> found = store.find(requestId);
+    if (found.isEmpty()) {
+      return refuseClick(requestId, clicker, new Refusal.UnknownRequest());
+    }
+    RestartRequest request = found.get();
+    if (!isItsMessage(request, channelId, messageTs)) {
+      return refuseClick(requestId, clicker, new Refusal.NotItsMessage());
+    }
+    Optional<Refusal> closed = whyNotAbortable(request);
+    if (closed.isPresent()) {
+      return refuseClick(requestId, clicker, closed.get());
+    }
+    if (!clicker.userId().equals(request.requesterId())) {
+      ApprovalDecision decision =
+          policy.evaluateApproval(
+              clicker,
+              request.requester(),
+              request.channelId(),
+              request.conversation(),
+              request.targets(),
+              groups);
+      if (decision instanceof ApprovalDecision.Refused refused) {
+        return refuseClick(requestId, clicker, new Refusal.MayNotAbort(refused.reason()));
+      }
+    }
+    Decider.Person person = new Decider.Person(clicker.userId(), clickerName);
+    Optional<RestartRequest> aborted =
+        store.update(
+            requestId,
+            r -> r.state() == RequestState.RUNNING && r.abort().isEmpty(),
+            r -> r.withAbort(person, clock.instant()));
+    if (aborted.isEmpty()) {
+      RestartRequest latest = store.find(requestId).orElse(request);
+      return refuseClick(
+          requestId, clicker, whyNotAbortable(latest).orElse(new Refusal.AlreadyAborted(latest)));
+    }
+    events.publish(new RequestEvent.AbortRequested(aborted.get(), person));
+    return new ClickResult.Accepted(aborted.get());
+  }
+
+  /** Why Abort cannot apply to {@code request} (only a running request, aborted once, can be). */
+  private static Optional<Refusal> whyNotAbortable(RestartRequest request) {
+    if (request.state() != RequestState.RUNNING) {
+      return Optional.of(new Refusal.NotRunning(request));
+    }
+    if (request.abort().isPresent()) {
+      return Optional.of(new Refusal.AlreadyAborted(request));
+    }
+    return Optional.empty();
+  }
+
+  /**
    * The periodic sweep. Safe on every replica at once: each change is a compare-and-set (on the
    * store, or on a run's claim), and only the replica that made it publishes it.
    *
@@ -697,6 +792,12 @@ public class RequestLifecycle {
       return complete(current, claim);
     }
     switch (ran.stopped().get()) {
+      case ABORTED -> {
+        // The executor read the abort from the store (any replica may have recorded it).
+        Decider.Person by =
+            current.abortedBy().orElseThrow(() -> new IllegalStateException("abort not carried"));
+        return complete(executor.skipRest(current, new Outcome.SkipReason.Aborted(by)), claim);
+      }
       case INTERRUPTED_ELSEWHERE -> {
         // Another replica took our claim for dead while we ran; it has told the channel.
         claim.close();

@@ -51,7 +51,9 @@ public class RestartExecutor {
     /** This replica could not renew its claim on the run. */
     CLAIM_LOST,
     /** This replica is shutting down. */
-    SHUTTING_DOWN
+    SHUTTING_DOWN,
+    /** Someone pressed Abort: the stored request says who. */
+    ABORTED
   }
 
   /** Asked before each target: a reason to stop, or empty to go on. */
@@ -67,11 +69,11 @@ public class RestartExecutor {
 
   /**
    * Runs a request that this caller moved to RUNNING (or took over), from its first target without
-   * a result. Before each target it asks the store whether the request is still RUNNING and the
-   * {@code guard} whether to go on; it stops there, between two targets, when either says no. Each
-   * result is published before it is stored, so a store that cannot be reached loses no audit line;
-   * once the store cannot be reached, nothing more is restarted: the run can no longer be recorded,
-   * nor can this replica tell whether another one has taken it over.
+   * a result. Before each target it asks the store whether the request is still RUNNING and not
+   * aborted, and the {@code guard} whether to go on; it stops there, between two targets, when
+   * either says no. Each result is published before it is stored, so a store that cannot be reached
+   * loses no audit line; once the store cannot be reached, nothing more is restarted: the run can
+   * no longer be recorded, nor can this replica tell whether another one has taken it over.
    */
   Ran run(RestartRequest running, Guard guard) {
     RestartRequest current = running;
@@ -88,8 +90,13 @@ public class RestartExecutor {
       if (storeTrouble == null) {
         Optional<Stop> stop;
         try {
-          stop =
-              stillRunning(running.id()) ? guard.check() : Optional.of(Stop.INTERRUPTED_ELSEWHERE);
+          Optional<RestartRequest> stored = store.find(running.id());
+          stop = storedStop(stored).or(guard::check);
+          if (stop.equals(Optional.of(Stop.ABORTED))) {
+            // The run ends with who aborted it, whichever replica recorded it.
+            RestartRequest.Decision abort = stored.orElseThrow().abort().orElseThrow();
+            current = current.withAbort((Decider.Person) abort.by(), abort.at());
+          }
         } catch (RuntimeException e) {
           storeTrouble = storeTrouble(running, e);
           stop = Optional.empty();
@@ -172,8 +179,16 @@ public class RestartExecutor {
     return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 
-  private boolean stillRunning(String requestId) {
-    return store.find(requestId).map(r -> r.state() == RequestState.RUNNING).orElse(false);
+  /**
+   * What the stored request says about going on: another replica may have marked it INTERRUPTED, or
+   * someone (on any replica) may have aborted it. Read before each target, so that neither depends
+   * on this replica's memory.
+   */
+  private static Optional<Stop> storedStop(Optional<RestartRequest> stored) {
+    if (stored.isEmpty() || stored.get().state() != RequestState.RUNNING) {
+      return Optional.of(Stop.INTERRUPTED_ELSEWHERE);
+    }
+    return stored.get().abort().isPresent() ? Optional.of(Stop.ABORTED) : Optional.empty();
   }
 
   private Attempt restartOne(RestartRequest request, int index) {

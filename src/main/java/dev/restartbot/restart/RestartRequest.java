@@ -20,6 +20,8 @@ import java.util.Optional;
  * @param results one per target handled so far, in order
  * @param approvals the distinct people who approved so far, in order; the last of them decided when
  *     their number reached what the request needs
+ * @param abort who asked a running request to stop, and when: the target being restarted is
+ *     followed to its end and the rest are skipped (DESIGN.md §7.5)
  */
 public record RestartRequest(
     String id,
@@ -29,7 +31,8 @@ public record RestartRequest(
     Optional<Decision> decision,
     List<TargetResult> results,
     Optional<Instant> finishedAt,
-    List<Decision> approvals) {
+    List<Decision> approvals,
+    Optional<Decision> abort) {
 
   /**
    * What the requester asked for.
@@ -143,6 +146,20 @@ public record RestartRequest(
     results = List.copyOf(results);
     finishedAt = Objects.requireNonNullElse(finishedAt, Optional.empty());
     approvals = List.copyOf(approvals);
+    abort = Objects.requireNonNullElse(abort, Optional.empty());
+  }
+
+  /** A request nobody has asked to abort. */
+  public RestartRequest(
+      String id,
+      RequestState state,
+      Ask asked,
+      Optional<String> messageTs,
+      Optional<Decision> decision,
+      List<TargetResult> results,
+      Optional<Instant> finishedAt,
+      List<Decision> approvals) {
+    this(id, state, asked, messageTs, decision, results, finishedAt, approvals, Optional.empty());
   }
 
   /** A request nobody has approved yet in part. */
@@ -257,7 +274,8 @@ public record RestartRequest(
   public RestartRequest withApproval(Decider.Person by, Instant at) {
     List<Decision> more = new ArrayList<>(approvals);
     more.add(new Decision(by, at));
-    return new RestartRequest(id, state, asked, messageTs, decision, results, finishedAt, more);
+    return new RestartRequest(
+        id, state, asked, messageTs, decision, results, finishedAt, more, abort);
   }
 
   public boolean isExpiredAt(Instant now) {
@@ -270,7 +288,8 @@ public record RestartRequest(
   }
 
   public RestartRequest withState(RequestState next) {
-    return new RestartRequest(id, next, asked, messageTs, decision, results, finishedAt, approvals);
+    return new RestartRequest(
+        id, next, asked, messageTs, decision, results, finishedAt, approvals, abort);
   }
 
   public RestartRequest decided(RequestState next, Decider by, Instant at) {
@@ -282,22 +301,43 @@ public record RestartRequest(
         Optional.of(new Decision(by, at)),
         results,
         finishedAt,
-        approvals);
+        approvals,
+        abort);
   }
 
   public RestartRequest withMessageTs(String ts) {
     return new RestartRequest(
-        id, state, asked, Optional.of(ts), decision, results, finishedAt, approvals);
+        id, state, asked, Optional.of(ts), decision, results, finishedAt, approvals, abort);
   }
 
   public RestartRequest withResult(TargetResult result) {
     List<TargetResult> more = new ArrayList<>(results);
     more.add(result);
-    return new RestartRequest(id, state, asked, messageTs, decision, more, finishedAt, approvals);
+    return new RestartRequest(
+        id, state, asked, messageTs, decision, more, finishedAt, approvals, abort);
   }
 
   public RestartRequest finished(RequestState next, Instant at) {
     return new RestartRequest(
-        id, next, asked, messageTs, decision, results, Optional.of(at), approvals);
+        id, next, asked, messageTs, decision, results, Optional.of(at), approvals, abort);
+  }
+
+  /** Who asked this running request to stop, if anyone has. */
+  public Optional<Decider.Person> abortedBy() {
+    return abort.map(a -> (Decider.Person) a.by());
+  }
+
+  /** The abort of a running request: it stops before its next target. */
+  public RestartRequest withAbort(Decider.Person by, Instant at) {
+    return new RestartRequest(
+        id,
+        state,
+        asked,
+        messageTs,
+        decision,
+        results,
+        finishedAt,
+        approvals,
+        Optional.of(new Decision(by, at)));
   }
 }

@@ -33,4 +33,10 @@ public record Submission(
       Optional<String> reason) {
     this(requester, requesterName, channelId, conversation, targets, reason, RequestAction.RESTART);
   }
+
+  /** The same submission for {@code others}: the targets a selector matched. */
+  public Submission withTargets(List<Target> others) {
+    return new Submission(
+        requester, requesterName, channelId, conversation, others, reason, action);
+  }
 }

@@ -8,6 +8,8 @@ import dev.restartbot.policy.WorkloadKind;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ListOptions;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -22,6 +24,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.net.HttpURLConnection;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -146,6 +150,73 @@ public class Workloads {
       }
       return new Inspection.Unreadable(apiMessage(e));
     }
+  }
+
+  /** What listing the workloads of a {@link Selection} found. */
+  public sealed interface Listing {
+    /** The matching workloads, sorted by kind (in {@link WorkloadKind} order) then name. */
+    record Listed(List<Target> targets) implements Listing {
+      public Listed {
+        targets = List.copyOf(targets);
+      }
+    }
+
+    /** The API server answered, but would not list {@code kind} (RBAC, most often). */
+    record Unreadable(WorkloadKind kind, String message) implements Listing {}
+
+    /** The cluster did not answer. */
+    record Unreachable(String message) implements Listing {}
+  }
+
+  /**
+   * Lists the workloads of each kind of {@code selection} whose labels match its selector, with the
+   * selector's canonical form as the API server's {@code labelSelector}: the server selects,
+   * exactly as {@code kubectl get -l} would.
+   */
+  public Listing select(Selection selection) {
+    if (!clusters.has(selection.cluster())) {
+      return new Listing.Unreachable("no cluster named " + selection.cluster() + " is configured");
+    }
+    KubernetesClient client = clusters.client(selection.cluster());
+    ListOptions options =
+        new ListOptionsBuilder().withLabelSelector(selection.selector().toString()).build();
+    List<Target> targets = new ArrayList<>();
+    for (WorkloadKind kind : EnumSet.copyOf(selection.kinds())) {
+      List<? extends HasMetadata> items;
+      try {
+        items = list(client, kind, selection.namespace(), options);
+      } catch (KubernetesClientException e) {
+        if (!answered(e)) {
+          return new Listing.Unreachable(apiMessage(e));
+        }
+        return new Listing.Unreadable(kind, apiMessage(e));
+      }
+      items.stream()
+          .map(w -> w.getMetadata().getName())
+          .sorted()
+          .distinct()
+          .forEach(
+              name ->
+                  targets.add(new Target(selection.cluster(), kind, selection.namespace(), name)));
+    }
+    return new Listing.Listed(targets);
+  }
+
+  private static List<? extends HasMetadata> list(
+      KubernetesClient client, WorkloadKind kind, String namespace, ListOptions options) {
+    return switch (kind) {
+      case DEPLOYMENT ->
+          client.apps().deployments().inNamespace(namespace).list(options).getItems();
+      case STATEFULSET ->
+          client.apps().statefulSets().inNamespace(namespace).list(options).getItems();
+      case DAEMONSET -> client.apps().daemonSets().inNamespace(namespace).list(options).getItems();
+      case ROLLOUT ->
+          client
+              .genericKubernetesResources(ArgoRollouts.CONTEXT)
+              .inNamespace(namespace)
+              .list(options)
+              .getItems();
+    };
   }
 
   /** The namespace's ResourceQuotas; a failure to read them is kept, never thrown. */

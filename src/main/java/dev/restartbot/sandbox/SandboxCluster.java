@@ -164,6 +164,17 @@ public class SandboxCluster {
           new Workload(
               "payments", "Rollout", "payments-preview", 2, "payments/preview:0.3.0", true));
 
+  /**
+   * Labels that only selectors look at, by workload name: {@code /restart -l tier=web} restarts
+   * {@code checkout} and {@code payments-api}, {@code -l tier=backend} the workers behind them.
+   */
+  static final Map<String, Map<String, String>> SELECTOR_LABELS =
+      Map.of(
+          "payments-api", Map.of("tier", "web"),
+          "checkout", Map.of("tier", "web"),
+          "payments-worker", Map.of("tier", "backend"),
+          "payments-batch", Map.of("tier", "backend"));
+
   /** The sandbox's clusters; the first is the default, and the one the bot's own client reaches. */
   public static final List<String> CLUSTERS = List.of("staging", "prod");
 
@@ -351,6 +362,7 @@ public class SandboxCluster {
     if (w.trait() == Trait.ARGO_CD) {
       workloadLabels.put("argocd.argoproj.io/instance", w.namespace());
     }
+    workloadLabels.putAll(SELECTOR_LABELS.getOrDefault(w.name(), Map.of()));
     String image = "registry.example.com/" + w.image();
     Map<String, String> annotations = new HashMap<>();
     annotations.put(FAIL_ANNOTATION, w.failing() ? "fail" : "succeed");

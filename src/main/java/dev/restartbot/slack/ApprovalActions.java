@@ -13,9 +13,9 @@ import java.util.concurrent.RejectedExecutionException;
 import org.jboss.logging.Logger;
 
 /**
- * The Approve and Deny buttons. Each click is acknowledged at once, then handed to the lifecycle,
- * which decides; a refused click is answered to the clicker alone. What follows an accepted click
- * (the message update, the restarts) comes back as request events.
+ * The Approve, Deny and Abort buttons. Each click is acknowledged at once, then handed to the
+ * lifecycle, which decides; a refused click is answered to the clicker alone. What follows an
+ * accepted click (the message update, the restarts) comes back as request events.
  *
  * <p>Before anything else, at the edge: a click from another workspace or another app is dropped,
  * and a click over its user's limit ({@link UserLimits}) is refused, both without a Slack or
@@ -67,12 +67,19 @@ public class ApprovalActions {
     this.limits = limits;
   }
 
+  /** Which button was clicked. */
+  private enum Button {
+    APPROVE,
+    DENY,
+    ABORT
+  }
+
   Response approve(BlockActionRequest req, ActionContext ctx) {
-    return take(req, ctx, true);
+    return take(req, ctx, Button.APPROVE);
   }
 
   Response deny(BlockActionRequest req, ActionContext ctx) {
-    return take(req, ctx, false);
+    return take(req, ctx, Button.DENY);
   }
 
   /**
@@ -117,8 +124,12 @@ public class ApprovalActions {
     }
   }
 
-  private Response take(BlockActionRequest req, ActionContext ctx, boolean approve) {
-    return admit(req, ctx, click -> executor.run(() -> handle(click, approve)));
+  Response abort(BlockActionRequest req, ActionContext ctx) {
+    return take(req, ctx, Button.ABORT);
+  }
+
+  private Response take(BlockActionRequest req, ActionContext ctx, Button button) {
+    return admit(req, ctx, click -> executor.run(() -> handle(click, button)));
   }
 
   /** A task for an admitted click; it may refuse with {@link RejectedExecutionException}. */
@@ -162,7 +173,7 @@ public class ApprovalActions {
     return ctx.ack();
   }
 
-  private void handle(Click seen, boolean approve) {
+  private void handle(Click seen, Button button) {
     Click click = seen;
     try {
       if (click.fromHome()) {
@@ -170,21 +181,32 @@ public class ApprovalActions {
       }
       SlackDirectory.Person person = directory.person(click.userId());
       ClickResult result =
-          approve
-              ? lifecycle.approve(
-                  click.requestId(),
-                  click.channelId(),
-                  click.messageTs(),
-                  person.actor(),
-                  person.name(),
-                  directory)
-              : lifecycle.deny(
-                  click.requestId(),
-                  click.channelId(),
-                  click.messageTs(),
-                  person.actor(),
-                  person.name(),
-                  directory);
+          switch (button) {
+            case APPROVE ->
+                lifecycle.approve(
+                    click.requestId(),
+                    click.channelId(),
+                    click.messageTs(),
+                    person.actor(),
+                    person.name(),
+                    directory);
+            case DENY ->
+                lifecycle.deny(
+                    click.requestId(),
+                    click.channelId(),
+                    click.messageTs(),
+                    person.actor(),
+                    person.name(),
+                    directory);
+            case ABORT ->
+                lifecycle.abort(
+                    click.requestId(),
+                    click.channelId(),
+                    click.messageTs(),
+                    person.actor(),
+                    person.name(),
+                    directory);
+          };
       if (result instanceof ClickResult.Refused refused) {
         tell(click, Refusals.answer(refused.refusal(), RestartCommand::permalink));
       }

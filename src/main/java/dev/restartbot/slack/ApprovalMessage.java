@@ -15,6 +15,7 @@ import com.slack.api.model.block.LayoutBlock;
 import com.slack.api.model.block.composition.MarkdownTextObject;
 import com.slack.api.model.block.composition.PlainTextObject;
 import dev.restartbot.policy.Target;
+import dev.restartbot.restart.RequestState;
 import dev.restartbot.restart.RestartRequest;
 import dev.restartbot.restart.WorkloadSnapshot;
 import java.util.ArrayList;
@@ -97,12 +98,39 @@ final class ApprovalMessage {
     return blocks;
   }
 
-  /** The approval message after a decision or at the end: the buttons give way to the state. */
+  /**
+   * The approval message after a decision or at the end: the buttons give way to the state; while
+   * the request runs and nobody has aborted it, an Abort button (DESIGN.md §7.5).
+   */
   static List<LayoutBlock> decided(RestartRequest request) {
     List<LayoutBlock> blocks = new ArrayList<>(header(request, List.of()));
     blocks.add(context(List.<ContextBlockElement>of(markdownText(stateLine(request)))));
+    if (request.state() == RequestState.RUNNING && request.abort().isEmpty()) {
+      blocks.add(
+          actions(
+              ACTIONS_BLOCK,
+              List.of(
+                  button(
+                      b ->
+                          b.actionId(SlackApp.ABORT)
+                              .text(plainText("Abort"))
+                              .style("danger")
+                              .value(request.id())
+                              .confirm(
+                                  confirmationDialog(
+                                      c ->
+                                          c.title(plainText("Abort the restarts?"))
+                                              .text(plainText(ABORT_CONFIRM))
+                                              .confirm(plainText("Abort"))
+                                              .deny(plainText("Keep going"))
+                                              .style("danger")))))));
+    }
     return blocks;
   }
+
+  static final String ABORT_CONFIRM =
+      "The workload being restarted now is followed to the end of its rollout (never left"
+          + " half-restarted); the workloads after it are not restarted.";
 
   private static List<LayoutBlock> header(
       RestartRequest request, List<WorkloadSnapshot> snapshots) {

@@ -175,7 +175,9 @@ public class AuditChannel implements RequestEvent.Visitor<Optional<String>> {
         e.requestId(),
         "",
         List.of(),
-        Messages.summaryCounts(e.request().results()) + ".");
+        Messages.summaryCounts(e.request().results())
+            + e.request().abortedBy().map(by -> ", aborted by " + Messages.who(by)).orElse("")
+            + ".");
   }
 
   @Override
@@ -214,6 +216,17 @@ public class AuditChannel implements RequestEvent.Visitor<Optional<String>> {
         List.of(),
         "Resumed by another replica from target %d of %d."
             .formatted(r.results().size() + 1, r.targets().size()));
+  }
+
+  @Override
+  public Optional<String> abortRequested(RequestEvent.AbortRequested e) {
+    RestartRequest r = e.request();
+    return line(
+        AuditAction.ABORT_REQUESTED,
+        r.id(),
+        e.by().userId(),
+        List.of(),
+        "The target under way is followed to its end; the rest are skipped.");
   }
 
   private static String decider(RestartRequest r) {

@@ -1,6 +1,7 @@
 package dev.restartbot.slack;
 
 import dev.restartbot.policy.Target;
+import dev.restartbot.restart.Selection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -18,6 +19,17 @@ public sealed interface Command {
   record Restart(List<Target> targets, Optional<String> reason) implements Command {
     public Restart {
       targets = List.copyOf(targets);
+      Objects.requireNonNull(reason, "reason");
+    }
+  }
+
+  /**
+   * Restart every workload that {@code selection} matches when the command is checked ({@code -l
+   * SELECTOR}).
+   */
+  record RestartSelected(Selection selection, Optional<String> reason) implements Command {
+    public RestartSelected {
+      Objects.requireNonNull(selection, "selection");
       Objects.requireNonNull(reason, "reason");
     }
   }

@@ -2,6 +2,8 @@ package dev.restartbot.slack;
 
 import dev.restartbot.policy.Target;
 import dev.restartbot.policy.WorkloadKind;
+import dev.restartbot.restart.Selection;
+import dev.restartbot.restart.Selector;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -15,9 +17,9 @@ import org.jboss.logging.Logger;
 
 /**
  * Turns the text of {@code /restart} into a {@link Command}, with kubectl's grammar: {@code
- * [kind/]name… [-n|--namespace NS] [--cluster NAME] [--reason "text"]}, {@code help}, {@code
- * history [n]}. One command addresses one cluster. Never throws: anything it cannot use becomes
- * {@link Command.Invalid} with a sentence for the user.
+ * [kind/]name… [-n|--namespace NS] [--cluster NAME] [--reason "text"]}, {@code [kind…] -l SELECTOR
+ * …}, {@code help}, {@code history [n]}. One command addresses one cluster. Never throws: anything
+ * it cannot use becomes {@link Command.Invalid} with a sentence for the user.
  */
 public final class CommandParser {
 
@@ -128,13 +130,19 @@ public final class CommandParser {
             + c
             + " [kind/]name… [-n|--namespace NS] [--reason \"text\"]`  restart workloads, one"
             + " after another, with approval where the policy asks for it",
+        "`"
+            + c
+            + " [kind…] -l|--selector SELECTOR [-n|--namespace NS] [--reason \"text\"]`  restart"
+            + " the workloads of those kinds (deployments when none is given) whose labels match"
+            + " now, e.g. `-l app=web`, `-l tier!=db,canary`, `-l \"env in (a,b)\"`, `-l '!canary'`",
         "`" + c + " history [n]`  the last n requests in this channel (1–50, default 10)",
         "`" + c + " help`  this text",
         "Kinds: `deployment` (the default), `statefulset`, `daemonset`, `rollout` (Argo Rollouts);"
             + " also `deploy`, `sts`, `ds`, `ro`.",
         "Examples:",
         "`" + c + " payments-api -n payments --reason \"memory leak\"`",
-        "`" + c + " sts/payments-db deploy/payments-api -n payments`");
+        "`" + c + " sts/payments-db deploy/payments-api -n payments`",
+        "`" + c + " deploy sts -l tier=web -n payments`");
   }
 
   /** Parses {@code text} as Slack sends it (null counts as empty); never throws. */
@@ -182,10 +190,18 @@ public final class CommandParser {
     String namespace = null;
     String cluster = null;
     String reason = null;
+    Selector selector = null;
     List<String> names = new ArrayList<>();
     for (int i = 0; i < words.size(); i++) {
       String word = words.get(i).text();
-      if (word.equals("-n") || word.equals("--namespace")) {
+      if (word.equals("-l") || word.equals("--selector")) {
+        i++;
+        selector = selectorOnce(selector, value(words, i, word));
+      } else if (word.startsWith("-l=")) {
+        selector = selectorOnce(selector, inline(word, "-l"));
+      } else if (word.startsWith("--selector=")) {
+        selector = selectorOnce(selector, inline(word, "--selector"));
+      } else if (word.equals("-n") || word.equals("--namespace")) {
         i++;
         namespace = namespaceOnce(namespace, value(words, i, word));
       } else if (word.startsWith("-n=")) {
@@ -207,8 +223,8 @@ public final class CommandParser {
             "I don't know the flag "
                 + echo(word)
                 + (named()
-                    ? "; I know `-n`, `--namespace`, `--cluster` and `--reason`."
-                    : "; I know `-n`, `--namespace` and `--reason`."));
+                    ? "; I know `-l`, `--selector`, `-n`, `--namespace`, `--cluster` and `--reason`."
+                    : "; I know `-l`, `--selector`, `-n`, `--namespace` and `--reason`."));
       } else if (word.startsWith("\u2014") || word.startsWith("\u2013")) {
         // Slack on macOS turns a typed "--" into a long dash.
         throw new Problem(
@@ -217,6 +233,12 @@ public final class CommandParser {
         names.add(word);
       }
     }
+    String ns = namespace == null ? defaultNamespace : namespace;
+    String in = cluster == null ? defaultCluster : cluster;
+    if (selector != null) {
+      return new Command.RestartSelected(
+          new Selection(in, ns, kinds(names), selector), Optional.ofNullable(reason));
+    }
     if (names.isEmpty()) {
       throw new Problem("Name at least one workload to restart, e.g. `payments-api`.");
     }
@@ -224,8 +246,6 @@ public final class CommandParser {
       throw new Problem(
           "At most " + maxTargets + " targets per command; you gave " + names.size() + ".");
     }
-    String ns = namespace == null ? defaultNamespace : namespace;
-    String in = cluster == null ? defaultCluster : cluster;
     List<Target> targets = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     for (String name : names) {
@@ -285,6 +305,81 @@ public final class CommandParser {
               + " characters.");
     }
     return new Target(cluster, kind, namespace, name);
+  }
+
+  /**
+   * With {@code -l}, the other words are kinds (a deployment when none is given); a name, or a kind
+   * given twice, is refused.
+   */
+  private static List<WorkloadKind> kinds(List<String> words) {
+    if (words.isEmpty()) {
+      return List.of(WorkloadKind.DEPLOYMENT);
+    }
+    List<WorkloadKind> kinds = new ArrayList<>();
+    for (String word : words) {
+      if (word.indexOf('/') >= 0) {
+        throw new Problem(
+            "With `-l`, name no workloads: the selector chooses them. Give only kinds, e.g."
+                + " `sts -l app=db`; "
+                + echo(word)
+                + " names one.");
+      }
+      WorkloadKind kind =
+          WorkloadKind.parse(word)
+              .orElseThrow(
+                  () ->
+                      new Problem(
+                          ("With `-l`, the other words are kinds, and %s is not one: use %s. A"
+                                  + " name is not allowed with a selector, and a selector with"
+                                  + " blanks goes in quotes, e.g. `-l \"env in (a,b)\"`.")
+                              .formatted(echo(word), KINDS)));
+      if (kinds.contains(kind)) {
+        throw new Problem(echo(word) + " is a kind given twice.");
+      }
+      kinds.add(kind);
+    }
+    return kinds;
+  }
+
+  private static Selector selectorOnce(Selector previous, String text) {
+    if (previous != null) {
+      throw new Problem(
+          "The selector is given twice; give `-l` once, with its requirements separated by"
+              + " commas, e.g. `-l app=web,tier!=db`.");
+    }
+    Selector.Parsed parsed = Selector.parse(text);
+    if (parsed instanceof Selector.Parsed.Valid valid) {
+      return valid.selector();
+    }
+    Selector.Parsed.Malformed bad = (Selector.Parsed.Malformed) parsed;
+    throw new Problem(
+        "The selector %s is not one Kubernetes accepts: %s"
+            .formatted(echo(text), selectorProblem(bad.problem(), bad.near())));
+  }
+
+  /** What is wrong with a selector, in one sentence, with the token where it went wrong. */
+  private static String selectorProblem(Selector.Problem problem, String near) {
+    String at = near.isEmpty() ? "at its end" : "at " + echo(near);
+    return switch (problem) {
+      case EMPTY -> "it is empty.";
+      case TOO_LONG -> "it is longer than %d characters.".formatted(Selector.MAX_LENGTH);
+      case MISSING_KEY -> "a label key is missing %s.".formatted(at);
+      case BAD_KEY ->
+          ("%s is not a label key: an optional DNS prefix and '/', then at most %d letters,"
+                  + " digits, '-', '_' or '.', starting and ending with a letter or digit.")
+              .formatted(echo(near), Selector.MAX_NAME);
+      case BAD_VALUE ->
+          ("%s is not a label value: at most %d letters, digits, '-', '_' or '.', starting and"
+                  + " ending with a letter or digit.")
+              .formatted(echo(near), Selector.MAX_NAME);
+      case EXPECTED_OPERATOR -> "expected `=`, `==`, `!=`, `in` or `notin` %s.".formatted(at);
+      case UNSUPPORTED_OPERATOR -> "`>` and `<` are not supported here.";
+      case EXPECTED_OPEN_PAREN ->
+          "`in` and `notin` take a list in parentheses, e.g. `env in (a,b)`.";
+      case UNCLOSED_SET -> "a list in parentheses is not closed with `)`.";
+      case EMPTY_SET -> "`in` and `notin` need at least one value in the parentheses.";
+      case EXPECTED_COMMA -> "expected a comma between requirements %s.".formatted(at);
+    };
   }
 
   private String clusterOnce(String previous, String cluster) {

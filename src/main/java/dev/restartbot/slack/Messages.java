@@ -130,10 +130,17 @@ final class Messages {
                   ? ":hourglass_flowing_sand: Waiting for approval"
                   : ":hourglass_flowing_sand: " + approvalCount(request);
           case RUNNING ->
-              (request.decidedByPolicy()
-                      ? ":arrows_counterclockwise: No approval needed"
-                      : ":arrows_counterclockwise: Approved by " + by)
-                  + " · restarting…";
+              request
+                  .abortedBy()
+                  .map(
+                      a ->
+                          ":octagonal_sign: Abort requested by %s · the current target finishes, the rest are skipped"
+                              .formatted(who(a)))
+                  .orElse(
+                      (request.decidedByPolicy()
+                              ? ":arrows_counterclockwise: No approval needed"
+                              : ":arrows_counterclockwise: Approved by " + by)
+                          + " · restarting…");
           case DENIED -> ":no_entry_sign: Denied by " + by;
           case WITHDRAWN -> ":leftwards_arrow_with_hook: Withdrawn by the requester";
           case EXPIRED -> ":hourglass: Expired: nobody approved it in time";
@@ -141,6 +148,7 @@ final class Messages {
           case ABANDONED -> ":warning: Given up: the approval message could not be posted";
           case DONE ->
               (request.decidedByPolicy() ? "No approval needed" : "Approved by " + by)
+                  + request.abortedBy().map(a -> " · aborted by " + who(a)).orElse("")
                   + " · "
                   + summaryCounts(request.results());
           case INTERRUPTED -> ":warning: Interrupted before it finished";
@@ -232,6 +240,9 @@ final class Messages {
       return "not started: the request store could not be reached (%s)"
           .formatted(escape(u.error()));
     }
+    if (reason instanceof Outcome.SkipReason.Aborted a) {
+      return "aborted by " + who(a.by());
+    }
     if (reason instanceof Outcome.SkipReason.ShutDown) {
       return "not started: the bot shut down before this target, and no other replica could"
           + " take the run over";
@@ -261,6 +272,13 @@ final class Messages {
             .append(" in ")
             .append(duration(took))
             .append('.');
+    request
+        .abortedBy()
+        .ifPresent(
+            by ->
+                text.append("\n:octagonal_sign: Aborted by ")
+                    .append(who(by))
+                    .append(": the target under way was followed to its end, the rest skipped."));
     for (TargetResult r : request.results()) {
       text.append("\n• ")
           .append(shared.isPresent() ? inNamespace(r.target()) : target(r.target()))

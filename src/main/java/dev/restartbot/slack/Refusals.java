@@ -5,6 +5,8 @@ import dev.restartbot.policy.Target;
 import dev.restartbot.restart.Decider;
 import dev.restartbot.restart.Refusal;
 import dev.restartbot.restart.RestartRequest;
+import dev.restartbot.restart.Selection;
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -118,6 +120,53 @@ final class Refusals {
     if (refusal instanceof Refusal.NotItsMessage) {
       return "This button is not on the approval message of this request. Nothing changed.";
     }
+    if (refusal instanceof Refusal.MayNotAbort mayNot) {
+      return "Only the requester or an approver of this request can abort it. "
+          + policy(mayNot.reason());
+    }
+    if (refusal instanceof Refusal.NotRunning n) {
+      return "This request is not running (it is %s), so there is nothing to abort."
+          .formatted(n.request().state().label());
+    }
+    if (refusal instanceof Refusal.AlreadyAborted a) {
+      return "This request is already being aborted%s; its current target finishes first."
+          .formatted(a.request().abortedBy().map(by -> " by " + Messages.who(by)).orElse(""));
+    }
+    if (refusal instanceof Refusal.NoMatch none) {
+      return "No %s matches the selector %s in `%s`%s. Nothing was requested."
+          .formatted(
+              kinds(none.selection()),
+              Messages.verbatim(none.selection().selector().toString()),
+              none.selection().namespace(),
+              onCluster(none.selection()));
+    }
+    if (refusal instanceof Refusal.TooManyMatches t) {
+      return ("The selector %s matches %d workloads in `%s`%s, more than the %d one command may"
+              + " restart. Narrow it down; nothing was requested.")
+          .formatted(
+              Messages.verbatim(t.selection().selector().toString()),
+              t.count(),
+              t.selection().namespace(),
+              onCluster(t.selection()),
+              t.limit());
+    }
+    if (refusal instanceof Refusal.SelectionUnreadable u) {
+      return "I could not list the %s in `%s`%s: %s"
+          .formatted(
+              u.kind().plural(),
+              u.selection().namespace(),
+              onCluster(u.selection()),
+              Messages.sentence(Messages.escape(u.apiMessage())));
+    }
+    if (refusal instanceof Refusal.SelectionUnreachable u) {
+      return u.selection().inNamedCluster()
+          ? "I cannot reach cluster %s: %s Requests for the other clusters are not affected."
+              .formatted(
+                  u.selection().cluster(), Messages.sentence(Messages.escape(u.apiMessage())))
+          : "I cannot reach the Kubernetes API to list the workloads in `%s`: %s"
+              .formatted(
+                  u.selection().namespace(), Messages.sentence(Messages.escape(u.apiMessage())));
+    }
     throw new IllegalStateException("no words for refusal " + refusal.getClass().getName());
   }
 
@@ -165,6 +214,20 @@ final class Refusals {
       case OUTDATED -> "This request is outdated: a target changed since it was asked.";
       case ABANDONED -> "This request was given up: its approval message could not be posted.";
     };
+  }
+
+  /** {@code deployment}, {@code deployment or statefulset}: the kinds a selection looks at. */
+  private static String kinds(Selection selection) {
+    List<String> names = selection.kinds().stream().map(k -> k.singular()).toList();
+    return names.size() == 1
+        ? names.get(0)
+        : String.join(", ", names.subList(0, names.size() - 1))
+            + " or "
+            + names.get(names.size() - 1);
+  }
+
+  private static String onCluster(Selection selection) {
+    return selection.inNamedCluster() ? " on `" + selection.cluster() + "`" : "";
   }
 
   static String resume(Target target) {

@@ -4,6 +4,7 @@ import com.slack.api.model.block.LayoutBlock;
 import dev.restartbot.restart.Decider;
 import dev.restartbot.restart.RequestEvent;
 import dev.restartbot.restart.RequestLifecycle;
+import dev.restartbot.restart.RequestState;
 import dev.restartbot.restart.RestartRequest;
 import dev.restartbot.restart.TargetResult;
 import dev.restartbot.restart.WorkloadSnapshot;
@@ -132,8 +133,27 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
     if (e.request().state().isFinal()) {
       forget(e.requestId());
     }
-    showState(e.request());
+    showState(latestIfStarted(e.request()));
     return null;
+  }
+
+  /**
+   * An approval starts the run before it is published, so its run may have been shown RUNNING
+   * already: the approval must not put "approved" (and no Abort button) back over it.
+   */
+  private RestartRequest latestIfStarted(RestartRequest approved) {
+    if (approved.state() != RequestState.APPROVED) {
+      return approved;
+    }
+    try {
+      return lifecycle
+          .find(approved.id())
+          .filter(r -> r.state() == RequestState.RUNNING)
+          .orElse(approved);
+    } catch (RuntimeException x) {
+      LOG.debugf("could not read request %s again: %s", approved.id(), x.getMessage());
+      return approved;
+    }
   }
 
   @Override
@@ -262,6 +282,13 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
   @Override
   public Void resumed(RequestEvent.Resumed e) {
     deliver(e.request(), Messages.resumed(e.request()));
+    showState(e.request());
+    return null;
+  }
+
+  @Override
+  public Void abortRequested(RequestEvent.AbortRequested e) {
+    // The Abort button goes; the state line says who asked and that the current target finishes.
     showState(e.request());
     return null;
   }

@@ -13,6 +13,7 @@ import dev.restartbot.policy.Target;
 import dev.restartbot.restart.Refusal;
 import dev.restartbot.restart.RequestLifecycle;
 import dev.restartbot.restart.RestartRequest;
+import dev.restartbot.restart.Selection;
 import dev.restartbot.restart.Submission;
 import dev.restartbot.restart.SubmitResult;
 import jakarta.inject.Singleton;
@@ -91,10 +92,9 @@ public class RestartCommand implements SlashCommandHandler {
               lifecycle.history(payload.getChannelId(), everything, history.limit()),
               RestartCommand::permalink));
     }
-    Command.Restart restart = (Command.Restart) command;
     CompletableFuture<String> answer;
     try {
-      answer = executor.supply(() -> submit(payload, restart, ctx));
+      answer = executor.supply(() -> submit(payload, command, ctx));
     } catch (RejectedExecutionException e) {
       LOG.warn("/restart refused: the edge's threads and queue are full");
       return ctx.ack(Messages.busy());
@@ -114,14 +114,26 @@ public class RestartCommand implements SlashCommandHandler {
     }
   }
 
-  private String submit(
-      SlashCommandPayload payload, Command.Restart restart, SlashCommandContext ctx) {
+  /** A {@link Command.Restart} or a {@link Command.RestartSelected}. */
+  private String submit(SlashCommandPayload payload, Command command, SlashCommandContext ctx) {
+    List<Target> targets = List.of();
+    Optional<Selection> selection = Optional.empty();
+    Optional<String> reason;
+    if (command instanceof Command.RestartSelected selected) {
+      selection = Optional.of(selected.selection());
+      reason = selected.reason();
+    } else {
+      Command.Restart restart = (Command.Restart) command;
+      targets = restart.targets();
+      reason = restart.reason();
+    }
     return file(
             payload.getUserId(),
             payload.getChannelId(),
             Conversations.kind(payload.getChannelId(), payload.getChannelName()),
-            restart.targets(),
-            restart.reason(),
+            targets,
+            selection,
+            reason,
             text -> respond(ctx, text))
         .answer();
   }
@@ -144,6 +156,21 @@ public class RestartCommand implements SlashCommandHandler {
       List<Target> targets,
       Optional<String> reason,
       Consumer<String> tellLater) {
+    return file(userId, channelId, conversation, targets, Optional.empty(), reason, tellLater);
+  }
+
+  /**
+   * As {@link #file(String, String, ConversationKind, List, Optional, Consumer)}; with a {@code
+   * selection}, the targets are the workloads it matches now and {@code targets} is ignored.
+   */
+  private Filed file(
+      String userId,
+      String channelId,
+      ConversationKind conversation,
+      List<Target> targets,
+      Optional<Selection> selection,
+      Optional<String> reason,
+      Consumer<String> tellLater) {
     // A new request is checked against the cached directory; its approval reads Slack afresh.
     SlackDirectory.RequestTime directory = this.directory.requestTime();
     SlackDirectory.Person person;
@@ -154,10 +181,12 @@ public class RestartCommand implements SlashCommandHandler {
       Refusal refusal = new Refusal.WhoUnknown(e.error());
       return new Filed(Optional.of(refusal), Refusals.answer(refusal, RestartCommand::permalink));
     }
+    Submission submission =
+        new Submission(person.actor(), person.name(), channelId, conversation, targets, reason);
     SubmitResult result =
-        lifecycle.submit(
-            new Submission(person.actor(), person.name(), channelId, conversation, targets, reason),
-            directory);
+        selection.isPresent()
+            ? lifecycle.submit(submission, selection.get(), directory)
+            : lifecycle.submit(submission, directory);
     if (result instanceof SubmitResult.Refused refused) {
       return new Filed(
           Optional.of(refused.refusal()),

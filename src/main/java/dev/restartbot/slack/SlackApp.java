@@ -31,6 +31,7 @@ public class SlackApp {
   public static final String APPROVE = "restart_approve";
   public static final String DENY = "restart_deny";
   public static final String ROLLBACK = "restart_rollback";
+  public static final String ABORT = "restart_abort";
 
   private static final Logger LOG = Logger.getLogger(SlackApp.class);
 
@@ -100,6 +101,7 @@ public class SlackApp {
     app.blockAction(APPROVE, actions::approve);
     app.blockAction(DENY, actions::deny);
     app.blockAction(ROLLBACK, actions::rollback);
+    app.blockAction(ABORT, actions::abort);
     return app;
   }
 

@@ -50,6 +50,7 @@ class AbuseTest {
   static final int COMMANDS = 3_000;
   static final int CLICKS = 1_500;
   static final int BODIES = 1_000;
+  static final int SELECTOR_COMMANDS = 600;
   static final int HEADER_SPELLINGS = 200;
   private static final String USAGE = "[kind/]name… [-n|--namespace NS]";
 
@@ -102,6 +103,54 @@ class AbuseTest {
         COMMANDS, invalid.get(), (System.nanoTime() - started) / 1_000_000, seed);
     assertThat(invalid.get()).as("a meaningful share is invalid").isGreaterThan(COMMANDS / 2);
     assertNothingPatchedAndStillServing();
+  }
+
+  @Test
+  void generatedSelectorCommandsNeverPatchAndBadSelectorsAnswerTheUsageToTheSenderAlone()
+      throws Exception {
+    flow.seedDeployment("payments-abuse-l");
+    AtomicInteger invalid = new AtomicInteger();
+
+    for (int i = 0; i < SELECTOR_COMMANDS; i++) {
+      String text = selectorCommand();
+      Response ack = flow.command(REQUESTER, OPS, text);
+
+      String context = describe(i, text);
+      assertThat(ack.statusCode()).as(context).isEqualTo(200);
+      assertThat(ack.asString()).as(context).doesNotContain("in_channel");
+      if (parser.parse(text) instanceof Command.Invalid) {
+        invalid.incrementAndGet();
+        assertThat(ack.asString()).as(context).contains(USAGE);
+      }
+    }
+
+    assertThat(invalid.get())
+        .as("a meaningful share is invalid")
+        .isGreaterThan(SELECTOR_COMMANDS / 4);
+    assertThat(invalid.get())
+        .as("a meaningful share is valid")
+        .isLessThan(SELECTOR_COMMANDS * 9 / 10);
+    assertNothingPatchedAndStillServing();
+  }
+
+  /** {@code -l} with a selector that is valid, nearly valid, or anything, among kinds and flags. */
+  private String selectorCommand() {
+    String selector =
+        switch (random.nextInt(4)) {
+          case 0 ->
+              pick("app=payments-abuse-l", "!canary", "tier in (web,api)", "env!=prod,app", "a==b");
+          case 1 ->
+              pick("app=", "app in ()", "app in (a", "-app=x", "a>1", "a b", "in", "app=<@U0LEAD>")
+                  + pick("", ",", ",b", " ", "\u202e");
+          case 2 -> garbage(40);
+          default -> "x=" + "y".repeat(random.nextInt(70));
+        };
+    String flag =
+        pick("-l ", "--selector ", "-l=", "--selector=")
+            + (random.nextBoolean() ? "\"" + selector + "\"" : "'" + selector + "'");
+    return pick("", "deploy ", "sts ds ", "payments-api ", "pods ")
+        + flag
+        + pick("", " -n test", " --reason \"abuse\"", " -l app=x");
   }
 
   @Test

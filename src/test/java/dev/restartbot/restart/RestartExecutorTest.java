@@ -92,6 +92,45 @@ class RestartExecutorTest {
   }
 
   @Test
+  void anAbortStoredWhileTheSecondTargetRunsStopsTheRunBeforeTheThird() {
+    RestartRequest request = running();
+    when(workloads.restart(eq(A), anyString(), any()))
+        .thenReturn(new Outcome.Restarted("t", 2, "uid"));
+    // Someone else (any replica) records the abort while B is being restarted: only the store
+    // carries it to this executor.
+    when(workloads.restart(eq(B), anyString(), any()))
+        .thenAnswer(
+            call -> {
+              store.update(
+                  request.id(),
+                  r -> true,
+                  r -> r.withAbort(new Decider.Person("U3", "carol"), clock.instant()));
+              return new Outcome.Restarted("t", 3, "uid");
+            });
+
+    RestartExecutor.Ran ran = executor(true).run(request, RestartExecutor.Guard.NONE);
+
+    assertThat(ran.stopped()).contains(RestartExecutor.Stop.ABORTED);
+    assertThat(ran.request().abortedBy()).contains(new Decider.Person("U3", "carol"));
+    assertThat(ran.request().results())
+        .extracting(r -> r.target().name())
+        .containsExactly("a", "b");
+    assertThat(ran.request().results()).allMatch(r -> r.outcome().succeeded());
+    verify(workloads, never()).restart(eq(C), anyString(), any());
+  }
+
+  @Test
+  void withoutAnAbortTheSameRunGoesToTheEnd() {
+    when(workloads.restart(any(), anyString(), any()))
+        .thenReturn(new Outcome.Restarted("t", 2, "uid"));
+
+    RestartExecutor.Ran ran = executor(true).run(running(), RestartExecutor.Guard.NONE);
+
+    assertThat(ran.stopped()).isEmpty();
+    assertThat(ran.request().results()).hasSize(3);
+  }
+
+  @Test
   void failureStopsTheSequenceAndSkipsTheRest() {
     when(workloads.restart(eq(A), anyString(), any()))
         .thenReturn(new Outcome.Restarted("t", 2, "uid"));

@@ -87,4 +87,12 @@ class SandboxClustersTest {
     assertThat(command("ds/log-agent -n platform --cluster prod"))
         .contains("`daemonset/log-agent` in `platform` on `prod` is not on the restart allowlist");
   }
+
+  @Test
+  void aLabelSelectorRestartsTheSandboxsWebTierInProd() {
+    assertThat(command("-l tier=web --cluster prod --reason \"new certificates\""))
+        .contains("submitted")
+        .contains("`deployment/checkout` in `payments`, `deployment/payments-api` in `payments`")
+        .contains("on `prod`");
+  }
 }

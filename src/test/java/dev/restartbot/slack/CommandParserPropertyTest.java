@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.restartbot.policy.Target;
 import dev.restartbot.policy.WorkloadKind;
+import dev.restartbot.restart.Selection;
+import dev.restartbot.restart.Selector;
 import dev.restartbot.testing.HostileInput;
 import dev.restartbot.testing.HostileInput.Seed;
 import java.util.ArrayList;
@@ -69,6 +71,8 @@ class CommandParserPropertyTest {
             assertKubernetesAcceptsEveryTarget(restart);
           } else if (command instanceof Command.History history) {
             assertThat(history.limit()).isBetween(1, 50);
+          } else if (command instanceof Command.RestartSelected selected) {
+            assertKubernetesAcceptsTheSelection(selected.selection());
           } else {
             assertThat(command).isInstanceOf(Command.Help.class);
             assertThat(text.toLowerCase(Locale.ROOT).replaceAll("[^a-z]", "")).isEqualTo("help");
@@ -129,6 +133,210 @@ class CommandParserPropertyTest {
           assertThat(parsed).isInstanceOf(Command.Invalid.class);
           assertThat(((Command.Invalid) parsed).problem()).contains("At most " + MAX_TARGETS);
         });
+  }
+
+  /** A selector command built to be valid, with the requirements it must parse to. */
+  record SelectorCommand(String text, List<WorkloadKind> kinds, Selector selector) {}
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(HostileInput.SEED)
+  void wellFormedSelectorsParseToExactlyTheirRequirementsAndKinds(Seed seed) {
+    seed.forEachCase(
+        2_000,
+        CommandParserPropertyTest::selectorCommand,
+        command -> {
+          Command parsed = parser.parse(command.text());
+
+          assertThat(parsed).as(command.text()).isInstanceOf(Command.RestartSelected.class);
+          Selection selection = ((Command.RestartSelected) parsed).selection();
+          assertThat(selection.kinds()).containsExactlyElementsOf(command.kinds());
+          assertThat(selection.selector()).isEqualTo(command.selector());
+          assertKubernetesAcceptsTheSelection(selection);
+        });
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(HostileInput.SEED)
+  void anySelectorTextGetsASelectionKubernetesAcceptsOrASentence(Seed seed) {
+    Map<String, Integer> mix = new TreeMap<>();
+    seed.forEachCase(
+        5_000,
+        random -> "-l " + quoted(hostileSelector(random)),
+        text -> {
+          Command command = parser.parse(text);
+
+          mix.merge(command.getClass().getSimpleName(), 1, Integer::sum);
+          if (command instanceof Command.Invalid invalid) {
+            assertIsASentenceForTheUser(invalid.problem());
+          } else {
+            assertThat(command).as(text).isInstanceOf(Command.RestartSelected.class);
+            assertKubernetesAcceptsTheSelection(((Command.RestartSelected) command).selection());
+          }
+        });
+    assertThat(percentage(mix, "Invalid")).as("%% Invalid in %s, %s", mix, seed).isGreaterThan(30);
+    assertThat(percentage(mix, "RestartSelected"))
+        .as("%% RestartSelected in %s, %s", mix, seed)
+        .isGreaterThan(10);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(HostileInput.SEED)
+  void aNameBesideASelectorIsAlwaysRefused(Seed seed) {
+    seed.forEachCase(
+        1_000,
+        random -> selectorCommand(random).text() + " " + nameOtherThanAKind(random),
+        text -> {
+          Command parsed = parser.parse(text);
+
+          assertThat(parsed).as(text).isInstanceOf(Command.Invalid.class);
+          assertIsASentenceForTheUser(((Command.Invalid) parsed).problem());
+        });
+  }
+
+  /**
+   * Label keys and values written out again from the Kubernetes rules (not taken from the parser),
+   * and a canonical form that reads back as the same selector.
+   */
+  private static void assertKubernetesAcceptsTheSelection(Selection selection) {
+    assertThat(selection.kinds()).isNotEmpty().doesNotHaveDuplicates();
+    assertThat(selection.namespace()).hasSizeLessThanOrEqualTo(63).matches(RFC1123_LABEL);
+    for (Selector.Requirement r : selection.selector().requirements()) {
+      int slash = r.key().indexOf('/');
+      String name = slash < 0 ? r.key() : r.key().substring(slash + 1);
+      if (slash >= 0) {
+        assertThat(r.key().substring(0, slash))
+            .hasSizeLessThanOrEqualTo(253)
+            .matches(RFC1123_SUBDOMAIN);
+      }
+      assertThat(name).hasSizeBetween(1, 63).matches(LABEL_NAME);
+      for (String value : r.values()) {
+        assertThat(value).hasSizeLessThanOrEqualTo(63);
+        if (!value.isEmpty()) {
+          assertThat(value).matches(LABEL_NAME);
+        }
+      }
+    }
+    String canonical = selection.selector().toString();
+    assertThat(Selector.parse(canonical))
+        .isEqualTo(new Selector.Parsed.Valid(selection.selector()));
+  }
+
+  private static final Pattern LABEL_NAME =
+      Pattern.compile("([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]");
+  private static final String LABEL_CHARS =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.";
+
+  /** A valid command with a selector of 1 to 5 requirements, written in one of the ways allowed. */
+  static SelectorCommand selectorCommand(Random random) {
+    List<Selector.Requirement> requirements = new ArrayList<>();
+    List<String> written = new ArrayList<>();
+    for (int i = HostileInput.integer(random, 1, 5); i > 0; i--) {
+      String key =
+          (random.nextInt(4) == 0 ? HostileInput.label(random, 20) + ".io/" : "")
+              + labelName(random);
+      Selector.Operator op = HostileInput.pick(random, Selector.Operator.values());
+      List<String> values =
+          switch (op) {
+            case EQUALS, NOT_EQUALS -> List.of(labelValue(random));
+            case IN, NOT_IN -> {
+              Set<String> set = new LinkedHashSet<>();
+              for (int v = HostileInput.integer(random, 1, 4); v > 0; v--) {
+                set.add(labelName(random));
+              }
+              yield List.copyOf(set);
+            }
+            case EXISTS, DOES_NOT_EXIST -> List.of();
+          };
+      requirements.add(new Selector.Requirement(key, op, values));
+      String blank = random.nextBoolean() ? "" : " ";
+      written.add(
+          switch (op) {
+            case EQUALS ->
+                key + blank + HostileInput.pick(random, "=", "==") + blank + values.get(0);
+            case NOT_EQUALS -> key + blank + "!=" + blank + values.get(0);
+            case IN -> key + " in " + blank + "(" + String.join("," + blank, values) + ")";
+            case NOT_IN -> key + " notin" + blank + "(" + String.join(",", values) + blank + ")";
+            case EXISTS -> blank + key;
+            case DOES_NOT_EXIST -> "!" + blank + key;
+          });
+    }
+    List<WorkloadKind> kinds = new ArrayList<>();
+    for (WorkloadKind kind : WorkloadKind.values()) {
+      if (random.nextInt(3) == 0) {
+        kinds.add(kind);
+      }
+    }
+    List<String> words =
+        new ArrayList<>(
+            kinds.stream()
+                .map(
+                    k ->
+                        HostileInput.randomCase(
+                            random, random.nextBoolean() ? k.plural() : k.singular()))
+                .toList());
+    String selector = String.join(",", written);
+    String flag =
+        switch (random.nextInt(4)) {
+          case 0 -> "-l " + quoted(selector);
+          case 1 -> "--selector " + quoted(selector);
+          case 2 -> "-l=" + quoted(selector);
+          default -> "--selector=" + quoted(selector);
+        };
+    words.add(HostileInput.integer(random, 0, words.size()), flag);
+    return new SelectorCommand(
+        String.join(" ", words),
+        kinds.isEmpty() ? List.of(WorkloadKind.DEPLOYMENT) : kinds,
+        new Selector(requirements));
+  }
+
+  private static String quoted(String selector) {
+    return selector.contains("'") ? "\"" + selector + "\"" : "'" + selector + "'";
+  }
+
+  private static String labelName(Random random) {
+    String name;
+    do {
+      name = HostileInput.stringOf(random, LABEL_CHARS, 1, random.nextInt(10) == 0 ? 63 : 12);
+    } while (!LABEL_NAME.matcher(name).matches() || name.equals("in") || name.equals("notin"));
+    return name;
+  }
+
+  private static String labelValue(Random random) {
+    return random.nextInt(10) == 0 ? "" : labelName(random);
+  }
+
+  /** A selector that may be valid, spoiled in one place, or anything at all. */
+  private static String hostileSelector(Random random) {
+    String valid = selectorCommand(random).text();
+    String selector = valid.substring(valid.indexOf('\'') + 1, valid.lastIndexOf('\''));
+    if (selector.contains("'") || selector.isEmpty()) {
+      selector = "app=web";
+    }
+    return switch (random.nextInt(4)) {
+      case 0 -> selector;
+      case 1 -> {
+        int at = random.nextInt(selector.length() + 1);
+        yield selector.substring(0, at)
+            + HostileInput.pick(
+                random,
+                "(",
+                ")",
+                ",",
+                "=",
+                "!",
+                ">",
+                "<",
+                " ",
+                "in",
+                "$",
+                "é",
+                "\u202e",
+                "a".repeat(64))
+            + selector.substring(at);
+      }
+      case 2 -> HostileInput.anyString(random, 0, 30).replace("'", "");
+      default -> "x".repeat(random.nextInt(3) == 0 ? 1001 : 64) + "=y";
+    };
   }
 
   private static double percentage(Map<String, Integer> mix, String kind) {
@@ -232,6 +440,15 @@ class CommandParserPropertyTest {
     do {
       name = HostileInput.validName(random);
     } while (name.equals("help") || name.equals("history"));
+    return name;
+  }
+
+  /** A valid name that is not also a kind, which a selector would take as one. */
+  private static String nameOtherThanAKind(Random random) {
+    String name;
+    do {
+      name = nameOtherThanAWord(random);
+    } while (WorkloadKind.parse(name).isPresent());
     return name;
   }
 

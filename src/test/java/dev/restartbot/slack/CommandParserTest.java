@@ -42,6 +42,77 @@ class CommandParserTest {
     return new Target(DEPLOYMENT, "default", name);
   }
 
+  // --- selectors (DESIGN.md §7.4)
+
+  Command.RestartSelected selected(String text) {
+    Command command = parser.parse(text);
+    assertThat(command).as("parse(%s)", text).isInstanceOf(Command.RestartSelected.class);
+    return (Command.RestartSelected) command;
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "-l app=web",
+        "--selector app=web",
+        "-l=app=web",
+        "--selector=app=web",
+        "-l 'app=web'",
+        "-l \"app = web\""
+      })
+  void aSelectorInEveryFlagSpellingSelectsDeploymentsByDefault(String text) {
+    Command.RestartSelected selected = selected(text);
+    assertThat(selected.selection().kinds()).containsExactly(DEPLOYMENT);
+    assertThat(selected.selection().namespace()).isEqualTo("default");
+    assertThat(selected.selection().cluster()).isEqualTo(Target.DEFAULT_CLUSTER);
+    assertThat(selected.selection().selector().toString()).isEqualTo("app=web");
+  }
+
+  @Test
+  void withASelectorThePositionalWordsAreKindsAndFlagsStandAnywhere() {
+    Command.RestartSelected selected =
+        selected("sts -n payments -l \"tier in (web,api),!canary\" Deploy --reason \"new certs\"");
+
+    assertThat(selected.selection().kinds()).containsExactly(STATEFULSET, DEPLOYMENT);
+    assertThat(selected.selection().namespace()).isEqualTo("payments");
+    assertThat(selected.selection().selector().toString()).isEqualTo("tier in (web,api),!canary");
+    assertThat(selected.reason()).contains("new certs");
+  }
+
+  @Test
+  void aNameWithASelectorIsRefused() {
+    assertThat(problem("payments-api -l app=web")).contains("`payments-api` is not one");
+    assertThat(problem("deploy/payments-api -l app=web")).contains("name no workloads");
+  }
+
+  @Test
+  void aSelectorWithBlanksMustBeQuotedAndTheAnswerSaysSo() {
+    assertThat(problem("-l env in (a,b)")).contains("`in` is not one").contains("in quotes");
+  }
+
+  @Test
+  void aKindGivenTwiceOrASelectorGivenTwiceIsRefused() {
+    assertThat(problem("deploy deployments -l app=web")).contains("kind given twice");
+    assertThat(problem("-l app=web -l tier=db")).contains("given twice");
+  }
+
+  @Test
+  void aMalformedSelectorIsRefusedWithTheReasonBeforeAnythingIsSent() {
+    assertThat(problem("-l app=!")).contains("is not one Kubernetes accepts");
+    assertThat(problem("-l 'app in ()'")).contains("at least one value");
+    assertThat(problem("-l 'app in (a,b'")).contains("not closed");
+    assertThat(problem("-l 'ti$r=db'")).contains("`ti$r` is not a label key");
+    assertThat(problem("-l 'app=<@U0LEAD>'")).contains("not a label value").doesNotContain("<@");
+    assertThat(problem("-l replicas>2")).contains("`>` and `<` are not supported");
+    assertThat(problem("-l")).contains("`-l` needs a value");
+    assertThat(problem("-l=")).contains("`-l=` needs a value");
+  }
+
+  @Test
+  void theUsageShowsTheSelectorGrammar() {
+    assertThat(CommandParser.usage("/restart")).contains("-l|--selector SELECTOR");
+  }
+
   // --- help and history
 
   @ParameterizedTest
@@ -357,7 +428,9 @@ class CommandParserTest {
   void anUnknownFlagIsNamed(String flag) {
     assertThat(problem("api " + flag))
         .isEqualTo(
-            "I don't know the flag `" + flag + "`; I know `-n`, `--namespace` and `--reason`.");
+            "I don't know the flag `"
+                + flag
+                + "`; I know `-l`, `--selector`, `-n`, `--namespace` and `--reason`.");
   }
 
   @Test
@@ -669,8 +742,8 @@ class CommandParserTest {
         .contains("`/restart payments-api -n payments --cluster us-prod`");
     assertThat(((Command.Invalid) fleet.parse("api --force")).problem())
         .isEqualTo(
-            "I don't know the flag `--force`; I know `-n`, `--namespace`, `--cluster` and"
-                + " `--reason`.");
+            "I don't know the flag `--force`; I know `-l`, `--selector`, `-n`, `--namespace`,"
+                + " `--cluster` and `--reason`.");
   }
 
   @Test
