@@ -32,18 +32,18 @@ import java.util.regex.Pattern;
  */
 final class AppUnderTest implements AutoCloseable {
 
-  /** The Dockerfile's {@code JAVA_OPTS}: the flags the container runs with. */
-  static final List<String> DOCKERFILE_FLAGS =
-      List.of(
-          "-XX:MaxRAMPercentage=75",
-          "-Dfile.encoding=UTF-8",
-          "-Djava.util.logging.manager=org.jboss.logmanager.LogManager");
+  /** How the image runs the app, read from the Dockerfile. */
+  static final ContainerImage IMAGE = ContainerImage.read();
+
+  /** The Dockerfile's {@code ENTRYPOINT} flags: the JVM the container runs. */
+  static final List<String> DOCKERFILE_FLAGS = IMAGE.jvmFlags();
 
   /**
-   * The memory the JVM sizes itself for, as it would see it in a pod with a 512 MiB limit; without
-   * it the JVM sizes its heap from the whole machine and its RSS says nothing about the app.
+   * The memory the JVM sizes itself for, as it would see it in a pod with the Deployment's 256 MiB
+   * limit; without it the JVM sizes its heap from the whole machine and its RSS says nothing about
+   * the app.
    */
-  static final String CONTAINER_MEMORY = "-XX:MaxRAM=512m";
+  static final String CONTAINER_MEMORY = "-XX:MaxRAM=256m";
 
   /**
    * How the app's JVM is set up: its flags (after which come the settings) and its environment.
@@ -56,9 +56,14 @@ final class AppUnderTest implements AutoCloseable {
       environment = Map.copyOf(environment);
     }
 
-    /** The Dockerfile's flags in a pod with a 512 MiB limit. */
+    /** The Dockerfile's flags and environment in a pod with the Deployment's limit. */
     static final Shape DOCKERFILE =
-        new Shape("Dockerfile", concat(DOCKERFILE_FLAGS, List.of(CONTAINER_MEMORY)), Map.of());
+        new Shape(
+            "Dockerfile", concat(DOCKERFILE_FLAGS, List.of(CONTAINER_MEMORY)), IMAGE.environment());
+
+    boolean usesCdsArchive() {
+      return flags.stream().anyMatch(f -> f.startsWith("-XX:SharedArchiveFile="));
+    }
   }
 
   static List<String> concat(List<String> first, List<String> second) {
@@ -148,13 +153,21 @@ final class AppUnderTest implements AutoCloseable {
     all.putAll(settings);
 
     List<String> command = new ArrayList<>();
+    Pinning.appCpus().ifPresent(cpus -> command.addAll(List.of("taskset", "-c", cpus)));
     command.add(javaExecutable());
     command.addAll(shape.flags());
     command.addAll(extraOptions());
     all.forEach((key, value) -> command.add("-D" + key + "=" + value));
     command.add("-jar");
-    command.add(jar.toString());
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    command.add(jar.toAbsolutePath().toString());
+    if (shape.usesCdsArchive()) {
+      IMAGE.writeCdsArchive(jar);
+    }
+    // The jar's directory, as the image's WORKDIR: its flags name the AppCDS archive from there.
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .directory(jar.toAbsolutePath().getParent().toFile())
+            .redirectErrorStream(true);
     // Only the URL above may name a cluster, never a kubeconfig of the machine.
     builder.environment().put("KUBECONFIG", "/nonexistent/kubeconfig");
     builder

@@ -158,12 +158,51 @@ public final class Benchmark {
       System.out.println("Section replaced in " + output.toAbsolutePath());
       return;
     }
+    if (only.equals(ClusterScale.NAME)) {
+      quiet("io.fabric8.mockwebserver", "okhttp3", "io.fabric8.kubernetes.client");
+      List<ClusterScale.Trial> trials = ClusterScale.run(jar, FakeSlackApi.get());
+      Report report = new Report();
+      report.add(ClusterScale.rows(trials));
+      List<String> detail = ClusterScale.detail(trials);
+      System.out.println();
+      report.table().forEach(System.out::println);
+      System.out.println();
+      detail.forEach(System.out::println);
+      Report.replaceDetail(output, ClusterScale.HEADING, detail);
+      System.out.println();
+      System.out.println("Section replaced in " + output.toAbsolutePath());
+      return;
+    }
+    if (only.equals("pinned")) {
+      pinnedAndNot(jar, output);
+      return;
+    }
+    if (only.equals(StartShapes.NAME)) {
+      quiet("io.fabric8.mockwebserver", "okhttp3", "io.fabric8.kubernetes.client");
+      List<String> detail;
+      try (MockApiServer api = new MockApiServer()) {
+        detail =
+            StartShapes.detail(
+                StartShapes.run(
+                    jar, api, FakeSlackApi.get(), Integer.getInteger("benchmark.starts", 8)));
+      }
+      System.out.println();
+      detail.forEach(System.out::println);
+      Report.replaceDetail(output, StartShapes.HEADING, detail);
+      System.out.println();
+      System.out.println("Section replaced in " + output.toAbsolutePath());
+      return;
+    }
     if (!only.equals(ExpirySweepSection.NAME)) {
       throw new IllegalArgumentException(
           "benchmark.only="
               + only
               + ": the sections that run alone are ack, "
               + MemoryShapes.NAME
+              + ", "
+              + StartShapes.NAME
+              + ", pinned, "
+              + ClusterScale.NAME
               + " and "
               + ExpirySweepSection.NAME);
     }
@@ -206,6 +245,69 @@ public final class Benchmark {
       System.out.println();
       AckLatency.detail(ack).forEach(System.out::println);
     }
+  }
+
+  static final String PINNED_HEADING = "Slack ack latency, the load generator on a core of its own";
+
+  /**
+   * The ack levels twice in one run: first with the app and the driver where the kernel puts them,
+   * then with the app on CPU 0 and every thread of the driver (the load generator, the fakes) on
+   * CPU 1, so that the floor is measured without the app's work beside it.
+   */
+  private static void pinnedAndNot(Path jar, Path output) {
+    Duration each = Duration.ofSeconds(Integer.getInteger("benchmark.seconds", 10));
+    quiet("io.fabric8.mockwebserver", "okhttp3", "io.fabric8.kubernetes.client");
+    FakeSlackApi slack = FakeSlackApi.get();
+    int cpus = Runtime.getRuntime().availableProcessors();
+    String all = "0-" + (cpus - 1);
+    List<String> lines = new ArrayList<>();
+    lines.add(
+        "The same ack levels ("
+            + each.toSeconds()
+            + " s each), first unpinned, then with `taskset`: the app on CPU 0, every thread of the"
+            + " driver (load generator, fake Slack, mock API server) on CPU 1 of "
+            + cpus
+            + ".");
+    lines.add("");
+    lines.add(
+        "| placement | connections | `/restart` p99 | floor p99 | ratio | `/restart` req/s |");
+    lines.add("| --- | ---: | ---: | ---: | ---: | ---: |");
+    for (boolean pinned : List.of(false, true)) {
+      if (pinned) {
+        Pinning.pin("0", cpus > 2 ? "1-" + (cpus - 1) : Integer.toString(cpus - 1));
+      }
+      try (MockApiServer api = new MockApiServer();
+          AppUnderTest app = start(jar, api, slack, Map.of(), new ArrayList<>())) {
+        step((pinned ? "pinned" : "unpinned") + ": ack levels, " + each.toSeconds() + " s each");
+        AckLatency.Result ack =
+            new AckLatency(app, new SlackUsers(app.baseUrl(), slack), () -> forget(slack, api))
+                .run(app, each);
+        for (AckLatency.Level level : ack.levels()) {
+          double restart = level.restart().latencies().percentileMillis(99);
+          double floor = level.floor().latencies().percentileMillis(99);
+          lines.add(
+              String.format(
+                  java.util.Locale.ROOT,
+                  "| %s | %d | %s | %s | %.1f× | %.0f |",
+                  pinned ? "app on CPU 0, driver on CPU 1" : "unpinned",
+                  level.connections(),
+                  Row.ms(restart),
+                  Row.ms(floor),
+                  restart / floor,
+                  level.restart().throughput()));
+        }
+      } finally {
+        if (pinned) {
+          Pinning.unpin(all);
+        }
+      }
+      slack.reset();
+    }
+    System.out.println();
+    lines.forEach(System.out::println);
+    Report.replaceDetail(output, PINNED_HEADING, lines);
+    System.out.println();
+    System.out.println("Section replaced in " + output.toAbsolutePath());
   }
 
   /** The allowlist and limits every app of the run shares. */

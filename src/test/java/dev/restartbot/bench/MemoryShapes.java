@@ -65,7 +65,26 @@ final class MemoryShapes {
               "-Xss512k",
               "-XX:ReservedCodeCacheSize=48m",
               "-XX:MaxMetaspaceSize=128m",
-              "-XX:TieredStopAtLevel=1"));
+              "-XX:TieredStopAtLevel=1"),
+          shape(
+              "heap 40 %, Serial, small stacks, 2 arenas, AppCDS",
+              Map.of("MALLOC_ARENA_MAX", "2"),
+              "-XX:MaxRAMPercentage=40",
+              "-XX:+UseSerialGC",
+              "-Xss512k",
+              "-XX:ReservedCodeCacheSize=48m",
+              "-XX:MaxMetaspaceSize=128m",
+              "-XX:SharedArchiveFile=" + ContainerImage.CDS_ARCHIVE),
+          shape(
+              "as above, C1 only",
+              Map.of("MALLOC_ARENA_MAX", "2"),
+              "-XX:MaxRAMPercentage=40",
+              "-XX:+UseSerialGC",
+              "-Xss512k",
+              "-XX:ReservedCodeCacheSize=48m",
+              "-XX:MaxMetaspaceSize=128m",
+              "-XX:TieredStopAtLevel=1",
+              "-XX:SharedArchiveFile=" + ContainerImage.CDS_ARCHIVE));
 
   /** One candidate's figures. */
   record Trial(AppUnderTest.Shape shape, AppUnderTest.Start start, AckLatency.Result ack) {}
@@ -101,6 +120,20 @@ final class MemoryShapes {
     return trials;
   }
 
+  /** The flags that shape the JVM (not the pod's memory, not the app's properties). */
+  static String describe(AppUnderTest.Shape shape) {
+    String flags =
+        shape.flags().stream()
+            .filter(f -> f.startsWith("-X"))
+            .filter(f -> !f.startsWith("-XX:MaxRAM="))
+            .collect(Collectors.joining(" "));
+    String env =
+        shape.environment().entrySet().stream()
+            .map(e -> e.getKey() + "=" + e.getValue())
+            .collect(Collectors.joining(" "));
+    return "`" + flags + "`" + (env.isEmpty() ? "" : ", `" + env + "`");
+  }
+
   static List<String> detail(List<Trial> trials, Duration each) {
     List<String> lines = new ArrayList<>();
     lines.add(
@@ -117,22 +150,12 @@ final class MemoryShapes {
     lines.add("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (Trial t : trials) {
       AckLatency.Level top = t.ack().levels().get(t.ack().levels().size() - 1);
-      String flags =
-          t.shape().flags().stream()
-              .filter(f -> f.startsWith("-X"))
-              .filter(f -> !f.equals(POD_MEMORY))
-              .collect(Collectors.joining(" "));
-      String env =
-          t.shape().environment().entrySet().stream()
-              .map(e -> e.getKey() + "=" + e.getValue())
-              .collect(Collectors.joining(" "));
       lines.add(
           String.format(
               Locale.ROOT,
-              "| %s | `%s`%s | %d ms | %d MiB | %d MiB | %s | %s (%s) | %.0f |",
+              "| %s | %s | %d ms | %d MiB | %d MiB | %s | %s (%s) | %.0f |",
               t.shape().name(),
-              flags,
-              env.isEmpty() ? "" : ", `" + env + "`",
+              describe(t.shape()),
               t.start().toReady().toMillis(),
               t.ack().memory().rssMiB(),
               t.ack().memory().peakRssMiB(),

@@ -98,7 +98,14 @@ class DockerfileTest {
         .contains("jre")
         .doesNotContainIgnoringCase("jdk")
         .doesNotContainIgnoringCase("maven");
-    assertThat(in(1, "RUN")).as("the runtime stage installs nothing").isEmpty();
+    assertThat(in(1, "RUN"))
+        .as("the runtime stage installs nothing; it only writes the AppCDS archive")
+        .singleElement()
+        .extracting(Instruction::args)
+        .asString()
+        .startsWith("[\"java\", \"-XX:ArchiveClassesAtExit=app-cds.jsa\"")
+        .contains("\"-Dquarkus.appcds.generate=true\"")
+        .endsWith("\"-jar\", \"quarkus-run.jar\"]");
   }
 
   @Test
@@ -207,9 +214,18 @@ class DockerfileTest {
     assertThat(entrypoint).as("exec form: java is PID 1 and gets SIGTERM").startsWith("[\"java\"");
     assertThat(entrypoint)
         .contains("\"-XX:MaxRAMPercentage=")
+        .contains("\"-XX:SharedArchiveFile=app-cds.jsa\"")
         .contains("\"-Dfile.encoding=UTF-8\"")
         .endsWith("\"-jar\", \"/deployments/quarkus-run.jar\"]");
     assertThat(in(1, "WORKDIR")).extracting(Instruction::args).containsExactly("/deployments");
+    assertThat(in(0, "RUN"))
+        .as("the build stage's app has the AppCDS step that the runtime stage's RUN needs")
+        .last()
+        .extracting(Instruction::args)
+        .asString()
+        .contains("-Dquarkus.package.jar.appcds.enabled=true");
+    // The archive is written as root, before the image drops to its user, who only reads it.
+    assertThat(indexOf(1, "RUN", "ArchiveClassesAtExit")).isLessThan(indexOf(1, "USER", "185"));
   }
 
   @Test
