@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.quarkus.runtime.configuration.ConfigurationException;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
@@ -48,7 +49,11 @@ public class ClusterBeans {
   @Singleton
   Clusters clusters(ClusterConfig config, KubernetesClient own) {
     Config defaults = own.getConfiguration();
-    return startOrStop(config, own, (name, source) -> connect(name, source, defaults));
+    // One serialization for the fleet: each client would otherwise build its own ObjectMapper and
+    // its caches of the whole Kubernetes model, about 2 MiB of heap a cluster.
+    KubernetesSerialization serialization = own.getKubernetesSerialization();
+    return startOrStop(
+        config, own, (name, source) -> connect(name, source, defaults, serialization));
   }
 
   void close(@Disposes Clusters clusters) {
@@ -156,6 +161,15 @@ public class ClusterBeans {
    * with the bot's own client's retries and timeouts.
    */
   static KubernetesClient connect(String name, ClusterConfig.Source source, Config defaults) {
+    return connect(name, source, defaults, new KubernetesSerialization());
+  }
+
+  /** As {@link #connect(String, ClusterConfig.Source, Config)}, sharing {@code serialization}. */
+  static KubernetesClient connect(
+      String name,
+      ClusterConfig.Source source,
+      Config defaults,
+      KubernetesSerialization serialization) {
     String key = "restart.clusters." + name;
     Config config;
     if (source.kubeconfig().isPresent()) {
@@ -194,7 +208,10 @@ public class ClusterBeans {
             .withConnectionTimeout(defaults.getConnectionTimeout())
             .withRequestTimeout(defaults.getRequestTimeout())
             .build();
-    return new KubernetesClientBuilder().withConfig(tuned).build();
+    return new KubernetesClientBuilder()
+        .withConfig(tuned)
+        .withKubernetesSerialization(serialization)
+        .build();
   }
 
   private static void requireContext(Config config, String context, String key, String where) {

@@ -7,6 +7,7 @@ import static org.mockito.Mockito.mock;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.quarkus.runtime.configuration.ConfigurationException;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfigBuilder;
@@ -226,6 +227,23 @@ class ClusterBeansTest {
     assertThat(client.getConfiguration().getMasterUrl()).startsWith("https://us-prod.example:6443");
     assertThat(client.getConfiguration().getRequestRetryBackoffLimit()).isEqualTo(3);
     assertThat(client.getConfiguration().getRequestTimeout()).isEqualTo(2_000);
+  }
+
+  @Test
+  void theFleetSharesTheBotsOwnSerializationInsteadOfOneModelCacheACluster() throws IOException {
+    Path file = kubeconfig("us-prod", "remote");
+    try (KubernetesClient home = new KubernetesClientBuilder().withConfig(defaults).build()) {
+      Clusters clusters =
+          new ClusterBeans()
+              .clusters(load(Map.of("restart.clusters.us-prod.kubeconfig", file.toString())), home);
+      try {
+        assertThat(clusters.client("us-prod")).isNotSameAs(home);
+        assertThat(clusters.client("us-prod").getKubernetesSerialization())
+            .isSameAs(home.getKubernetesSerialization());
+      } finally {
+        clusters.close();
+      }
+    }
   }
 
   @Test
