@@ -363,13 +363,14 @@ public final class Benchmark {
   private static List<String> method(Duration each) {
     return List.of(
         "- **The app** is the packaged fast-jar (`target/quarkus-app/quarkus-run.jar`), started as a",
-        "  child process with the Dockerfile's `JAVA_OPTS` (`"
+        "  child process with the Dockerfile's ENTRYPOINT flags (`"
             + String.join(" ", AppUnderTest.DOCKERFILE_FLAGS)
             + "`)",
         "  and `"
             + AppUnderTest.CONTAINER_MEMORY
-            + "`, so that the JVM sizes its heap as in a pod with a 512 MiB memory limit (384 MiB",
-        "  heap at most; no container here). The memory store, rollout wait off except for the",
+            + "`, so that the JVM sizes itself as in a pod with the Deployment's 256 MiB limit",
+        "  (no container here), from the jar's directory as the image's WORKDIR, with the AppCDS",
+        "  archive written as the image writes it. The memory store, rollout wait off except for the",
         "  rollout measurement, and a policy that admits every requester and names one approver.",
         "  Four fresh app processes: ack and footprint; approval and fan-out; rollout; 1,000 pending.",
         "- **The driver** (`src/test/java/dev/restartbot/bench/`) is a second JVM on the same",
