@@ -8,9 +8,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,6 +57,8 @@ public class KubernetesHealth implements HealthCheck {
   }
 
   private final Map<String, State> clusters = new LinkedHashMap<>();
+  private final List<Gauge> gauges = new ArrayList<>();
+  private final MeterRegistry registry;
   private final boolean named;
   private final Executor checks;
 
@@ -72,11 +76,13 @@ public class KubernetesHealth implements HealthCheck {
     for (String name : clusters.names()) {
       State state = new State(clusters.client(name));
       this.clusters.put(name, state);
-      Gauge.builder("restartbot.cluster.reachable", state.reachable, AtomicInteger::get)
-          .description("1 when the last check reached the cluster's API server, 0 when not")
-          .tag("cluster", name)
-          .register(registry);
+      gauges.add(
+          Gauge.builder("restartbot.cluster.reachable", state.reachable, AtomicInteger::get)
+              .description("1 when the last check reached the cluster's API server, 0 when not")
+              .tag("cluster", name)
+              .register(registry));
     }
+    this.registry = registry;
     this.named = !clusters.names().equals(List.of(Clusters.DEFAULT));
     this.checks = checks;
   }
@@ -89,6 +95,16 @@ public class KubernetesHealth implements HealthCheck {
           t.setDaemon(true);
           return t;
         });
+  }
+
+  /**
+   * The gauges go with this bean: the registry Quarkus injects is Micrometer's global one, which
+   * outlives the application in a JVM that starts it again (the tests do), and it would keep
+   * answering a later registration with a gauge of an object that is gone.
+   */
+  @PreDestroy
+  void removeGauges() {
+    gauges.forEach(registry::remove);
   }
 
   void refreshAtStart(@Observes StartupEvent event, ManagedExecutor background) {

@@ -4,9 +4,11 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.microprofile.context.ManagedExecutor;
 import org.jboss.logging.Logger;
@@ -33,14 +35,31 @@ public class RequestStoreMetrics {
   private volatile double pending = Double.NaN;
   private volatile double reachable = Double.NaN;
 
+  private final MeterRegistry registry;
+  private final List<Gauge> gauges;
+
   public RequestStoreMetrics(RequestStore store, MeterRegistry registry) {
     this.store = store;
-    Gauge.builder("restartbot.requests.pending", this, m -> m.pending)
-        .description("Requests waiting for an approver, in the whole store")
-        .register(registry);
-    Gauge.builder("restartbot.request.store.reachable", this, m -> m.reachable)
-        .description("1 when the last read of the request store succeeded, 0 when it failed")
-        .register(registry);
+    this.registry = registry;
+    this.gauges =
+        List.of(
+            Gauge.builder("restartbot.requests.pending", this, m -> m.pending)
+                .description("Requests waiting for an approver, in the whole store")
+                .register(registry),
+            Gauge.builder("restartbot.request.store.reachable", this, m -> m.reachable)
+                .description(
+                    "1 when the last read of the request store succeeded, 0 when it failed")
+                .register(registry));
+  }
+
+  /**
+   * The gauges go with this bean: the registry Quarkus injects is Micrometer's global one, which
+   * outlives the application in a JVM that starts it again (the tests do), and it would keep
+   * answering a later registration with a gauge of an object that is gone.
+   */
+  @PreDestroy
+  void removeGauges() {
+    gauges.forEach(registry::remove);
   }
 
   void refreshAtStart(@Observes StartupEvent event, ManagedExecutor background) {

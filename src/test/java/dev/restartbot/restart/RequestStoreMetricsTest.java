@@ -37,6 +37,21 @@ class RequestStoreMetricsTest {
   }
 
   @Test
+  void anApplicationStartedAgainInTheSameRegistryReportsItsOwnFigures() {
+    seed();
+    metrics.refresh();
+    assertThat(gauge("restartbot.requests.pending")).isEqualTo(2);
+
+    // The application stops, and starts again in the same JVM: the registry Quarkus injects is
+    // Micrometer's global one, which outlives it. The new store holds nothing yet.
+    metrics.removeGauges();
+    RequestStoreMetrics again = new RequestStoreMetrics(new InMemoryRequestStore(), registry);
+    again.refresh();
+
+    assertThat(gauge("restartbot.requests.pending")).isEqualTo(0);
+  }
+
+  @Test
   void countsTheRequestsWaitingForAnApproverAndNoOthers() {
     seed();
 
