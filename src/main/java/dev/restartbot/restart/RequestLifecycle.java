@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
@@ -286,18 +287,11 @@ public class RequestLifecycle {
       Actor approver,
       String approverName,
       GroupMembership groups) {
-    Optional<RestartRequest> found = store.find(requestId);
-    if (found.isEmpty()) {
-      return refuseClick(requestId, approver, new Refusal.UnknownRequest());
+    Clicked clicked = clicked(requestId, channelId, messageTs, approver, this::whyClosed);
+    if (clicked.refused() != null) {
+      return clicked.refused();
     }
-    RestartRequest request = found.get();
-    if (!isItsMessage(request, channelId, messageTs)) {
-      return refuseClick(requestId, approver, new Refusal.NotItsMessage());
-    }
-    Optional<Refusal> closed = whyClosed(request);
-    if (closed.isPresent()) {
-      return refuseClick(requestId, approver, closed.get());
-    }
+    RestartRequest request = clicked.request();
     ApprovalDecision decision =
         policy.evaluateApproval(
             approver,
@@ -457,19 +451,17 @@ public class RequestLifecycle {
       Actor clicker,
       String clickerName,
       GroupMembership groups) {
-    Optional<RestartRequest> found = store.find(requestId);
-    if (found.isEmpty()) {
-      return refuseClick(requestId, clicker, new Refusal.UnknownRequest());
+    Clicked clicked =
+        clicked(
+            requestId,
+            channelId,
+            messageTs,
+            clicker,
+            r -> r.state() == RequestState.APPROVED ? Optional.empty() : whyClosed(r));
+    if (clicked.refused() != null) {
+      return clicked.refused();
     }
-    RestartRequest request = found.get();
-    if (!isItsMessage(request, channelId, messageTs)) {
-      return refuseClick(requestId, clicker, new Refusal.NotItsMessage());
-    }
-    Optional<Refusal> closed =
-        request.state() == RequestState.APPROVED ? Optional.empty() : whyClosed(request);
-    if (closed.isPresent()) {
-      return refuseClick(requestId, clicker, closed.get());
-    }
+    RestartRequest request = clicked.request();
     if (clicker.userId().equals(request.requesterId())) {
       return decide(request, clicker, clickerName, RequestState.WITHDRAWN);
     }
@@ -501,18 +493,12 @@ public class RequestLifecycle {
       Actor clicker,
       String clickerName,
       GroupMembership groups) {
-    Optional<RestartRequest> found = store.find(requestId);
-    if (found.isEmpty()) {
-      return refuseClick(requestId, clicker, new Refusal.UnknownRequest());
+    Clicked clicked =
+        clicked(requestId, channelId, messageTs, clicker, RequestLifecycle::whyNotAbortable);
+    if (clicked.refused() != null) {
+      return clicked.refused();
     }
-    RestartRequest request = found.get();
-    if (!isItsMessage(request, channelId, messageTs)) {
-      return refuseClick(requestId, clicker, new Refusal.NotItsMessage());
-    }
-    Optional<Refusal> closed = whyNotAbortable(request);
-    if (closed.isPresent()) {
-      return refuseClick(requestId, clicker, closed.get());
-    }
+    RestartRequest request = clicked.request();
     if (!clicker.userId().equals(request.requesterId())) {
       ApprovalDecision decision =
           policy.evaluateApproval(
@@ -950,6 +936,34 @@ public class RequestLifecycle {
     events.publish(
         new RequestEvent.CommandRefused(submission.requester(), submission.targets(), refusal));
     return new SubmitResult.Refused(refusal);
+  }
+
+  /** The request a click on its message names, or the refusal of that click. */
+  private record Clicked(RestartRequest request, ClickResult refused) {}
+
+  /**
+   * The checks every button makes first: the request exists, the click came from its own message,
+   * and {@code whyNot} finds no reason to refuse this kind of click now.
+   */
+  private Clicked clicked(
+      String requestId,
+      String channelId,
+      String messageTs,
+      Actor clicker,
+      Function<RestartRequest, Optional<Refusal>> whyNot) {
+    Optional<RestartRequest> found = store.find(requestId);
+    if (found.isEmpty()) {
+      return new Clicked(null, refuseClick(requestId, clicker, new Refusal.UnknownRequest()));
+    }
+    RestartRequest request = found.get();
+    if (!isItsMessage(request, channelId, messageTs)) {
+      return new Clicked(null, refuseClick(requestId, clicker, new Refusal.NotItsMessage()));
+    }
+    Optional<Refusal> closed = whyNot.apply(request);
+    if (closed.isPresent()) {
+      return new Clicked(null, refuseClick(requestId, clicker, closed.get()));
+    }
+    return new Clicked(request, null);
   }
 
   private ClickResult refuseClick(String requestId, Actor actor, Refusal refusal) {
