@@ -483,8 +483,10 @@ public class RequestLifecycle {
    * An Abort click on the message {@code messageTs} in {@code channelId} of a running request: the
    * requester, or anyone the policy lets approve it, records the abort in the store; the replica
    * running it reads the stored request before each next target (whichever replica that is),
-   * follows the target under way to its end and skips the rest. Anyone else, a click on any other
-   * message, and a request that is not running are refused.
+   * follows the target under way to its end and skips the rest. On an approved request whose run
+   * has not started, the same people take the approval back: the requester withdraws it, an
+   * approver denies it, and nothing is restarted. Anyone else, a click on any other message, and a
+   * request that is neither are refused.
    */
   public ClickResult abort(
       String requestId,
@@ -499,7 +501,8 @@ public class RequestLifecycle {
       return clicked.refused();
     }
     RestartRequest request = clicked.request();
-    if (!clicker.userId().equals(request.requesterId())) {
+    boolean byRequester = clicker.userId().equals(request.requesterId());
+    if (!byRequester) {
       ApprovalDecision decision =
           policy.evaluateApproval(
               clicker,
@@ -513,6 +516,24 @@ public class RequestLifecycle {
       }
     }
     Decider.Person person = new Decider.Person(clicker.userId(), clickerName);
+    if (request.state() == RequestState.APPROVED) {
+      // Approved, but its run has not started (its start is on its way, or was lost and waits for
+      // the sweep): nothing was restarted, so Abort takes the approval back. If the run wins the
+      // race, the abort below applies to it instead.
+      Optional<RestartRequest> takenBack =
+          store.update(
+              requestId,
+              r -> r.state() == RequestState.APPROVED,
+              r ->
+                  r.decided(
+                      byRequester ? RequestState.WITHDRAWN : RequestState.DENIED,
+                      person,
+                      clock.instant()));
+      if (takenBack.isPresent()) {
+        events.publish(new RequestEvent.Decided(takenBack.get()));
+        return new ClickResult.Accepted(takenBack.get());
+      }
+    }
     Optional<RestartRequest> aborted =
         store.update(
             requestId,
@@ -527,8 +548,14 @@ public class RequestLifecycle {
     return new ClickResult.Accepted(aborted.get());
   }
 
-  /** Why Abort cannot apply to {@code request} (only a running request, aborted once, can be). */
+  /**
+   * Why Abort cannot apply to {@code request}: only a running request, aborted once, or an approved
+   * one whose run has not started can be.
+   */
   private static Optional<Refusal> whyNotAbortable(RestartRequest request) {
+    if (request.state() == RequestState.APPROVED) {
+      return Optional.empty();
+    }
     if (request.state() != RequestState.RUNNING) {
       return Optional.of(new Refusal.NotRunning(request));
     }

@@ -100,12 +100,14 @@ final class ApprovalMessage {
 
   /**
    * The approval message after a decision or at the end: the buttons give way to the state; while
-   * the request runs and nobody has aborted it, an Abort button (DESIGN.md §7.5).
+   * the request runs and nobody has aborted it, an Abort button (DESIGN.md §7.5); also while it is
+   * approved but its run has not started, where Abort takes the approval back.
    */
   static List<LayoutBlock> decided(RestartRequest request) {
     List<LayoutBlock> blocks = new ArrayList<>(header(request, List.of()));
     blocks.add(context(List.<ContextBlockElement>of(markdownText(stateLine(request)))));
-    if (request.state() == RequestState.RUNNING && request.abort().isEmpty()) {
+    boolean notStarted = request.state() == RequestState.APPROVED;
+    if (notStarted || request.state() == RequestState.RUNNING && request.abort().isEmpty()) {
       blocks.add(
           actions(
               ACTIONS_BLOCK,
@@ -120,13 +122,20 @@ final class ApprovalMessage {
                                   confirmationDialog(
                                       c ->
                                           c.title(plainText("Abort the restarts?"))
-                                              .text(plainText(ABORT_CONFIRM))
+                                              .text(
+                                                  plainText(
+                                                      notStarted
+                                                          ? ABORT_BEFORE_START_CONFIRM
+                                                          : ABORT_CONFIRM))
                                               .confirm(plainText("Abort"))
                                               .deny(plainText("Keep going"))
                                               .style("danger")))))));
     }
     return blocks;
   }
+
+  static final String ABORT_BEFORE_START_CONFIRM =
+      "Nothing has been restarted yet: the approval is taken back and no workload is restarted.";
 
   static final String ABORT_CONFIRM =
       "The workload being restarted now is followed to the end of its rollout (never left"

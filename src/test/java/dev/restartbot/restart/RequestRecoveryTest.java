@@ -406,6 +406,45 @@ class RequestRecoveryTest {
   }
 
   @Test
+  void abortOnAnApprovedRequestWhoseRunHasNotStartedTakesTheApprovalBack() {
+    RequestLifecycle lifecycle = lifecycle();
+    pending("back1", A);
+    pending("back2", B);
+    lifecycle.approve("back1", "C1", "1.1", Actor.member("U0LEAD"), "lead", GroupMembership.NONE);
+    lifecycle.approve("back2", "C1", "1.1", Actor.member("U0LEAD"), "lead", GroupMembership.NONE);
+
+    ClickResult byRequester =
+        lifecycle.abort("back1", "C1", "1.1", Actor.member("U0REQ"), "alice", GroupMembership.NONE);
+    ClickResult byApprover =
+        lifecycle.abort("back2", "C1", "1.1", Actor.member("U0LEAD"), "lead", GroupMembership.NONE);
+    runQueued();
+
+    assertThat(byRequester).isInstanceOf(ClickResult.Accepted.class);
+    assertThat(byApprover).isInstanceOf(ClickResult.Accepted.class);
+    assertThat(state("back1")).isEqualTo(RequestState.WITHDRAWN);
+    assertThat(state("back2")).isEqualTo(RequestState.DENIED);
+    verify(workloads, times(0)).restart(any(), anyString(), any());
+    // Their targets are free again.
+    assertThat(store.create(RequestBuilder.request().id("next2").targets(A, B).build()))
+        .isInstanceOf(RequestStore.CreateResult.Created.class);
+  }
+
+  @Test
+  void someoneWhoMayNotApproveCannotTakeAnApprovalBackWithAbort() {
+    RequestLifecycle lifecycle = lifecycle();
+    pending("back3", A);
+    lifecycle.approve("back3", "C1", "1.1", Actor.member("U0LEAD"), "lead", GroupMembership.NONE);
+
+    ClickResult refused =
+        lifecycle.abort(
+            "back3", "C1", "1.1", Actor.member("U0STRANGER"), "eve", GroupMembership.NONE);
+
+    assertThat(refused).isInstanceOf(ClickResult.Refused.class);
+    assertThat(((ClickResult.Refused) refused).refusal()).isInstanceOf(Refusal.MayNotAbort.class);
+    assertThat(state("back3")).isEqualTo(RequestState.APPROVED);
+  }
+
+  @Test
   void aFailedFinalWriteIsRetriedSoTheRunIsNotLaterReportedAsInterrupted() {
     restartsSucceed();
     RequestLifecycle lifecycle = lifecycle();

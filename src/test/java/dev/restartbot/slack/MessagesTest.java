@@ -77,13 +77,38 @@ class MessagesTest {
   }
 
   @Test
-  void decidedMessageHasNoButtons() {
+  void anApprovedMessageWhoseRunHasNotStartedOffersOnlyAbortWhichTakesTheApprovalBack() {
     RestartRequest r =
         request(List.of(deploy("payments-api")), Optional.of("why"))
             .decided(RequestState.APPROVED, new Decider.Person("U0LEAD", "bob"), Instant.now());
 
-    assertThat(ApprovalMessage.decided(r)).noneMatch(ActionsBlock.class::isInstance);
+    List<ActionsBlock> actions =
+        ApprovalMessage.decided(r).stream()
+            .filter(ActionsBlock.class::isInstance)
+            .map(ActionsBlock.class::cast)
+            .toList();
+
+    assertThat(actions).hasSize(1);
+    assertThat(actions.get(0).getElements())
+        .singleElement()
+        .satisfies(
+            e -> {
+              ButtonElement abort = (ButtonElement) e;
+              assertThat(abort.getActionId()).isEqualTo(SlackApp.ABORT);
+              assertThat(abort.getValue()).isEqualTo(r.id());
+              assertThat(abort.getConfirm().getText().getText())
+                  .isEqualTo(ApprovalMessage.ABORT_BEFORE_START_CONFIRM);
+            });
     assertThat(Messages.stateLine(r)).contains("Approved by <@U0LEAD>");
+  }
+
+  @Test
+  void aDeniedMessageHasNoButtons() {
+    RestartRequest r =
+        request(List.of(deploy("payments-api")), Optional.of("why"))
+            .decided(RequestState.DENIED, new Decider.Person("U0LEAD", "bob"), Instant.now());
+
+    assertThat(ApprovalMessage.decided(r)).noneMatch(ActionsBlock.class::isInstance);
   }
 
   @Test
