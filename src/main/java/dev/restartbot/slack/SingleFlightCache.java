@@ -53,6 +53,14 @@ final class SingleFlightCache<K, V> {
     return value;
   }
 
+  /**
+   * Drops what is kept for {@code key}: the next caller loads it again. A load running now still
+   * answers its own waiters, but what it brings is not kept.
+   */
+  void forget(K key) {
+    entries.remove(key);
+  }
+
   /** A load still running is shared; a finished one only while younger than the ttl. */
   private boolean usable(Entry<V> entry, long now) {
     return !entry.value().isDone() || now - entry.loadedAt() < ttlNanos;

@@ -7,6 +7,8 @@ import com.slack.api.bolt.AppConfig;
 import com.slack.api.bolt.middleware.Middleware;
 import com.slack.api.bolt.middleware.builtin.RequestVerification;
 import com.slack.api.model.event.AppHomeOpenedEvent;
+import com.slack.api.model.event.SubteamMembersChangedEvent;
+import com.slack.api.model.event.UserChangeEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.runtime.configuration.ConfigurationException;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -55,7 +57,8 @@ public class SlackApp {
       RestartCommand command,
       ApprovalActions actions,
       RestartModal modal,
-      HomeTab home) {
+      HomeTab home,
+      SlackDirectory directory) {
     String token = required(settings.botToken(), "SLACK_BOT_TOKEN", "the bot token (xoxb-…)");
     String secret = null;
     if (!socketMode(settings)) {
@@ -98,6 +101,24 @@ public class SlackApp {
     app.blockSuggestion(ModalView.TARGETS, modal::suggest);
     app.viewSubmission(ModalView.CALLBACK, modal::submit);
     app.event(AppHomeOpenedEvent.class, home::opened);
+    // What the request-time cache keeps of a group or a person is read again once Slack says it
+    // changed.
+    app.event(
+        SubteamMembersChangedEvent.class,
+        (req, ctx) -> {
+          if (req.getEvent().getSubteamId() != null) {
+            directory.membersChanged(req.getEvent().getSubteamId());
+          }
+          return ctx.ack();
+        });
+    app.event(
+        UserChangeEvent.class,
+        (req, ctx) -> {
+          if (req.getEvent().getUser() != null && req.getEvent().getUser().getId() != null) {
+            directory.userChanged(req.getEvent().getUser().getId());
+          }
+          return ctx.ack();
+        });
     app.blockAction(APPROVE, actions::approve);
     app.blockAction(DENY, actions::deny);
     app.blockAction(ROLLBACK, actions::rollback);

@@ -20,9 +20,11 @@ import java.util.function.LongSupplier;
  * that a burst of commands does not become a burst of API calls; concurrent lookups of one user or
  * group there share one Slack call. A fresh read also refreshes that cache.
  *
- * <p>The cache is not invalidated by Slack events: the app manifests subscribe to none (no {@code
- * subteam_members_changed}, no {@code user_change}), and a request-time check only opens a request
- * that a decision, read fresh, still has to pass.
+ * <p>Slack's {@code subteam_members_changed} and {@code user_change} events drop what the cache
+ * keeps for that group or user ({@link #membersChanged}, {@link #userChanged}), so a person removed
+ * from a requesters' group is refused at their next command, not after the ttl. Slack sends each
+ * event to one replica only; the others keep their copy for at most the ttl, and a request-time
+ * check only opens a request that a decision, read fresh, still has to pass.
  */
 @Singleton
 public class SlackDirectory implements GroupMembership {
@@ -63,6 +65,19 @@ public class SlackDirectory implements GroupMembership {
   @Override
   public boolean isMember(String groupId, String userId) {
     return groups.refresh(groupId, members(groupId)).contains(userId);
+  }
+
+  /** Slack says the members of {@code groupId} changed: request-time checks read them again. */
+  public void membersChanged(String groupId) {
+    groups.forget(groupId);
+  }
+
+  /**
+   * Slack says {@code userId} changed (made a guest, deactivated, renamed): request-time checks
+   * read them again.
+   */
+  public void userChanged(String userId) {
+    people.forget(userId);
   }
 
   /** The cached view, for the checks a new request gets; never for a decision on one. */

@@ -8,6 +8,7 @@ import dev.restartbot.restart.RequestState;
 import dev.restartbot.restart.RequestStore;
 import dev.restartbot.restart.RestartRequest;
 import dev.restartbot.testing.FakeSlackResource;
+import dev.restartbot.testing.ViewPayloads;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -17,6 +18,7 @@ import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -71,6 +73,9 @@ class DeployedPolicyTest {
     // The groups k8s/policy.yaml names as requesters and approvers.
     flow.slack.setGroupMembers("S0PLATFORM", PLATFORM_ENGINEER, PLATFORM_LEAD);
     flow.slack.setGroupMembers("S0PLATFORMLEADS", PLATFORM_LEAD);
+    // As Slack would after such a change: what a test before this one left cached is read again.
+    ViewPayloads.postEvent(ViewPayloads.membersChanged("S0PLATFORM", List.of()));
+    ViewPayloads.postEvent(ViewPayloads.membersChanged("S0PLATFORMLEADS", List.of()));
   }
 
   @Test
@@ -114,6 +119,24 @@ class DeployedPolicyTest {
         SlackFlowHarness.WAIT);
     assertThat(store.find(second.id()).orElseThrow().state()).isEqualTo(RequestState.PENDING);
     assertThat(flow.restartedAt("payments", "payments-fresh-b")).isNull();
+  }
+
+  @Test
+  void aRequesterRemovedFromTheGroupIsRefusedAsSoonAsSlackSaysTheGroupChanged() {
+    flow.seedDeployment("payments", "payments-evt-a");
+    flow.seedDeployment("payments", "payments-evt-b");
+    // The request-time check keeps the requester group for slack.directory-ttl.
+    flow.requested(PLATFORM_ENGINEER, "payments-evt-a", "payments-evt-a");
+    flow.slack.setGroupMembers("S0PLATFORM", PLATFORM_LEAD);
+
+    ViewPayloads.postEvent(ViewPayloads.membersChanged("S0PLATFORM", List.of(PLATFORM_ENGINEER)))
+        .then()
+        .statusCode(200);
+    var ack = flow.command(PLATFORM_ENGINEER, OPS, "payments-evt-b");
+
+    assertThat(ack.statusCode()).isEqualTo(200);
+    assertThat(ack.asString()).contains("not allowed");
+    assertThat(flow.requestsFor("payments-evt-b")).isEmpty();
   }
 
   @Test

@@ -224,14 +224,21 @@ class SlackAppManifestTest {
 
   @ParameterizedTest
   @ValueSource(strings = {HTTP, SOCKET_MODE})
-  void eachManifestEnablesTheHomeTabAndSubscribesToItsOpening(String file) throws IOException {
+  void eachManifestEnablesTheHomeTabAndSubscribesToTheEventsTheAppHandles(String file)
+      throws IOException {
     Map<String, Object> manifest = manifest(file);
 
     assertThat(at(manifest, "features", "app_home", "home_tab_enabled")).as(file).isEqualTo(true);
+    // The Home tab's opening, and the changes that drop a group or a person from the directory's
+    // request-time cache; each needs a scope the app already has for its own calls.
     assertThat(at(manifest, "settings", "event_subscriptions", "bot_events"))
         .as(file)
         .asInstanceOf(LIST)
-        .containsExactly("app_home_opened");
+        .containsExactly("app_home_opened", "subteam_members_changed", "user_change");
+    assertThat(at(manifest, "oauth_config", "scopes", "bot"))
+        .as(file)
+        .asInstanceOf(LIST)
+        .contains("usergroups:read", "users:read");
   }
 
   @Test

@@ -49,7 +49,9 @@ class SlackAppTest {
     SlackSettings settings = settings(null, SECRET);
 
     assertThatThrownBy(
-            () -> producer.app(producer.slack(settings), settings, null, null, null, null, null))
+            () ->
+                producer.app(
+                    producer.slack(settings), settings, null, null, null, null, null, null))
         .isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("SLACK_BOT_TOKEN is not set");
   }
@@ -60,7 +62,9 @@ class SlackAppTest {
     SlackSettings settings = settings("xoxb-1", "  ");
 
     assertThatThrownBy(
-            () -> producer.app(producer.slack(settings), settings, null, null, null, null, null))
+            () ->
+                producer.app(
+                    producer.slack(settings), settings, null, null, null, null, null, null))
         .isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("SLACK_SIGNING_SECRET is not set");
   }
@@ -81,7 +85,9 @@ class SlackAppTest {
     SlackSettings settings = settings("xoxb-1", placeholder);
 
     assertThatThrownBy(
-            () -> producer.app(producer.slack(settings), settings, null, null, null, null, null))
+            () ->
+                producer.app(
+                    producer.slack(settings), settings, null, null, null, null, null, null))
         .isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("slack.signing-secret (SLACK_SIGNING_SECRET)")
         .hasMessageContaining("32 lower-case hex characters")
@@ -109,7 +115,8 @@ class SlackAppTest {
                       mock(RestartCommand.class),
                       mock(ApprovalActions.class),
                       mock(RestartModal.class),
-                      mock(HomeTab.class)))
+                      mock(HomeTab.class),
+                      mock(SlackDirectory.class)))
           .as(String.valueOf(secret))
           .doesNotThrowAnyException();
     }
@@ -122,7 +129,9 @@ class SlackAppTest {
       SlackSettings settings = settings("xoxb-1", SECRET, budget);
 
       assertThatThrownBy(
-              () -> producer.app(producer.slack(settings), settings, null, null, null, null, null))
+              () ->
+                  producer.app(
+                      producer.slack(settings), settings, null, null, null, null, null, null))
           .as(budget)
           .isInstanceOf(ConfigurationException.class)
           .hasMessageContaining("slack.ack-budget (SLACK_ACK_BUDGET)")

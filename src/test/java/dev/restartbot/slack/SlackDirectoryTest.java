@@ -181,6 +181,39 @@ class SlackDirectoryTest {
     }
 
     @Test
+    void slackSayingAGroupsMembersChangedDropsOnlyThatGroupFromTheCache() {
+      PLAIN.slack.setGroupMembers("S0OTHER", List.of("U0BOB"));
+      assertThat(directory.requestTime().isMember("S0LEADS", "U0BOB")).isTrue();
+      assertThat(directory.requestTime().isMember("S0OTHER", "U0BOB")).isTrue();
+      PLAIN.slack.setGroupMembers("S0LEADS", List.of("U0DAN"));
+      PLAIN.slack.setGroupMembers("S0OTHER", List.of("U0DAN"));
+
+      directory.membersChanged("S0LEADS");
+
+      assertThat(directory.requestTime().isMember("S0LEADS", "U0BOB")).isFalse();
+      assertThat(directory.requestTime().isMember("S0OTHER", "U0BOB"))
+          .as("another group, still within its ttl")
+          .isTrue();
+      assertThat(PLAIN.count("usergroups.users.list")).isEqualTo(3);
+    }
+
+    @Test
+    void slackSayingAUserChangedDropsThatPersonFromTheCache() {
+      PLAIN.slack.addUser(new SlackWebApiFake.User("U0EVE", TEAM, "eve", "Eve", false, false));
+      assertThat(directory.requestTime().person("U0EVE").actor().guest()).isFalse();
+      // Eve is made a guest.
+      PLAIN.slack.addUser(new SlackWebApiFake.User("U0EVE", TEAM, "eve", "Eve", true, false));
+      assertThat(directory.requestTime().person("U0EVE").actor().guest())
+          .as("within the ttl, before Slack says so")
+          .isFalse();
+
+      directory.userChanged("U0EVE");
+
+      assertThat(directory.requestTime().person("U0EVE").actor().guest()).isTrue();
+      assertThat(PLAIN.count("users.info")).isEqualTo(2);
+    }
+
+    @Test
     void aGroupSlackDoesNotKnowAdmitsNobody() {
       assertThat(directory.isMember("S0GONE", "U0BOB")).isFalse();
       assertThat(directory.requestTime().isMember("S0GONE", "U0BOB")).isFalse();

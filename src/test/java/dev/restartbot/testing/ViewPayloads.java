@@ -119,6 +119,30 @@ public final class ViewPayloads {
 
   /** The Events API envelope of {@code app_home_opened} on the Home tab. */
   public static ObjectNode homeOpened(String userId) {
+    ObjectNode e = eventCallback("app_home_opened");
+    ObjectNode event = (ObjectNode) e.get("event");
+    event.put("user", userId);
+    event.put("channel", "D" + userId);
+    event.put("tab", "home");
+    return e;
+  }
+
+  /** The Events API envelope of {@code subteam_members_changed}: Slack's word that it changed. */
+  public static ObjectNode membersChanged(String groupId, List<String> removed) {
+    ObjectNode e = eventCallback("subteam_members_changed");
+    ObjectNode event = (ObjectNode) e.get("event");
+    event.put("subteam_id", groupId);
+    event.put("team_id", FakeSlackApi.TEAM_ID);
+    event.put("date_update", Instant.now().getEpochSecond());
+    event.putArray("added_users");
+    event.put("added_users_count", "0");
+    removed.forEach(event.putArray("removed_users")::add);
+    event.put("removed_users_count", Integer.toString(removed.size()));
+    return e;
+  }
+
+  /** An {@code event_callback} envelope around an event of {@code type}, as Slack signs it. */
+  private static ObjectNode eventCallback(String type) {
     ObjectNode e = JSON.createObjectNode();
     e.put("token", "x");
     e.put("team_id", FakeSlackApi.TEAM_ID);
@@ -127,10 +151,7 @@ public final class ViewPayloads {
     e.put("event_id", "Ev" + IDS.incrementAndGet());
     e.put("event_time", Instant.now().getEpochSecond());
     ObjectNode event = e.putObject("event");
-    event.put("type", "app_home_opened");
-    event.put("user", userId);
-    event.put("channel", "D" + userId);
-    event.put("tab", "home");
+    event.put("type", type);
     event.put("event_ts", Instant.now().getEpochSecond() + ".000100");
     return e;
   }
