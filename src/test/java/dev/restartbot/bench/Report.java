@@ -22,6 +22,9 @@ final class Report {
 
   static final String NOTES = "## Notes on missed goals";
 
+  /** How a detail section written by a section run on its own begins. */
+  static final String RUN_ALONE = "_Run on its own with `-Dbenchmark.only`, ";
+
   private final List<Row> rows = new ArrayList<>();
   private final List<String> details = new ArrayList<>();
 
@@ -61,6 +64,7 @@ final class Report {
 
   void write(Path file, List<String> method) {
     String notes = previousNotes(file);
+    List<String> kept = sectionsRunAlone(file);
     List<String> out = new ArrayList<>();
     out.add("# Benchmarks");
     out.add("");
@@ -75,6 +79,7 @@ final class Report {
     out.addAll(table());
     out.add("");
     out.addAll(details);
+    out.addAll(kept);
     out.add("## Method");
     out.add("");
     out.addAll(method);
@@ -101,6 +106,9 @@ final class Report {
       List<String> section = new ArrayList<>();
       section.add("### " + heading);
       section.add("");
+      section.add(RUN_ALONE + machine().get(0).substring("- Date: ".length()) + ", load average");
+      section.add(loadAverage() + "; a full run carries this section over as it is._");
+      section.add("");
       section.addAll(lines);
       section.add("");
       int start = old.indexOf("### " + heading);
@@ -119,6 +127,38 @@ final class Report {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file, e);
     }
+  }
+
+  /**
+   * The detail sections of the previous file that a section run on its own wrote ({@link
+   * #replaceDetail}): a full run does not repeat them, so it keeps them, with their own date.
+   */
+  private List<String> sectionsRunAlone(Path file) {
+    List<String> kept = new ArrayList<>();
+    if (!Files.exists(file)) {
+      return kept;
+    }
+    List<String> old;
+    try {
+      old = Files.readAllLines(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    }
+    for (int start = 0; start < old.size(); start++) {
+      if (!old.get(start).startsWith("### ") || details.contains(old.get(start))) {
+        continue;
+      }
+      int end = start + 1;
+      while (end < old.size() && !old.get(end).startsWith("#")) {
+        end++;
+      }
+      List<String> section = old.subList(start, end);
+      if (section.stream().anyMatch(l -> l.startsWith(RUN_ALONE))) {
+        kept.addAll(section);
+      }
+      start = end - 1;
+    }
+    return kept;
   }
 
   private String previousNotes(Path file) {
