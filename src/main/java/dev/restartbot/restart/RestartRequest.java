@@ -74,59 +74,6 @@ public record RestartRequest(
       generations = Map.copyOf(generations);
       action = Objects.requireNonNullElse(action, RequestAction.RESTART);
     }
-
-    /** A restart, as every request was before there were roll backs. */
-    public Ask(
-        Actor requester,
-        String requesterName,
-        String channelId,
-        ConversationKind conversation,
-        List<Target> targets,
-        Optional<String> reason,
-        boolean approvalRequired,
-        Instant createdAt,
-        Instant expiresAt,
-        int approvalsNeeded,
-        Map<Target, Long> generations) {
-      this(
-          requester,
-          requesterName,
-          channelId,
-          conversation,
-          targets,
-          reason,
-          approvalRequired,
-          createdAt,
-          expiresAt,
-          approvalsNeeded,
-          generations,
-          RequestAction.RESTART);
-    }
-
-    /** What was asked, needing one approval, with no generations kept. */
-    public Ask(
-        Actor requester,
-        String requesterName,
-        String channelId,
-        ConversationKind conversation,
-        List<Target> targets,
-        Optional<String> reason,
-        boolean approvalRequired,
-        Instant createdAt,
-        Instant expiresAt) {
-      this(
-          requester,
-          requesterName,
-          channelId,
-          conversation,
-          targets,
-          reason,
-          approvalRequired,
-          createdAt,
-          expiresAt,
-          1,
-          Map.of());
-    }
   }
 
   /** A decision on the request: who made it and when. */

@@ -5,6 +5,7 @@ import dev.restartbot.policy.ConversationKind;
 import dev.restartbot.policy.Target;
 import dev.restartbot.policy.WorkloadKind;
 import dev.restartbot.restart.Decider;
+import dev.restartbot.restart.RequestAction;
 import dev.restartbot.restart.RequestState;
 import dev.restartbot.restart.RestartRequest;
 import dev.restartbot.restart.TargetResult;
@@ -13,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -182,7 +184,10 @@ public final class RequestBuilder {
             reason,
             approvalRequired,
             createdAt,
-            expiresAt.orElse(createdAt.plus(ttl))),
+            expiresAt.orElse(createdAt.plus(ttl)),
+            1,
+            Map.of(),
+            RequestAction.RESTART),
         messageTs,
         decision,
         results,
