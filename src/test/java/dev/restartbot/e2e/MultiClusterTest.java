@@ -147,7 +147,7 @@ class MultiClusterTest {
         .contains(
             "`deployment/staging-only-cache` in `test` on `prod` is not on the restart allowlist");
     assertThat(staging.requestsFor("staging-only-cache")).isEmpty();
-    SlackFlowHarness.assertAckSaysSubmitted(
+    staging.assertSubmitted(
         staging.command(REQUESTER, OPS, "staging-only-cache --cluster staging"));
   }
 

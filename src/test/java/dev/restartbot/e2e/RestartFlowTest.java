@@ -67,7 +67,7 @@ class RestartFlowTest {
     flow.seedDeployment("payments-api");
 
     var ack = flow.command(REQUESTER, OPS, "payments-api --reason \"memory leak <b>\"");
-    SlackFlowHarness.assertAckSaysSubmitted(ack);
+    flow.assertSubmitted(ack);
 
     RestartRequest request = flow.posted("payments-api");
     FakeSlackApi.Call approval =
@@ -216,7 +216,7 @@ class RestartFlowTest {
     flow.seedDeployment("payments-group");
     slack.setGroupMembers("S0PLATFORM", "U0GROUPIE");
 
-    SlackFlowHarness.assertAckSaysSubmitted(flow.command("U0GROUPIE", OPS, "payments-group"));
+    flow.assertSubmitted(flow.command("U0GROUPIE", OPS, "payments-group"));
     assertThat(flow.posted("payments-group").requesterId()).isEqualTo("U0GROUPIE");
   }
 
@@ -248,10 +248,8 @@ class RestartFlowTest {
     flow.seedDeployment("public-api");
     flow.seedDeployment("public-web");
 
-    SlackFlowHarness.assertAckSaysSubmitted(
-        flow.command(REQUESTER, "D0DM", "directmessage", "public-api"));
-    SlackFlowHarness.assertAckSaysSubmitted(
-        flow.command(REQUESTER, "C0SECRET", "privategroup", "public-web"));
+    flow.assertSubmitted(flow.command(REQUESTER, "D0DM", "directmessage", "public-api"));
+    flow.assertSubmitted(flow.command(REQUESTER, "C0SECRET", "privategroup", "public-web"));
   }
 
   @Test
@@ -506,7 +504,7 @@ class RestartFlowTest {
     flow.seedDeployment("payments-uninvited");
     slack.failWithError("chat.postMessage", OPS, "not_in_channel");
 
-    SlackFlowHarness.assertAckSaysSubmitted(flow.command(REQUESTER, OPS, "payments-uninvited"));
+    flow.assertSubmitted(flow.command(REQUESTER, OPS, "payments-uninvited"));
 
     var told =
         slack.awaitCall(

@@ -237,7 +237,7 @@ class RolloutFlowTest {
     for (int run = 0; run < 5; run++) {
       String name = "payments-timing-" + run;
       flow.seedDeployment(name);
-      SlackFlowHarness.assertAckSaysSubmitted(flow.command(REQUESTER, OPS, name));
+      flow.assertSubmitted(flow.command(REQUESTER, OPS, name));
       RestartRequest request = flow.posted(name);
       flow.click(LEAD, request, "restart_approve");
       await().atMost(WAIT).until(() -> flow.restartedAt(name) != null);

@@ -148,7 +148,7 @@ class SlackFaultTest {
     flow.seedDeployment("payments-slnomsg");
     slack.failNext("chat.postMessage", 5, 503, null, null);
 
-    SlackFlowHarness.assertAckSaysSubmitted(flow.command(REQUESTER, OPS, "payments-slnomsg"));
+    flow.assertSubmitted(flow.command(REQUESTER, OPS, "payments-slnomsg"));
 
     FakeSlackApi.Call told =
         slack.awaitCall(
@@ -173,7 +173,7 @@ class SlackFaultTest {
     flow.seedDeployment("payments-sllost");
     slack.landThenLoseReply("chat.postMessage", 1);
 
-    SlackFlowHarness.assertAckSaysSubmitted(flow.command(REQUESTER, OPS, "payments-sllost"));
+    flow.assertSubmitted(flow.command(REQUESTER, OPS, "payments-sllost"));
 
     FakeSlackApi.Call told =
         slack.awaitCall(
