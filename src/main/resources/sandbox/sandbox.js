@@ -484,6 +484,8 @@
         "Nothing here yet. Type /restart payments-api below as Alice, the requester."));
     }
     box.replaceChildren(...nodes);
+    // Whose channel this is: after a switch of person, the one drawn for them (tests wait on it).
+    box.dataset.user = state.user;
     if (nearBottom) box.scrollTop = box.scrollHeight;
   }
 

@@ -406,6 +406,8 @@ class SandboxBrowserTest {
     wait.until(
         ExpectedConditions.attributeToBe(
             By.cssSelector(".person[data-user=" + id + "]"), "aria-checked", "true"));
+    // The channel is drawn afresh for the new person: elements found before then go stale.
+    wait.until(ExpectedConditions.attributeToBe(By.id("messages"), "data-user", id));
   }
 
   /** The latest top-level message of the bot that names {@code ref}, as {@code kind/name}. */
@@ -426,10 +428,10 @@ class SandboxBrowserTest {
   }
 
   private void actAs(String role) {
-    driver.findElement(By.cssSelector(".person[data-role=" + role + "]")).click();
-    wait.until(
-        ExpectedConditions.attributeToBe(
-            By.cssSelector(".person[data-role=" + role + "]"), "aria-checked", "true"));
+    actAsUser(
+        driver
+            .findElement(By.cssSelector(".person[data-role=" + role + "]"))
+            .getAttribute("data-user"));
   }
 
   private void type(String line) {
