@@ -1,6 +1,7 @@
 // The sandbox page: plays Slack for restart-bot. It sends the bot what Slack sends (form-encoded
-// slash commands and block_actions payloads, signed with the v0 HMAC-SHA256 scheme) to
-// /slack/events, and shows the channel the bot writes into through the sandbox's fake Web API.
+// slash commands, shortcuts and interactivity payloads, Events API callbacks as JSON, all signed
+// with the v0 HMAC-SHA256 scheme) to /slack/events, and shows what the bot writes through the
+// sandbox's fake Web API: the channel, the modal it opens and each person's Home tab.
 // Everything the bot wrote is rendered with textContent: its text never becomes HTML.
 "use strict";
 
@@ -17,6 +18,8 @@
 
   const state = {
     session: null, user: null, version: -1, messages: [], rendered: new Map(), busy: false,
+    // The person's views as the bot left them (SandboxViews), and what the page shows of them.
+    views: { version: -1, modal: null, home: null }, modal: null, pane: "channel",
   };
   const $ = (id) => document.getElementById(id);
 
@@ -34,24 +37,29 @@
     return "v0=" + [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
   }
 
-  async function sendToBot(body) {
+  async function sendToBot(body, type = "application/x-www-form-urlencoded") {
     try {
-      return await sendSigned(body);
+      return await sendSigned(body, type);
     } catch (e) {
       if (e.status !== 401) throw e;
       // Dev mode reloaded the app, and with it the sandbox's signing secret: fetch it again.
       state.session = await api("GET", "/sandbox/api/session");
-      return sendSigned(body);
+      return sendSigned(body, type);
     }
   }
 
-  async function sendSigned(body) {
+  /** An interactivity payload, posted as Slack posts it: payload=<json>, form-encoded. */
+  function sendPayload(payload) {
+    return sendToBot(new URLSearchParams([["payload", JSON.stringify(payload)]]).toString());
+  }
+
+  async function sendSigned(body, type) {
     const timestamp = Math.floor(Date.now() / 1000).toString();
     const signature = await sign(timestamp, body);
     const response = await fetch("/slack/events", {
       method: "POST",
       headers: {
-        "Content-Type": "application/x-www-form-urlencoded",
+        "Content-Type": type,
         "X-Slack-Request-Timestamp": timestamp,
         "X-Slack-Signature": signature,
       },
@@ -81,7 +89,7 @@
       ["channel_id", s.channelId], ["channel_name", s.channelName], ["user_id", me.id],
       ["user_name", me.handle], ["command", command], ["text", text], ["api_app_id", s.appId],
       ["is_enterprise_install", "false"], ["response_url", me.responseUrl],
-      ["trigger_id", triggerId()],
+      ["trigger_id", await triggerId()],
     ]);
     const answer = await sendToBot(form.toString());
     // The HTTP answer to a slash command is Slack's ephemeral reply to whoever typed it.
@@ -108,7 +116,7 @@
         type: "message", message_ts: message.ts, channel_id: s.channelId,
         is_ephemeral: message.ephemeral,
       },
-      trigger_id: triggerId(),
+      trigger_id: await triggerId(),
       team: { id: s.teamId, domain: s.teamDomain },
       enterprise: null,
       is_enterprise_install: false,
@@ -125,11 +133,26 @@
         action_ts: (Date.now() / 1000).toFixed(6),
       }],
     };
-    await sendToBot(new URLSearchParams([["payload", JSON.stringify(payload)]]).toString());
+    await sendPayload(payload);
   }
 
-  function triggerId() {
-    return `${Date.now()}.${Math.floor(Math.random() * 1e6)}`;
+  /** Slack hands the app a trigger id with each command, shortcut and click: the sandbox does. */
+  async function triggerId() {
+    return (await api("POST", "/sandbox/api/triggers", { user: state.user })).triggerId;
+  }
+
+  /** The fields every interactivity payload carries about who and where. */
+  function who() {
+    const s = state.session;
+    const me = person(state.user);
+    return {
+      user: { id: me.id, username: me.handle, name: me.handle, team_id: s.teamId },
+      api_app_id: s.appId,
+      token: "sandbox-verification-token",
+      team: { id: s.teamId, domain: s.teamDomain },
+      enterprise: null,
+      is_enterprise_install: false,
+    };
   }
 
   async function api(method, url, body) {
@@ -139,13 +162,17 @@
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (!response.ok) {
-      throw new Error(`${method} ${url}: HTTP ${response.status}`);
+      const error = new Error(`${method} ${url}: HTTP ${response.status}`);
+      error.status = response.status;
+      throw error;
     }
     return response.status === 204 ? null : response.json();
   }
 
   function report(error) {
-    $("status").textContent = error ? String(error.message || error) : "";
+    for (const id of ["status", "home-status"]) {
+      $(id).textContent = error ? String(error.message || error) : "";
+    }
     if (error) console.error(error);
   }
 
@@ -172,17 +199,39 @@
     return p ? p.realName : id;
   }
 
-  /** Renders Slack mrkdwn into a fragment of elements and text nodes. */
+  /** Renders Slack mrkdwn into a fragment of elements and text nodes; "> " lines are quotes. */
   function mrkdwn(text) {
     const frag = document.createDocumentFragment();
-    const pattern = /```([\s\S]+?)```|`([^`\n]+)`|<([^<>\n]+)>/g;
+    const lines = text.split("\n");
+    for (let i = 0; i < lines.length; i++) {
+      const quoted = /^(>|&gt;) ?/.exec(lines[i]);
+      if (quoted) {
+        const quote = el("blockquote", "quote");
+        quote.append(spans(lines[i].slice(quoted[0].length)));
+        frag.append(quote);
+      } else {
+        frag.append(spans(lines[i] + (i < lines.length - 1 && !/^(>|&gt;)/.test(lines[i + 1])
+          ? "\n" : "")));
+      }
+    }
+    return frag;
+  }
+
+  function spans(text) {
+    const frag = document.createDocumentFragment();
+    // A bold mention, *<@U…>*, is bold as a whole: the mention is no text to look into.
+    const pattern = /```([\s\S]+?)```|`([^`\n]+)`|\*<([^<>\n]+)>\*|<([^<>\n]+)>/g;
     let at = 0;
     let m;
     while ((m = pattern.exec(text)) !== null) {
       inline(frag, text.slice(at, m.index));
       if (m[1] !== undefined) frag.append(el("pre", null, decode(m[1])));
       else if (m[2] !== undefined) frag.append(el("code", null, decode(m[2])));
-      else frag.append(special(m[3]));
+      else if (m[3] !== undefined) {
+        const bold = el("strong");
+        bold.append(special(m[3]));
+        frag.append(bold);
+      } else frag.append(special(m[4]));
       at = pattern.lastIndex;
     }
     inline(frag, text.slice(at));
@@ -256,9 +305,10 @@
 
   // ---- Block Kit ---------------------------------------------------------------------------------
 
-  function renderBlocks(message) {
+  /** Block Kit blocks; act(block, action) sends a click on one of their buttons to the bot. */
+  function renderBlocks(blocks, act) {
     const box = el("div", "blocks");
-    for (const block of message.blocks) {
+    for (const block of blocks) {
       const node = el("div", "block block-" + block.type);
       switch (block.type) {
         case "header":
@@ -291,7 +341,7 @@
           break;
         case "actions":
           node.classList.add("actions");
-          (block.elements || []).forEach((action) => node.append(button(message, block, action)));
+          (block.elements || []).forEach((action) => node.append(button(block, action, act)));
           break;
         default:
           node.append(el("span", "unsupported", `[${block.type} block]`));
@@ -301,7 +351,7 @@
     return box;
   }
 
-  function button(message, block, action) {
+  function button(block, action, act) {
     if (action.type !== "button") {
       return el("span", "unsupported", `[${action.type}]`);
     }
@@ -314,7 +364,7 @@
       b.disabled = true;
       try {
         report(null);
-        await blockAction(message, { blockId: block.block_id, action });
+        await act(block, action);
         await refresh();
       } catch (e) {
         report(e);
@@ -384,7 +434,8 @@
     }
     const body = el("div", "body");
     if (message.blocks && message.blocks.length) {
-      body.append(renderBlocks(message));
+      body.append(renderBlocks(message.blocks,
+        (block, action) => blockAction(message, { blockId: block.block_id, action })));
     } else {
       const text = el("div", "mrkdwn");
       text.append(mrkdwn(message.text || ""));
@@ -433,6 +484,8 @@
         "Nothing here yet. Type /restart payments-api below as Alice, the requester."));
     }
     box.replaceChildren(...nodes);
+    // Whose channel this is: after a switch of person, the one drawn for them (tests wait on it).
+    box.dataset.user = state.user;
     if (nearBottom) box.scrollTop = box.scrollHeight;
   }
 
@@ -447,6 +500,357 @@
       state.messages = view.messages;
       render();
     }
+  }
+
+  // ---- the modal ---------------------------------------------------------------------------------
+
+  // Slack keeps a modal's inputs in view.state.values[block_id][action_id], shaped per element.
+  const EMPTY_VALUE = {
+    static_select: () => ({ selected_option: null }),
+    multi_external_select: () => ({ selected_options: [] }),
+    plain_text_input: () => ({ value: null }),
+    conversations_select: () => ({ selected_conversation: null }),
+  };
+
+  /** The global shortcut, as Slack sends it when someone picks it from the shortcuts menu. */
+  async function shortcut() {
+    await sendPayload({
+      type: "shortcut", callback_id: "restart_shortcut", trigger_id: await triggerId(),
+      action_ts: (Date.now() / 1000).toFixed(6), ...who(),
+    });
+  }
+
+  /** The open modal's view as Slack sends it back to the app: with its state. */
+  function viewWithState() {
+    const m = state.modal;
+    const values = {};
+    for (const [blockId, byAction] of Object.entries(m.values)) {
+      values[blockId] = {};
+      for (const [actionId, value] of Object.entries(byAction)) {
+        values[blockId][actionId] = { ...value };
+      }
+    }
+    const s = state.session;
+    return {
+      id: m.view.id, team_id: s.teamId, type: "modal", blocks: m.view.blocks,
+      private_metadata: m.view.private_metadata || "", callback_id: m.view.callback_id || "",
+      state: { values }, hash: m.view.hash || `${Date.now()}.sandbox`, title: m.view.title,
+      clear_on_close: false, notify_on_close: false, close: m.view.close || null,
+      submit: m.view.submit || null, previous_view_id: null, root_view_id: m.view.id,
+      app_id: s.appId, external_id: "", app_installed_team_id: s.teamId, bot_id: s.botUserId,
+    };
+  }
+
+  /** Loads the options of an external select from the bot, as Slack does while one types. */
+  async function suggest(blockId, actionId, typed) {
+    const payload = {
+      type: "block_suggestion", action_id: actionId, block_id: blockId, value: typed,
+      container: { type: "view", view_id: state.modal.view.id }, view: viewWithState(), ...who(),
+    };
+    const answer = await sendPayload(payload);
+    const options = answer.text ? JSON.parse(answer.text) : {};
+    const verdict = await api("POST", "/sandbox/api/options", options);
+    if (verdict.refused.length) {
+      throw new Error("Slack would refuse these options: " + verdict.refused.join("; "));
+    }
+    return options.options || [];
+  }
+
+  async function submitModal(event) {
+    event.preventDefault();
+    const m = state.modal;
+    if (!m || m.sending) return;
+    m.sending = true;
+    $("modal-submit").disabled = true;
+    try {
+      report(null);
+      showErrors({});
+      const answer = await sendPayload({
+        type: "view_submission", trigger_id: await triggerId(), view: viewWithState(),
+        response_urls: [], ...who(),
+      });
+      const body = answer.text && answer.type.includes("json") ? JSON.parse(answer.text) : {};
+      const verdict = await api("POST", `/sandbox/api/views/${encodeURIComponent(m.view.id)}/answer`,
+        { user: state.user, answer: body });
+      if (verdict.refused.length) {
+        showErrors({}, "We had some trouble connecting. Try again?");
+        throw new Error("Slack would refuse the bot's answer: " + verdict.refused.join("; "));
+      }
+      if (verdict.applied === "ERRORS") showErrors(body.errors);
+      await refreshViews();
+    } catch (e) {
+      report(e);
+    } finally {
+      m.sending = false;
+      $("modal-submit").disabled = false;
+    }
+  }
+
+  async function closeModal() {
+    const m = state.modal;
+    if (!m) return;
+    try {
+      await api("DELETE", `/sandbox/api/views/${encodeURIComponent(m.view.id)}?user=` +
+        encodeURIComponent(state.user));
+    } catch (e) {
+      if (e.status !== 404) report(e);
+    }
+    await refreshViews().catch(report);
+  }
+
+  /** Errors by block id under their fields; a note for the whole modal, if any. */
+  function showErrors(errors, note) {
+    for (const box of document.querySelectorAll("#modal .field-error")) {
+      box.textContent = (errors && errors[box.dataset.blockId]) || "";
+    }
+    $("modal-note").textContent = note || "";
+  }
+
+  function renderModal(view) {
+    const backdrop = $("modal");
+    if (!view) {
+      state.modal = null;
+      backdrop.hidden = true;
+      return;
+    }
+    const key = JSON.stringify(view);
+    // Redrawn only when the bot changed the view: what the person typed stays otherwise.
+    if (state.modal && state.modal.key === key) return;
+    state.modal = { view, key, values: {}, sending: false };
+    $("modal-title").textContent = view.title ? view.title.text : "";
+    $("modal-submit").textContent = view.submit ? view.submit.text : "";
+    $("modal-submit").hidden = !view.submit;
+    $("modal-close").textContent = view.close ? view.close.text : "Cancel";
+    $("modal-note").textContent = "";
+    const box = $("modal-blocks");
+    box.replaceChildren();
+    for (const block of view.blocks || []) {
+      box.append(block.type === "input" ? field(block) : renderBlocks([block], async () => {}));
+    }
+    backdrop.hidden = false;
+  }
+
+  /** An input block: its label, its element, its hint and the place for its error. */
+  function field(block) {
+    const e = block.element;
+    const node = el("div", "field");
+    node.dataset.blockId = block.block_id;
+    const error = el("div", "field-error");
+    error.dataset.blockId = block.block_id;
+    const label = el("label", "field-label", block.label ? block.label.text : "");
+    if (block.optional) label.append(el("span", "muted", " (optional)"));
+    node.append(label);
+    const make = EMPTY_VALUE[e.type];
+    if (!make) {
+      node.append(el("span", "unsupported", `[${e.type}]`));
+      return node;
+    }
+    const value = { type: e.type, ...make() };
+    state.modal.values[block.block_id] = { [e.action_id]: value };
+    // As in Slack, a field's error goes once the person changes what it holds.
+    node.addEventListener("input", () => { error.textContent = ""; });
+    node.addEventListener("change", () => { error.textContent = ""; });
+    node.addEventListener("click", (ev) => {
+      if (ev.target.closest(".suggestion, .chip-remove")) error.textContent = "";
+    });
+    node.append({
+      static_select: staticSelect, conversations_select: conversationsSelect,
+      plain_text_input: textInput, multi_external_select: externalSelect,
+    }[e.type](block, e, value));
+    if (block.hint) node.append(el("div", "field-hint", block.hint.text));
+    node.append(error);
+    return node;
+  }
+
+  function select(e, options, selected, onChange) {
+    const s = el("select");
+    s.dataset.actionId = e.action_id;
+    const none = el("option", null, e.placeholder ? e.placeholder.text : "Select an item");
+    none.value = "";
+    s.append(none);
+    for (const o of options) {
+      const option = el("option", null, o.text.text);
+      option.value = o.value;
+      s.append(option);
+    }
+    s.value = selected || "";
+    s.addEventListener("change", () => onChange(s.value));
+    return s;
+  }
+
+  function staticSelect(block, e, value) {
+    const options = e.options || [];
+    const pick = (v) => {
+      const o = options.find((x) => x.value === v);
+      value.selected_option = o ? { text: o.text, value: o.value } : null;
+    };
+    pick(e.initial_option ? e.initial_option.value : "");
+    return select(e, options, value.selected_option && value.selected_option.value, pick);
+  }
+
+  function conversationsSelect(block, e, value) {
+    const s = state.session;
+    const options = [{ text: { type: "plain_text", text: "#" + s.channelName }, value: s.channelId }];
+    return select(e, options, null, (v) => { value.selected_conversation = v || null; });
+  }
+
+  function textInput(block, e, value) {
+    const input = el(e.multiline ? "textarea" : "input");
+    input.dataset.actionId = e.action_id;
+    if (e.placeholder) input.placeholder = e.placeholder.text;
+    if (e.max_length) input.maxLength = e.max_length;
+    input.addEventListener("input", () => { value.value = input.value === "" ? null : input.value; });
+    return input;
+  }
+
+  /** A multi-select whose options the bot gives as the person types (block_suggestion). */
+  function externalSelect(block, e, value) {
+    const box = el("div", "external-select");
+    box.dataset.actionId = e.action_id;
+    const chips = el("div", "chips");
+    const input = el("input");
+    input.type = "text";
+    input.placeholder = e.placeholder ? e.placeholder.text : "";
+    const list = el("ul", "suggestions");
+    list.hidden = true;
+    const drawChips = () => {
+      chips.replaceChildren(...value.selected_options.map((o) => {
+        const chip = el("span", "chip", o.text.text);
+        chip.dataset.value = o.value;
+        const remove = el("button", "chip-remove", "\u00D7");
+        remove.type = "button";
+        remove.setAttribute("aria-label", "Remove " + o.text.text);
+        remove.addEventListener("click", () => {
+          value.selected_options = value.selected_options.filter((x) => x.value !== o.value);
+          drawChips();
+        });
+        chip.append(remove);
+        return chip;
+      }));
+    };
+    let asked = 0;
+    const load = async () => {
+      const typed = input.value;
+      if (typed.length < (e.min_query_length === undefined ? 3 : e.min_query_length)) return;
+      const mine = ++asked;
+      let options;
+      try {
+        options = await suggest(block.block_id, e.action_id, typed);
+      } catch (err) {
+        report(err);
+        options = [];
+      }
+      // A later keystroke asked again, or the picker lost focus: this answer is stale.
+      if (mine !== asked || document.activeElement !== input) return;
+      list.replaceChildren(...(options.length ? options.map((o) => {
+        const item = el("li", "suggestion", o.text.text);
+        item.dataset.value = o.value;
+        item.addEventListener("mousedown", (ev) => {
+          ev.preventDefault();
+          const max = e.max_selected_items || Infinity;
+          if (!value.selected_options.some((x) => x.value === o.value)
+            && value.selected_options.length < max) {
+            value.selected_options.push({ text: o.text, value: o.value });
+          }
+          input.value = "";
+          asked++;
+          list.hidden = true;
+          drawChips();
+        });
+        return item;
+      }) : [el("li", "no-results", "No results")]));
+      list.hidden = false;
+    };
+    let timer = null;
+    input.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => load().catch(report), 250);
+    });
+    input.addEventListener("focus", () => load().catch(report));
+    input.addEventListener("blur", () => {
+      asked++;
+      list.hidden = true;
+    });
+    box.append(chips, input, list);
+    return box;
+  }
+
+  // ---- App Home ----------------------------------------------------------------------------------
+
+  /** What Slack sends when someone opens the app's Home tab: an Events API callback, as JSON. */
+  async function homeOpened() {
+    const s = state.session;
+    const now = Date.now() / 1000;
+    const envelope = {
+      token: "sandbox-verification-token", team_id: s.teamId, api_app_id: s.appId,
+      event: {
+        type: "app_home_opened", user: state.user, channel: "D" + state.user.slice(1), tab: "home",
+        event_ts: now.toFixed(6),
+      },
+      type: "event_callback", event_id: "Ev" + Math.floor(now * 1000).toString(36).toUpperCase(),
+      event_time: Math.floor(now),
+      authorizations: [{
+        enterprise_id: null, team_id: s.teamId, user_id: s.botUserId, is_bot: true,
+        is_enterprise_install: false,
+      }],
+      is_ext_shared_channel: false,
+    };
+    if (state.views.home) envelope.event.view = state.views.home;
+    await sendToBot(JSON.stringify(envelope), "application/json");
+  }
+
+  /** A click on a button of the Home tab: from a view, with no channel and no message. */
+  async function homeAction(view, block, action) {
+    const s = state.session;
+    await sendPayload({
+      type: "block_actions", container: { type: "view", view_id: view.id },
+      trigger_id: await triggerId(),
+      view: {
+        id: view.id, team_id: s.teamId, type: "home", blocks: view.blocks,
+        private_metadata: view.private_metadata || "", callback_id: view.callback_id || "",
+        state: { values: {} }, hash: view.hash || `${Date.now()}.sandbox`, title: null,
+        previous_view_id: null, root_view_id: view.id, app_id: s.appId, external_id: "",
+        app_installed_team_id: s.teamId, bot_id: s.botUserId,
+      },
+      actions: [{
+        action_id: action.action_id, block_id: block.block_id, text: action.text,
+        value: action.value, style: action.style, type: "button",
+        action_ts: (Date.now() / 1000).toFixed(6),
+      }],
+      ...who(),
+    });
+    await refreshViews();
+  }
+
+  function renderHome(view) {
+    const box = $("home-blocks");
+    const key = JSON.stringify([state.user, view]);
+    if (box.dataset.key === key) return;
+    box.dataset.key = key;
+    box.replaceChildren(view
+      ? renderBlocks(view.blocks || [], (block, action) => homeAction(view, block, action))
+      : el("div", "empty", "Opening the Home tab\u2026"));
+  }
+
+  async function showPane(pane) {
+    state.pane = pane;
+    $("channel-pane").hidden = pane !== "channel";
+    $("home-pane").hidden = pane !== "home";
+    $("channel-link").classList.toggle("active", pane === "channel");
+    $("home-link").classList.toggle("active", pane === "home");
+    if (pane === "home") {
+      renderHome(state.views.home);
+      await homeOpened();
+    }
+  }
+
+  async function refreshViews() {
+    const user = state.user;
+    const views = await api("GET", "/sandbox/api/views?user=" + encodeURIComponent(user));
+    if (user !== state.user || views.version === state.views.version) return;
+    state.views = views;
+    renderModal(views.modal);
+    renderHome(views.home);
   }
 
   // ---- people and cluster ------------------------------------------------------------------------
@@ -477,7 +881,12 @@
     const me = person(userId);
     $("composer-input").placeholder = `Message #${state.session.channelName} as ${me.realName}`;
     state.version = -1;
+    state.views = { version: -1, modal: null, home: null };
+    renderModal(null);
+    renderHome(null);
     await refresh().catch(report);
+    await refreshViews().catch(report);
+    if (state.pane === "home") await homeOpened().catch(report);
   }
 
   async function refreshCluster() {
@@ -576,6 +985,7 @@
       await slashCommand(line);
       input.value = "";
       await refresh();
+      await refreshViews();
     } catch (e) {
       report(e);
     } finally {
@@ -590,7 +1000,13 @@
     const saved = sessionStorage.getItem("sandbox-user");
     await switchTo(person(saved) ? saved : state.session.people[0].id);
     $("composer").addEventListener("submit", onSubmit);
+    $("shortcut").addEventListener("click", () => shortcut().then(refreshViews).catch(report));
+    $("modal-form").addEventListener("submit", submitModal);
+    $("modal-close").addEventListener("click", closeModal);
+    $("channel-link").addEventListener("click", () => showPane("channel").catch(report));
+    $("home-link").addEventListener("click", () => showPane("home").catch(report));
     setInterval(() => refresh().catch(report), POLL_MS);
+    setInterval(() => refreshViews().catch(report), POLL_MS);
     $("cluster-pick").addEventListener("change", () => refreshCluster().catch(report));
     refreshCluster().catch(report);
     setInterval(() => refreshCluster().catch(report), CLUSTER_POLL_MS);

@@ -6,9 +6,11 @@ import java.util.List;
 
 /**
  * Slack's limits on Block Kit, as its Web API enforces them: too many blocks, elements or fields,
- * too long or empty a text (a section's, a context's, a header's, a button's, a confirm dialog's),
- * too many options; and a message's own text of more than 40,000 characters. Each breach is worded
- * as Slack words it in an {@code invalid_blocks} answer, with a JSON pointer to the offending part.
+ * too long or empty a text (a section's, a context's, a header's, a button's, a confirm dialog's,
+ * an input's label and hint, a placeholder, an option's), too many options; a message's own text of
+ * more than 40,000 characters; a view's title, buttons and metadata; and the options an app answers
+ * a select that loads them. Each breach is worded as Slack words it in an {@code invalid_blocks}
+ * answer, with a JSON pointer to the offending part.
  */
 final class BlockLimits {
 
@@ -28,6 +30,16 @@ final class BlockLimits {
   static final int CONFIRM_TITLE = 100;
   static final int CONFIRM_TEXT = 300;
   static final int CONFIRM_BUTTON = 30;
+  static final int BLOCK_ID = 255;
+  static final int INPUT_LABEL = 2_000;
+  static final int INPUT_HINT = 2_000;
+  static final int PLACEHOLDER = 150;
+  static final int OPTION_TEXT = 75;
+  static final int OPTION_VALUE = 150;
+  static final int VIEW_TITLE = 24;
+  static final int VIEW_BUTTON = 24;
+  static final int PRIVATE_METADATA = 3_000;
+  static final int CALLBACK_ID = 255;
 
   private BlockLimits() {}
 
@@ -45,6 +57,39 @@ final class BlockLimits {
     return errors;
   }
 
+  /**
+   * Slack's error lines for a view (a modal or a Home tab) as {@code views.open}, {@code
+   * views.push}, {@code views.update} and {@code views.publish} take it, or as an app's answer to a
+   * submission puts it in the modal's place.
+   */
+  static List<String> viewBreaches(JsonNode view, String pointer) {
+    List<String> errors = new ArrayList<>();
+    text(view.path("title"), pointer + "/title", VIEW_TITLE, errors);
+    text(view.path("submit"), pointer + "/submit", VIEW_BUTTON, errors);
+    text(view.path("close"), pointer + "/close", VIEW_BUTTON, errors);
+    length(
+        view.path("private_metadata").asText(),
+        PRIVATE_METADATA,
+        pointer + "/private_metadata",
+        errors);
+    length(view.path("callback_id").asText(), CALLBACK_ID, pointer + "/callback_id", errors);
+    JsonNode blocks = view.path("blocks");
+    if (blocks.isArray()) {
+      errors.addAll(breaches(blocks, pointer + "/blocks", VIEW_BLOCKS));
+    }
+    return errors;
+  }
+
+  /**
+   * Slack's error lines for an app's answer to the options load of an external select ({@code
+   * block_suggestion}): at most 100 options (or groups of them), each within an option's limits.
+   */
+  static List<String> optionsBreaches(JsonNode answer) {
+    List<String> errors = new ArrayList<>();
+    options(answer, "", errors);
+    return errors;
+  }
+
   /** Whether a message's own {@code text} is more than Slack takes ({@code msg_too_long}). */
   static boolean tooLong(String messageText) {
     return messageText != null
@@ -52,6 +97,7 @@ final class BlockLimits {
   }
 
   private static void block(JsonNode block, String at, List<String> errors) {
+    length(block.path("block_id").asText(), BLOCK_ID, at + "/block_id", errors);
     switch (block.path("type").asText()) {
       case "section" -> {
         text(block.path("text"), at + "/text", TEXT_CHARACTERS, errors);
@@ -77,7 +123,11 @@ final class BlockLimits {
         }
       }
       case "header" -> text(block.path("text"), at + "/text", HEADER_CHARACTERS, errors);
-      case "input" -> element(block.path("element"), at + "/element", errors);
+      case "input" -> {
+        text(block.path("label"), at + "/label", INPUT_LABEL, errors);
+        text(block.path("hint"), at + "/hint", INPUT_HINT, errors);
+        element(block.path("element"), at + "/element", errors);
+      }
       default -> {
         // Other blocks have limits of their own that the bot has no use for yet.
       }
@@ -116,6 +166,8 @@ final class BlockLimits {
       text(confirm.path("confirm"), at + "/confirm/confirm", CONFIRM_BUTTON, errors);
       text(confirm.path("deny"), at + "/confirm/deny", CONFIRM_BUTTON, errors);
     }
+    text(element.path("placeholder"), at + "/placeholder", PLACEHOLDER, errors);
+    option(element.path("initial_option"), at + "/initial_option", errors);
     options(element, at, errors);
   }
 
@@ -131,12 +183,28 @@ final class BlockLimits {
     }
   }
 
+  /** A select's (or an options answer's) options, or its groups of options. */
   private static void options(JsonNode element, String at, List<String> errors) {
-    for (String list : List.of("options", "option_groups")) {
-      if (element.path(list).size() > OPTIONS) {
-        errors.add(tooMany(OPTIONS, at + "/" + list));
-      }
+    JsonNode options = element.path("options");
+    count(options, OPTIONS, at + "/options", errors);
+    for (int i = 0; i < options.size(); i++) {
+      option(options.get(i), at + "/options/" + i, errors);
     }
+    JsonNode groups = element.path("option_groups");
+    count(groups, OPTIONS, at + "/option_groups", errors);
+    for (int i = 0; i < groups.size(); i++) {
+      options(groups.get(i), at + "/option_groups/" + i, errors);
+    }
+  }
+
+  /** An option object: its text (75 characters), its value (150) and description (75). */
+  private static void option(JsonNode option, String at, List<String> errors) {
+    if (!option.isObject()) {
+      return;
+    }
+    text(option.path("text"), at + "/text", OPTION_TEXT, errors);
+    length(option.path("value").asText(), OPTION_VALUE, at + "/value", errors);
+    text(option.path("description"), at + "/description", OPTION_TEXT, errors);
   }
 
   private static String tooMany(int max, String at) {

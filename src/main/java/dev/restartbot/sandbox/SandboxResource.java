@@ -5,6 +5,7 @@ import io.quarkus.arc.profile.UnlessBuildProfile;
 import io.quarkus.arc.properties.IfBuildProperty;
 import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.POST;
@@ -22,11 +23,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The sandbox page and the little API it reads: the channel as the current user sees it, the
- * workspace (people, channel, the signing secret the page signs its requests with) and the
- * simulated cluster. The page's requests to the bot itself go to {@code /slack/events}, signed, as
- * Slack sends them. The files live outside {@code META-INF/resources}, so they are served only
- * through this class, which exists only in a build with {@code restart.sandbox.enabled=true}.
+ * The sandbox page and the little API it reads: the channel as the current user sees it, their
+ * modal and Home tab, the workspace (people, channel, the signing secret the page signs its
+ * requests with) and the simulated cluster. The page's requests to the bot itself go to {@code
+ * /slack/events}, signed, as Slack sends them. The files live outside {@code META-INF/resources},
+ * so they are served only through this class, which exists only in a build with {@code
+ * restart.sandbox.enabled=true}.
  */
 @Path("/sandbox")
 @IfBuildProperty(name = "restart.sandbox.enabled", stringValue = "true")
@@ -42,11 +44,14 @@ public class SandboxResource {
   private final SandboxChannel channel;
   private final SandboxSlack slack;
   private final SandboxCluster cluster;
+  private final SandboxViews views;
 
-  public SandboxResource(SandboxChannel channel, SandboxSlack slack, SandboxCluster cluster) {
+  public SandboxResource(
+      SandboxChannel channel, SandboxSlack slack, SandboxCluster cluster, SandboxViews views) {
     this.channel = channel;
     this.slack = slack;
     this.cluster = cluster;
+    this.views = views;
   }
 
   /** A person of the workspace, with the response URL their slash commands carry. */
@@ -80,6 +85,18 @@ public class SandboxResource {
   public record Ack(String user, String command, String text, JsonNode blocks) {}
 
   public record Failing(boolean failing) {}
+
+  /** Who does something that gives the bot a trigger id: a command, a shortcut, a click. */
+  public record Actor(String user) {}
+
+  /**
+   * What the bot answered to {@code user}'s submission of a modal: its HTTP body as JSON, {@code
+   * {}} for an empty one.
+   */
+  public record SubmissionAnswer(String user, JsonNode answer) {}
+
+  /** What Slack made of an answer the page passed on: its error lines, empty when it took it. */
+  public record Verdict(SandboxViews.Applied applied, List<String> refused) {}
 
   @GET
   @Produces(MediaType.TEXT_HTML)
@@ -164,6 +181,70 @@ public class SandboxResource {
     JsonNode blocks = ack.blocks() != null && ack.blocks().isArray() ? ack.blocks() : null;
     String ts = channel.post(null, SandboxWorkspace.BOT_USER_ID, text, blocks, who, command);
     return Map.of("ts", ts);
+  }
+
+  /** A trigger id, as Slack hands one out with each command, shortcut and click. */
+  @POST
+  @Path("api/triggers")
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Produces(MediaType.APPLICATION_JSON)
+  public Map<String, String> trigger(Actor actor) {
+    if (actor == null) {
+      throw new BadRequestException("a JSON body with the user is required");
+    }
+    return Map.of("triggerId", views.trigger(known(actor.user())));
+  }
+
+  /** {@code user}'s open modal and Home tab, as the bot last opened, updated or published them. */
+  @GET
+  @Path("api/views")
+  @Produces(MediaType.APPLICATION_JSON)
+  public SandboxViews.Surfaces views(@QueryParam("user") String user) {
+    return views.of(known(user));
+  }
+
+  /**
+   * Applies the bot's answer to a submission of the modal {@code id} as Slack does: errors on its
+   * fields, a new view in its place, or closed. An answer Slack would refuse changes nothing.
+   */
+  @POST
+  @Path("api/views/{id}/answer")
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Produces(MediaType.APPLICATION_JSON)
+  public Verdict answer(@PathParam("id") String id, SubmissionAnswer body) {
+    if (body == null || body.answer() == null || !body.answer().isObject()) {
+      throw new BadRequestException(
+          "a JSON body with the user and the bot's answer (an object, {} if empty) is required");
+    }
+    return views
+        .answer(known(body.user()), id, body.answer())
+        .map(a -> new Verdict(a.applied(), a.refused()))
+        .orElseThrow(() -> new NotFoundException("no open modal " + id + " of this user"));
+  }
+
+  /** Closes the modal {@code id} of {@code user}, as its Cancel button does. */
+  @DELETE
+  @Path("api/views/{id}")
+  public Response close(@PathParam("id") String id, @QueryParam("user") String user) {
+    if (!views.close(known(user), id)) {
+      throw new NotFoundException("no open modal " + id + " of this user");
+    }
+    return Response.noContent().build();
+  }
+
+  /**
+   * Holds the bot's answer to an options load ({@code block_suggestion}) to Slack's limits: Slack
+   * shows no options for an answer it refuses. Changes nothing.
+   */
+  @POST
+  @Path("api/options")
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Produces(MediaType.APPLICATION_JSON)
+  public Verdict options(JsonNode answer) {
+    if (answer == null || !answer.isObject()) {
+      throw new BadRequestException("the bot's answer to an options load, a JSON object");
+    }
+    return new Verdict(null, BlockLimits.optionsBreaches(answer));
   }
 
   @GET

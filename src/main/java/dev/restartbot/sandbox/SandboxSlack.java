@@ -11,8 +11,9 @@ import org.jboss.logging.Logger;
 
 /**
  * The sandbox's Slack: a {@link SlackWebApiFake} that knows only the {@link SandboxWorkspace} and
- * keeps what the bot says in the {@link SandboxChannel}, where the page shows it. The bot reaches
- * it through the real Slack SDK, so the requests are the ones Slack would get.
+ * keeps what the bot says in the {@link SandboxChannel} and the modals and Home tabs it opens in
+ * {@link SandboxViews}, where the page shows them. The bot reaches it through the real Slack SDK,
+ * so the requests are the ones Slack would get.
  */
 @Singleton
 @IfBuildProperty(name = "restart.sandbox.enabled", stringValue = "true")
@@ -34,7 +35,7 @@ public class SandboxSlack {
   private final String botToken;
   private final SlackWebApiFake slack;
 
-  public SandboxSlack(SandboxChannel channel, ObjectMapper json) {
+  public SandboxSlack(SandboxChannel channel, SandboxViews views, ObjectMapper json) {
     // 16 bytes: 32 lower-case hex characters, the shape of the signing secrets Slack issues.
     this.signingSecret = SlackWebApiFake.randomHex(16);
     this.botToken = "xoxb-sandbox-" + SlackWebApiFake.randomHex(12);
@@ -44,6 +45,7 @@ public class SandboxSlack {
             .channel(SandboxWorkspace.CHANNEL_ID, SandboxWorkspace.CHANNEL_NAME)
             .group(SandboxWorkspace.LEADS_GROUP, List.of(SandboxWorkspace.APPROVER.id()))
             .messages(new ChannelMessages(channel))
+            .views(views)
             // The page scrolls to the message: a link it can follow without leaving the sandbox.
             .permalinks((in, ts) -> "/sandbox#m" + ts)
             .threadName("sandbox-slack");

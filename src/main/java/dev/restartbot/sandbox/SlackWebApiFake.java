@@ -129,6 +129,30 @@ public final class SlackWebApiFake implements AutoCloseable {
   }
 
   /**
+   * Where the workspace keeps the views the bot opens ({@code views.open}, with a trigger id),
+   * pushes, updates (by view id) and publishes (a person's Home tab): the sandbox's page shows
+   * them. Without one, each view is echoed under a new id and forgotten, as an open world needs.
+   */
+  public interface Views {
+
+    /**
+     * Keeps {@code view} as {@code call} asks, gives it its id ({@code id}, put into it) and
+     * answers null; or answers Slack's error code (an unknown trigger or view, say) and keeps
+     * nothing.
+     */
+    String keep(ViewCall call, ObjectNode view);
+  }
+
+  /**
+   * A call of a {@code views.*} method: the method and whichever of its arguments it carries.
+   *
+   * @param triggerId {@code views.open} and {@code views.push}
+   * @param viewId {@code views.update}
+   * @param userId {@code views.publish}
+   */
+  public record ViewCall(String method, String triggerId, String viewId, String userId) {}
+
+  /**
    * One request as received. JSON bodies are flattened (nested values become JSON text, JSON nulls
    * are left out); a post to a response URL is method {@value #RESPONSE_URL} with its key as {@code
    * id}.
@@ -177,6 +201,7 @@ public final class SlackWebApiFake implements AutoCloseable {
   private final String token;
   private final String anyChannelName;
   private final Messages messages;
+  private final Views views;
   private final BiFunction<String, String, String> permalinks;
   private final Around around;
   private final Map<String, String> channels;
@@ -193,6 +218,7 @@ public final class SlackWebApiFake implements AutoCloseable {
     token = b.token;
     anyChannelName = b.anyChannelName;
     messages = b.messages != null ? b.messages : new Numbered();
+    views = b.views != null ? b.views : SlackWebApiFake::forget;
     permalinks = b.permalinks;
     around = b.around;
     channels = new ConcurrentHashMap<>(b.channels);
@@ -304,7 +330,8 @@ public final class SlackWebApiFake implements AutoCloseable {
           case "usergroups.users.list" -> groupMembers(p);
           case "conversations.info" -> conversationInfo(p);
           case "apps.connections.open" -> connectionsOpen();
-          case "views.open", "views.push", "views.update", "views.publish" -> view(p);
+          case "views.open", "views.push", "views.update", "views.publish" ->
+              view(request.method(), p);
           case RESPONSE_URL -> respond(p);
           default -> otherMethod(request.method());
         });
@@ -448,22 +475,35 @@ public final class SlackWebApiFake implements AutoCloseable {
     return url == null ? error("socket_mode_not_configured_in_fake") : ok().put("url", url);
   }
 
-  /** Modals and the home tab: held to the limits, then echoed back as opened. */
-  private ObjectNode view(Map<String, String> p) {
+  /** Modals and the home tab: held to the limits, kept (see {@link Views}), echoed back. */
+  private ObjectNode view(String method, Map<String, String> p) {
     JsonNode view = readJson(p.get("view"));
     if (view == null || !view.isObject()) {
       return error("invalid_arguments");
     }
-    JsonNode blocks = view.path("blocks");
-    if (blockLimits && blocks.isArray()) {
-      List<String> breaches = BlockLimits.breaches(blocks, "/view/blocks", BlockLimits.VIEW_BLOCKS);
+    if (blockLimits) {
+      List<String> breaches = BlockLimits.viewBreaches(view, "/view");
       if (!breaches.isEmpty()) {
         return invalidBlocks(breaches);
       }
     }
     ObjectNode echoed = view.deepCopy();
-    echoed.put("id", "V" + randomHex(5).toUpperCase(Locale.ROOT)).put("team_id", team.id());
-    return ok().set("view", echoed);
+    echoed.put("team_id", team.id());
+    String refused =
+        views.keep(
+            new ViewCall(method, p.get("trigger_id"), p.get("view_id"), p.get("user_id")), echoed);
+    return refused != null ? error(refused) : ok().set("view", echoed);
+  }
+
+  /** The open world's views: each one a new id, nothing kept. */
+  private static String forget(ViewCall call, ObjectNode view) {
+    view.put("id", newViewId());
+    return null;
+  }
+
+  /** An id shaped as Slack's view ids are. */
+  static String newViewId() {
+    return "V" + randomHex(5).toUpperCase(Locale.ROOT);
   }
 
   /**
@@ -722,6 +762,7 @@ public final class SlackWebApiFake implements AutoCloseable {
     private String token;
     private String anyChannelName;
     private Messages messages;
+    private Views views;
     private BiFunction<String, String, String> permalinks;
     private Around around = (request, fake) -> fake.apply(request);
     private String threadName = "fake-slack";
@@ -766,6 +807,12 @@ public final class SlackWebApiFake implements AutoCloseable {
     /** Where messages are kept; needed in a closed world, which must know its messages. */
     public Builder messages(Messages messages) {
       this.messages = messages;
+      return this;
+    }
+
+    /** Where views are kept; without it each is echoed under a new id and forgotten. */
+    public Builder views(Views views) {
+      this.views = views;
       return this;
     }
 

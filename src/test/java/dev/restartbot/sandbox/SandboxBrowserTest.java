@@ -34,13 +34,15 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The sandbox in a real headless Chromium, driven as a newcomer would: the requester types {@code
- * /restart payments-api}, the approver clicks Approve and confirms, and the thread ends rolled out.
- * Everything between the page and the bot is real: signed HTTP requests to {@code /slack/events},
- * Bolt, the policy, the executor and the kubectl-style rollout follower.
+ * /restart payments-api}, the approver clicks Approve and confirms, and the thread ends rolled out;
+ * the same request filed through the modal and approved from the approver's Home tab. Everything
+ * between the page and the bot is real: signed HTTP requests to {@code /slack/events}, Bolt, the
+ * policy, the executor and the kubectl-style rollout follower.
  */
 @QuarkusTest
 @TestProfile(SandboxProfile.class)
@@ -53,6 +55,8 @@ class SandboxBrowserTest {
   private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
   private static final Duration WAIT = Duration.ofSeconds(60);
   static final Path SCREENSHOT = Path.of("target", "sandbox", "sandbox.png");
+  static final Path MODAL_SCREENSHOT = Path.of("target", "sandbox", "sandbox-modal.png");
+  static final Path HOME_SCREENSHOT = Path.of("target", "sandbox", "sandbox-home.png");
 
   @TestHTTPResource("/sandbox")
   URL page;
@@ -286,11 +290,124 @@ class SandboxBrowserTest {
         });
   }
 
+  @Test
+  @Order(6)
+  void aRequestFiledThroughTheModalIsApprovedFromAppHome() throws IOException {
+    open();
+    actAs("requester");
+    type("/restart");
+    WebElement modal = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("modal")));
+    assertThat(modal.findElement(By.id("modal-title")).getText()).isEqualTo("Restart");
+
+    // Nothing picked: the bot's error shows under the field, and the modal stays open.
+    driver.findElement(By.id("modal-submit")).click();
+    wait.until(
+        ExpectedConditions.textToBePresentInElementLocated(
+            By.cssSelector("#modal .field-error[data-block-id=targets]"),
+            "Pick at least one workload."));
+    assertThat(modal.isDisplayed()).isTrue();
+
+    new Select(driver.findElement(By.cssSelector("#modal select[data-action-id=namespace]")))
+        .selectByValue("payments");
+    pickTarget("api", "staging/payments/deployment/payments-api");
+    driver
+        .findElement(By.cssSelector("#modal [data-action-id=reason]"))
+        .sendKeys("rotated database credentials");
+    screenshot(MODAL_SCREENSHOT);
+    driver.findElement(By.id("modal-submit")).click();
+
+    // The bot answers the submission with its confirmation in the modal's place.
+    wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("modal-submit")));
+    assertThat(driver.findElement(By.id("modal-blocks")).getText()).contains("submitted");
+    driver.findElement(By.id("modal-close")).click();
+    wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("modal")));
+    WebElement approval = messageWith("rotated database credentials");
+    assertThat(approval.getText()).contains("Alice Moreau", "deployment/payments-api");
+
+    actAs("approver");
+    driver.findElement(By.id("home-link")).click();
+    By approve =
+        By.xpath(
+            "//div[@id='home-blocks']//div[contains(@class,'block-section')]"
+                + "[contains(.,'rotated database credentials')]"
+                + "/following-sibling::div[contains(@class,'block-actions')][1]"
+                + "//button[@data-action-id='restart_approve']");
+    wait.until(ExpectedConditions.visibilityOfElementLocated(approve));
+    assertThat(driver.findElement(By.id("home-blocks")).getText())
+        .contains("Waiting for you", "Your requests", "Running now");
+    screenshot(HOME_SCREENSHOT);
+    driver.findElement(approve).click();
+    WebElement dialog = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("dialog")));
+    assertThat(dialog.getText()).contains("Restart now?", "payments-api in payments");
+    driver.findElement(By.id("dialog-confirm")).click();
+    // The bot publishes the tab again: the request waits for nobody now.
+    wait.until(ExpectedConditions.invisibilityOfElementLocated(approve));
+
+    driver.findElement(By.id("channel-link")).click();
+    wait.until(
+        d ->
+            messageWith("rotated database credentials")
+                .getText()
+                .contains("Approved by @Bob Okafor"));
+    wait.until(
+        d -> {
+          List<WebElement> thread =
+              messageWith("rotated database credentials").findElements(By.cssSelector(".thread"));
+          return !thread.isEmpty() && thread.get(0).getText().contains("rolled out (3 pods)");
+        });
+  }
+
+  @Test
+  @Order(7)
+  void theShortcutOpensTheModalWithAChannelToPick() {
+    open();
+    actAs("requester");
+    driver.findElement(By.id("shortcut")).click();
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("modal")));
+    new Select(driver.findElement(By.cssSelector("#modal select[data-action-id=channel]")))
+        .selectByValue(SandboxWorkspace.CHANNEL_ID);
+    pickTarget("checkout", "staging/payments/deployment/checkout");
+    driver
+        .findElement(By.cssSelector("#modal [data-action-id=reason]"))
+        .sendKeys("picked from the shortcut");
+    driver.findElement(By.id("modal-submit")).click();
+    wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("modal-submit")));
+    driver.findElement(By.id("modal-close")).click();
+    assertThat(messageWith("picked from the shortcut").getText())
+        .contains("Alice Moreau", "deployment/checkout");
+  }
+
+  /** Types {@code typed} into the modal's workload picker and picks the option {@code value}. */
+  private void pickTarget(String typed, String value) {
+    driver.findElement(By.cssSelector("#modal .external-select input")).sendKeys(typed);
+    wait.until(
+            ExpectedConditions.elementToBeClickable(
+                By.cssSelector("#modal .suggestion[data-value='" + value + "']")))
+        .click();
+    wait.until(
+        ExpectedConditions.presenceOfElementLocated(
+            By.cssSelector("#modal .chip[data-value='" + value + "']")));
+  }
+
+  /** The latest top-level message of the bot that says {@code text}. */
+  private WebElement messageWith(String text) {
+    return wait.until(
+        d -> {
+          List<WebElement> found =
+              d.findElements(By.cssSelector("#messages > .message:not(.ephemeral)")).stream()
+                  .filter(m -> m.getText().contains(text))
+                  .toList();
+          return found.isEmpty() ? null : found.get(found.size() - 1);
+        });
+  }
+
   private void actAsUser(String id) {
     driver.findElement(By.cssSelector(".person[data-user=" + id + "]")).click();
     wait.until(
         ExpectedConditions.attributeToBe(
             By.cssSelector(".person[data-user=" + id + "]"), "aria-checked", "true"));
+    // The channel is drawn afresh for the new person: elements found before then go stale.
+    wait.until(ExpectedConditions.attributeToBe(By.id("messages"), "data-user", id));
   }
 
   /** The latest top-level message of the bot that names {@code ref}, as {@code kind/name}. */
@@ -311,10 +428,10 @@ class SandboxBrowserTest {
   }
 
   private void actAs(String role) {
-    driver.findElement(By.cssSelector(".person[data-role=" + role + "]")).click();
-    wait.until(
-        ExpectedConditions.attributeToBe(
-            By.cssSelector(".person[data-role=" + role + "]"), "aria-checked", "true"));
+    actAsUser(
+        driver
+            .findElement(By.cssSelector(".person[data-role=" + role + "]"))
+            .getAttribute("data-user"));
   }
 
   private void type(String line) {

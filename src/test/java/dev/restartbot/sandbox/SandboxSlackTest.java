@@ -24,12 +24,14 @@ class SandboxSlackTest {
   private final ObjectMapper json = new ObjectMapper();
   private final HttpClient http = HttpClient.newHttpClient();
   private SandboxChannel channel;
+  private SandboxViews views;
   private SandboxSlack slack;
 
   @BeforeEach
   void start() {
     channel = new SandboxChannel();
-    slack = new SandboxSlack(channel, json);
+    views = new SandboxViews();
+    slack = new SandboxSlack(channel, views, json);
   }
 
   @AfterEach
@@ -207,6 +209,30 @@ class SandboxSlackTest {
     assertThat(refused.path("errors").get(0).asText())
         .isEqualTo("must be less than 3001 characters [json-pointer:/blocks/0/text/text]");
     assertThat(channel.all()).isEmpty();
+  }
+
+  @Test
+  void viewsTheBotOpensAndPublishesAreKeptForThePageAndHeldToSlacksLimits() throws Exception {
+    String trigger = views.trigger(SandboxWorkspace.REQUESTER.id());
+    String modal = "{\"type\":\"modal\",\"title\":{\"type\":\"plain_text\",\"text\":\"Restart\"}}";
+    JsonNode opened = call("views.open", form("trigger_id", trigger, "view", modal));
+    assertThat(opened.path("ok").asBoolean()).isTrue();
+    assertThat(views.of(SandboxWorkspace.REQUESTER.id()).modal().path("id").asText())
+        .isEqualTo(opened.path("view").path("id").asText());
+
+    String home =
+        "{\"type\":\"home\",\"blocks\":["
+            + String.join(",", java.util.Collections.nCopies(101, "{\"type\":\"divider\"}"))
+            + "]}";
+    JsonNode refused =
+        call("views.publish", form("user_id", SandboxWorkspace.APPROVER.id(), "view", home));
+    assertThat(refused.path("error").asText()).isEqualTo("invalid_blocks");
+    assertThat(views.of(SandboxWorkspace.APPROVER.id()).home()).isNull();
+    assertThat(
+            call("views.open", form("trigger_id", "1.2.madeup", "view", modal))
+                .path("error")
+                .asText())
+        .isEqualTo("invalid_trigger_id");
   }
 
   private JsonNode respond(String url, String body) throws IOException, InterruptedException {
