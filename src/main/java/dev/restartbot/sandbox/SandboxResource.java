@@ -95,9 +95,6 @@ public class SandboxResource {
    */
   public record SubmissionAnswer(String user, JsonNode answer) {}
 
-  /** What Slack made of an answer the page passed on: its error lines, empty when it took it. */
-  public record Verdict(SandboxViews.Applied applied, List<String> refused) {}
-
   @GET
   @Produces(MediaType.TEXT_HTML)
   public Response page() {
@@ -211,14 +208,13 @@ public class SandboxResource {
   @Path("api/views/{id}/answer")
   @Consumes(MediaType.APPLICATION_JSON)
   @Produces(MediaType.APPLICATION_JSON)
-  public Verdict answer(@PathParam("id") String id, SubmissionAnswer body) {
+  public SandboxViews.Answered answer(@PathParam("id") String id, SubmissionAnswer body) {
     if (body == null || body.answer() == null || !body.answer().isObject()) {
       throw new BadRequestException(
           "a JSON body with the user and the bot's answer (an object, {} if empty) is required");
     }
     return views
         .answer(known(body.user()), id, body.answer())
-        .map(a -> new Verdict(a.applied(), a.refused()))
         .orElseThrow(() -> new NotFoundException("no open modal " + id + " of this user"));
   }
 
@@ -240,11 +236,11 @@ public class SandboxResource {
   @Path("api/options")
   @Consumes(MediaType.APPLICATION_JSON)
   @Produces(MediaType.APPLICATION_JSON)
-  public Verdict options(JsonNode answer) {
+  public SandboxViews.Answered options(JsonNode answer) {
     if (answer == null || !answer.isObject()) {
       throw new BadRequestException("the bot's answer to an options load, a JSON object");
     }
-    return new Verdict(null, BlockLimits.optionsBreaches(answer));
+    return new SandboxViews.Answered(null, BlockLimits.optionsBreaches(answer));
   }
 
   @GET

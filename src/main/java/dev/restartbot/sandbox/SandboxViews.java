@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * The views of the sandbox's people, as Slack keeps them: each person's stack of open modals and
@@ -122,27 +123,18 @@ public class SandboxViews implements SlackWebApiFake.Views {
     if (viewId == null || viewId.isBlank()) {
       return "invalid_arguments";
     }
-    for (Deque<ObjectNode> stack : modals.values()) {
-      for (ObjectNode open : stack) {
-        if (open.path("id").asText().equals(viewId)) {
-          view.put("id", viewId);
-          open.removeAll();
-          open.setAll(view.deepCopy());
-          version++;
-          return null;
-        }
-      }
+    Optional<ObjectNode> shown =
+        Stream.concat(modals.values().stream().flatMap(Deque::stream), homes.values().stream())
+            .filter(open -> open.path("id").asText().equals(viewId))
+            .findFirst();
+    if (shown.isEmpty()) {
+      return "not_found";
     }
-    for (ObjectNode home : homes.values()) {
-      if (home.path("id").asText().equals(viewId)) {
-        view.put("id", viewId);
-        home.removeAll();
-        home.setAll(view.deepCopy());
-        version++;
-        return null;
-      }
-    }
-    return "not_found";
+    view.put("id", viewId);
+    shown.get().removeAll();
+    shown.get().setAll(view.deepCopy());
+    version++;
+    return null;
   }
 
   private String publish(String userId, ObjectNode view) {
