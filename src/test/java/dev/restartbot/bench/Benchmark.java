@@ -442,12 +442,18 @@ public final class Benchmark {
             + " stored Deployments, approved; then a plain loop restarts the",
         "  same Deployments with the app's own `Workloads` (GET, PATCH) on a fabric8 client",
         "  configured as the app's. Both are timed at the mock API server, from the first target's",
-        "  first PATCH to the last target's first PATCH (99 intervals); median of "
+        "  first PATCH to the last target's first PATCH (99 intervals; the dry runs at request time are not",
+        "  counted, and the mock answers them without storing them); median of "
             + FanOut.REPEATS
             + " rounds after",
         "  a warm-up round of each. The loop starts once the bot's summary is in the thread and its",
         "  Kubernetes Events have reached the mock, so that it does not share the cores with the",
         "  bot's tail (the bot writes Slack messages and Events beside its sequence).",
+        "  `-Dbenchmark.only="
+            + FanOut.NAME
+            + "` runs it alone over `-Dbenchmark.fanout-rounds` rounds (5 by",
+        "  default) and shows each round, the requests each side sent per target and the time between",
+        "  them.",
         "- **Rollout detection**: the driver writes the final status after the bot showed progress;",
         "  measured from the status write's arrival at the mock to the \"rolled out\" `chat.update`'s",
         "  arrival at the fake Slack.",
