@@ -12,8 +12,10 @@ import io.fabric8.kubernetes.api.model.ListOptions;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
@@ -274,9 +276,11 @@ public class Workloads {
         return new Outcome.Paused();
       }
       String body = patchBody(target, restartedAt, attribution);
+      KubernetesClient client = clusters.client(target.cluster());
       HasMetadata patched;
       try {
-        patched = patch(target, resource, body);
+        // On the object just read: the client would otherwise read it again before each patch.
+        patched = patch(target, resource(client, target, workload), body);
       } catch (KubernetesClientException e) {
         if (answered(e)) {
           throw e;
@@ -291,7 +295,10 @@ public class Workloads {
           if (now == null) {
             return new Outcome.NotFound();
           }
-          patched = restartedAt.equals(restartedAtOf(now)) ? now : patch(target, resource, body);
+          patched =
+              restartedAt.equals(restartedAtOf(now))
+                  ? now
+                  : patch(target, resource(client, target, now), body);
         } catch (KubernetesClientException again) {
           if (answered(again)) {
             throw again;
@@ -618,6 +625,36 @@ public class Workloads {
               .genericKubernetesResources(ArgoRollouts.CONTEXT)
               .inNamespace(target.namespace())
               .withName(target.name());
+    };
+  }
+
+  /**
+   * {@code workload}, read from {@code target}, as the object of the next request: fabric8 reads an
+   * object before it patches it unless it is given one, and the patch body alone is sent either
+   * way.
+   */
+  static Resource<? extends HasMetadata> resource(
+      KubernetesClient client, Target target, HasMetadata workload) {
+    return switch (target.kind()) {
+      case DEPLOYMENT ->
+          client
+              .apps()
+              .deployments()
+              .inNamespace(target.namespace())
+              .resource((Deployment) workload);
+      case STATEFULSET ->
+          client
+              .apps()
+              .statefulSets()
+              .inNamespace(target.namespace())
+              .resource((StatefulSet) workload);
+      case DAEMONSET ->
+          client.apps().daemonSets().inNamespace(target.namespace()).resource((DaemonSet) workload);
+      case ROLLOUT ->
+          client
+              .genericKubernetesResources(ArgoRollouts.CONTEXT)
+              .inNamespace(target.namespace())
+              .resource((GenericKubernetesResource) workload);
     };
   }
 

@@ -101,6 +101,11 @@ public class HomeTab {
     if (of.request().state().isFinal()) {
       progress.remove(event.requestId());
     }
+    if (opened.isEmpty()) {
+      // Nobody's tab to refresh: a tab opened later is published afresh then. A run's sequence
+      // publishes three events a target; none of them need a delivery thread woken for nothing.
+      return;
+    }
     boolean spaced = event instanceof RequestEvent.TargetProgress;
     // Off the thread that published it: finding who may approve may ask Slack for group members.
     delivery.offer("home-events", () -> concerned(of.request(), spaced));

@@ -74,9 +74,21 @@ public class RequestRenderer implements RequestEvent.Visitor<Void> {
           .computeIfAbsent(f.requestId(), id -> new ConcurrentHashMap<>())
           .put(f.index(), f.result());
     }
-    if (!event.requestId().isEmpty()) {
+    if (!event.requestId().isEmpty() && !rendersNothing(event)) {
       delivery.submit(event.requestId(), () -> event.accept(this));
     }
+  }
+
+  /**
+   * Events that change nothing in the channel (their methods below return at once): not queued, so
+   * that the sequence does not wake a delivery thread for them.
+   */
+  static boolean rendersNothing(RequestEvent event) {
+    return event instanceof RequestEvent.TargetPatched
+        || event instanceof RequestEvent.CommandRefused
+        || event instanceof RequestEvent.ClickRefused
+        || event instanceof RequestEvent.Submitted
+        || event instanceof RequestEvent.Abandoned;
   }
 
   /**

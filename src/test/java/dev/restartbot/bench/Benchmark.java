@@ -78,7 +78,7 @@ public final class Benchmark {
         approval = new ApprovalToPatch(users, api).run();
         forget(slack, api);
         step("Fan-out of 100 targets against a plain loop");
-        fanOut = new FanOut(users, api).run();
+        fanOut = new FanOut(users, api, slack).run();
       }
       forget(slack, api);
       Latencies rollout;
@@ -173,6 +173,10 @@ public final class Benchmark {
       System.out.println("Section replaced in " + output.toAbsolutePath());
       return;
     }
+    if (only.equals(FanOut.NAME)) {
+      fanOutOnly(jar, output);
+      return;
+    }
     if (only.equals("pinned")) {
       pinnedAndNot(jar, output);
       return;
@@ -202,6 +206,8 @@ public final class Benchmark {
               + ", "
               + StartShapes.NAME
               + ", pinned, "
+              + FanOut.NAME
+              + ", "
               + ClusterScale.NAME
               + " and "
               + ExpirySweepSection.NAME);
@@ -245,6 +251,34 @@ public final class Benchmark {
       System.out.println();
       AckLatency.detail(ack).forEach(System.out::println);
     }
+  }
+
+  /**
+   * The fan-out alone, over {@code -Dbenchmark.fanout-rounds} counted rounds (5 by default), each
+   * round's figures and the requests each side sent per target: printed, and its detail section
+   * replaced in the report (the results table keeps the full run's figures).
+   */
+  private static void fanOutOnly(Path jar, Path output) {
+    quiet("io.fabric8.mockwebserver", "okhttp3", "io.fabric8.kubernetes.client");
+    FakeSlackApi slack = FakeSlackApi.get();
+    int rounds = Integer.getInteger("benchmark.fanout-rounds", 5);
+    FanOut.Result result;
+    try (MockApiServer api = new MockApiServer();
+        AppUnderTest app = start(jar, api, slack, Map.of(), new ArrayList<>())) {
+      step("app options: " + String.join(" ", AppUnderTest.extraOptions()));
+      step("Fan-out of " + FanOut.TARGETS + " targets against a plain loop, " + rounds + " rounds");
+      result = new FanOut(new SlackUsers(app.baseUrl(), slack), api, slack).run(rounds);
+    }
+    Report report = new Report();
+    report.add(FanOut.rows(result));
+    List<String> detail = FanOut.detail(result);
+    System.out.println();
+    report.table().forEach(System.out::println);
+    System.out.println();
+    detail.forEach(System.out::println);
+    Report.replaceDetail(output, FanOut.HEADING, detail);
+    System.out.println();
+    System.out.println("Section replaced in " + output.toAbsolutePath());
   }
 
   static final String PINNED_HEADING = "Slack ack latency, the load generator on a core of its own";
@@ -408,12 +442,18 @@ public final class Benchmark {
             + " stored Deployments, approved; then a plain loop restarts the",
         "  same Deployments with the app's own `Workloads` (GET, PATCH) on a fabric8 client",
         "  configured as the app's. Both are timed at the mock API server, from the first target's",
-        "  first PATCH to the last target's first PATCH (99 intervals); median of "
+        "  first PATCH to the last target's first PATCH (99 intervals; the dry runs at request time are not",
+        "  counted, and the mock answers them without storing them); median of "
             + FanOut.REPEATS
             + " rounds after",
         "  a warm-up round of each. The loop starts once the bot's summary is in the thread and its",
         "  Kubernetes Events have reached the mock, so that it does not share the cores with the",
         "  bot's tail (the bot writes Slack messages and Events beside its sequence).",
+        "  `-Dbenchmark.only="
+            + FanOut.NAME
+            + "` runs it alone over `-Dbenchmark.fanout-rounds` rounds (5 by",
+        "  default) and shows each round, the requests each side sent per target and the time between",
+        "  them.",
         "- **Rollout detection**: the driver writes the final status after the bot showed progress;",
         "  measured from the status write's arrival at the mock to the \"rolled out\" `chat.update`'s",
         "  arrival at the fake Slack.",

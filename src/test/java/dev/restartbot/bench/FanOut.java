@@ -5,7 +5,11 @@ import dev.restartbot.policy.Target;
 import dev.restartbot.policy.WorkloadKind;
 import dev.restartbot.restart.Outcome;
 import dev.restartbot.restart.Workloads;
+import dev.restartbot.testing.FakeSlackApi;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -13,6 +17,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * 3: one approved request with 100 targets and rollout wait off, against a plain loop that restarts
@@ -24,11 +31,36 @@ import java.util.Locale;
  */
 final class FanOut {
 
+  /** The section's name for {@code -Dbenchmark.only}. */
+  static final String NAME = "fan-out";
+
+  static final String HEADING = "Fan-out, 100 targets, round by round";
+
   static final int TARGETS = 100;
   static final int REPEATS = 3;
 
-  /** The median run of each side, and the bot's click-to-summary time. */
-  record Result(Duration bot, Duration loop, Duration botClickToSummary) {
+  /** One counted round: each side's time from the first target's first PATCH to the last's. */
+  record Round(Duration bot, Duration loop) {
+    double ratio() {
+      return bot.toNanos() / (double) loop.toNanos();
+    }
+  }
+
+  /**
+   * The median run of each side, and the bot's click-to-summary time; every counted round; and what
+   * each side sent between its first and last first PATCH, per target (the requests the mock API
+   * server answered, by {@link MockApiServer#shape shape}; the bot's Slack calls, by method).
+   */
+  record Result(
+      Duration bot,
+      Duration loop,
+      Duration botClickToSummary,
+      List<Round> rounds,
+      Map<String, Double> botRequests,
+      Map<String, Double> loopRequests,
+      Map<String, Double> botSlackCalls,
+      Map<String, Duration> botSteps,
+      Map<String, Duration> loopSteps) {
     double ratio() {
       return bot.toNanos() / (double) loop.toNanos();
     }
@@ -36,33 +68,51 @@ final class FanOut {
 
   private final SlackUsers users;
   private final MockApiServer api;
+  private final FakeSlackApi slack;
 
-  FanOut(SlackUsers users, MockApiServer api) {
+  FanOut(SlackUsers users, MockApiServer api, FakeSlackApi slack) {
     this.users = users;
     this.api = api;
+    this.slack = slack;
   }
 
   Result run() {
+    return run(REPEATS);
+  }
+
+  /** {@code rounds} counted rounds of each side, after a warm-up round of each. */
+  Result run(int rounds) {
     List<String> names = api.seed("fan", TARGETS);
     String command = String.join(" ", names) + " -n " + MockApiServer.NAMESPACE;
-    List<Duration> bot = new ArrayList<>();
-    List<Duration> loop = new ArrayList<>();
+    List<Round> counted = new ArrayList<>();
     List<Duration> clickToSummary = new ArrayList<>();
+    Map<String, Integer> botRequests = new TreeMap<>();
+    Map<String, Integer> loopRequests = new TreeMap<>();
+    Map<String, Integer> botSlackCalls = new TreeMap<>();
+    Map<String, List<Duration>> botSteps = new TreeMap<>();
+    Map<String, List<Duration>> loopSteps = new TreeMap<>();
     try (KubernetesClient client = api.newClient()) {
       Workloads workloads = new Workloads(client, new ObjectMapper());
       // The first round of each side warms both up and is not counted.
-      for (int round = 0; round <= REPEATS; round++) {
-        api.forget();
+      for (int round = 0; round <= rounds; round++) {
         SlackUsers.Posted posted = users.submit(command);
         var click = users.approve(posted.requestId(), posted.messageTs());
+        api.forget();
         Instant clicked = Instant.now();
         users.send(click);
         Instant summary = users.awaitReply(posted.messageTs(), "Done").at();
-        Duration botRun = firstToLastPatch(names);
+        Window botRun = firstToLastPatch(names);
         // The bot writes its Kubernetes Events and Slack messages beside the sequence; let the
-        // last of them land before the loop runs, so that the loop does not share the cores
-        // with the bot's tail.
+        // last of them land before the loop runs, so that the loop does not share the cores with
+        // the bot's tail.
         awaitEvents(TARGETS);
+        if (round > 0) {
+          count(api.answered(), botRun, MockApiServer.Answered::at, MockApiServer.Answered::shape)
+              .forEach((k, v) -> botRequests.merge(k, v, Integer::sum));
+          count(slack.calls(), botRun, FakeSlackApi.Call::at, FanOut::slackShape)
+              .forEach((k, v) -> botSlackCalls.merge(k, v, Integer::sum));
+          steps(api.answered(), botRun, botSteps);
+        }
 
         api.forget();
         for (String name : names) {
@@ -75,15 +125,110 @@ final class FanOut {
             throw new IllegalStateException("the loop could not restart " + name + ": " + outcome);
           }
         }
-        Duration loopRun = firstToLastPatch(names);
+        Window loopRun = firstToLastPatch(names);
         if (round > 0) {
-          bot.add(botRun);
-          loop.add(loopRun);
+          count(api.answered(), loopRun, MockApiServer.Answered::at, MockApiServer.Answered::shape)
+              .forEach((k, v) -> loopRequests.merge(k, v, Integer::sum));
+          steps(api.answered(), loopRun, loopSteps);
+          counted.add(new Round(botRun.duration(), loopRun.duration()));
           clickToSummary.add(Duration.between(clicked, summary));
+          System.out.printf(
+              Locale.ROOT,
+              "[benchmark] fan-out round %d: bot %.2f ms a target, loop %.2f ms a target, %.2f×,"
+                  + " load average %s%n",
+              round,
+              perTarget(botRun.duration()),
+              perTarget(loopRun.duration()),
+              counted.get(counted.size() - 1).ratio(),
+              loadAverage());
         }
       }
     }
-    return new Result(median(bot), median(loop), median(clickToSummary));
+    int intervals = counted.size() * (TARGETS - 1);
+    return new Result(
+        median(counted.stream().map(Round::bot).toList()),
+        median(counted.stream().map(Round::loop).toList()),
+        median(clickToSummary),
+        counted,
+        perInterval(botRequests, intervals),
+        perInterval(loopRequests, intervals),
+        perInterval(botSlackCalls, intervals),
+        medians(botSteps),
+        medians(loopSteps));
+  }
+
+  /**
+   * The time from each request of the sequence (those on the Deployments) to the next, by the pair
+   * of requests: where the time between two first PATCHes goes, as the API server sees it.
+   */
+  private static void steps(
+      List<MockApiServer.Answered> answered, Window window, Map<String, List<Duration>> into) {
+    List<MockApiServer.Answered> sequence =
+        answered.stream()
+            .filter(a -> window.holds(a.at()) && a.shape().contains("/deployments/"))
+            .sorted(Comparator.comparing(MockApiServer.Answered::at))
+            .toList();
+    for (int i = 1; i < sequence.size(); i++) {
+      MockApiServer.Answered from = sequence.get(i - 1);
+      MockApiServer.Answered to = sequence.get(i);
+      into.computeIfAbsent(step(from) + " → " + step(to), k -> new ArrayList<>())
+          .add(Duration.between(from.at(), to.at()));
+    }
+  }
+
+  /** {@code GET}, {@code PATCH 415}, {@code PATCH 202}: a request of the sequence, in short. */
+  private static String step(MockApiServer.Answered a) {
+    String shape = a.shape();
+    return shape.substring(0, shape.indexOf(' ')) + shape.substring(shape.lastIndexOf(' '));
+  }
+
+  private static Map<String, Duration> medians(Map<String, List<Duration>> steps) {
+    Map<String, Duration> medians = new TreeMap<>();
+    steps.forEach((k, v) -> medians.put(k + " (" + v.size() + ")", median(v)));
+    return medians;
+  }
+
+  /** From the arrival of the first target's first PATCH to that of the last target's. */
+  private record Window(Instant first, Instant last) {
+    Duration duration() {
+      return Duration.between(first, last);
+    }
+
+    boolean holds(Instant at) {
+      return !at.isBefore(first) && at.isBefore(last);
+    }
+  }
+
+  private static <T> Map<String, Integer> count(
+      List<T> seen, Window window, Function<T, Instant> at, Function<T, String> shape) {
+    Map<String, Integer> counts = new TreeMap<>();
+    seen.stream()
+        .filter(t -> window.holds(at.apply(t)))
+        .forEach(t -> counts.merge(shape.apply(t), 1, Integer::sum));
+    return counts;
+  }
+
+  private static String slackShape(FakeSlackApi.Call call) {
+    return call.method() + (call.params().get("thread_ts") == null ? "" : " (in a thread)");
+  }
+
+  private static Map<String, Double> perInterval(Map<String, Integer> counts, int intervals) {
+    Map<String, Double> per = new TreeMap<>();
+    counts.forEach((k, v) -> per.put(k, v / (double) Math.max(1, intervals)));
+    return per;
+  }
+
+  private static double perTarget(Duration run) {
+    return run.toNanos() / 1e6 / (TARGETS - 1);
+  }
+
+  static String loadAverage() {
+    try {
+      String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return fields[0] + ", " + fields[1] + ", " + fields[2];
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
   }
 
   private void awaitEvents(int count) {
@@ -100,15 +245,101 @@ final class FanOut {
     return a.method().equals("POST") && a.path().contains("/events");
   }
 
-  private Duration firstToLastPatch(List<String> names) {
+  private Window firstToLastPatch(List<String> names) {
     Instant first = api.await(MockApiServer.patchOf(names.get(0)), SlackUsers.WAIT).at();
     Instant last =
         api.await(MockApiServer.patchOf(names.get(names.size() - 1)), SlackUsers.WAIT).at();
-    return Duration.between(first, last);
+    return new Window(first, last);
   }
 
   private static Duration median(List<Duration> runs) {
     return runs.stream().sorted(Comparator.naturalOrder()).toList().get(runs.size() / 2);
+  }
+
+  /**
+   * Each counted round side by side, then what each side sent per target between its first and last
+   * first PATCH: for the section run on its own.
+   */
+  static List<String> detail(Result r) {
+    List<String> lines = new ArrayList<>();
+    lines.add(
+        r.rounds().size()
+            + " rounds after a warm-up round of each side; each round the bot's request of "
+            + TARGETS
+            + " targets, then the plain loop over the same Deployments. Load average (1, 5, 15"
+            + " min) at the end: "
+            + loadAverage()
+            + ".");
+    lines.add("");
+    lines.add("| round | bot, a target | plain loop, a target | bot / loop |");
+    lines.add("| ---: | ---: | ---: | ---: |");
+    for (int i = 0; i < r.rounds().size(); i++) {
+      Round round = r.rounds().get(i);
+      lines.add(
+          String.format(
+              Locale.ROOT,
+              "| %d | %s | %s | %.2f× |",
+              i + 1,
+              Row.ms(perTarget(round.bot())),
+              Row.ms(perTarget(round.loop())),
+              round.ratio()));
+    }
+    lines.add(
+        String.format(
+            Locale.ROOT,
+            "| median | %s | %s | %.2f× |",
+            Row.ms(perTarget(r.bot())),
+            Row.ms(perTarget(r.loop())),
+            r.ratio()));
+    lines.add("");
+    lines.add(
+        "Requests the mock API server answered between the first target's first PATCH and the last"
+            + " target's, per target (all counted rounds):");
+    lines.add("");
+    lines.add("| request | bot | plain loop |");
+    lines.add("| --- | ---: | ---: |");
+    Map<String, double[]> both = new TreeMap<>();
+    r.botRequests().forEach((k, v) -> both.computeIfAbsent(k, x -> new double[2])[0] = v);
+    r.loopRequests().forEach((k, v) -> both.computeIfAbsent(k, x -> new double[2])[1] = v);
+    both.forEach(
+        (k, v) -> lines.add(String.format(Locale.ROOT, "| `%s` | %.2f | %.2f |", k, v[0], v[1])));
+    lines.add(
+        String.format(
+            Locale.ROOT,
+            "| all | %.2f | %.2f |",
+            r.botRequests().values().stream().mapToDouble(Double::doubleValue).sum(),
+            r.loopRequests().values().stream().mapToDouble(Double::doubleValue).sum()));
+    lines.add("");
+    lines.add(
+        "From one request of the sequence to the next (Deployments only), median, as the API"
+            + " server saw them arrive (how many such steps in brackets):");
+    lines.add("");
+    lines.add("| step | bot | plain loop |");
+    lines.add("| --- | ---: | ---: |");
+    Map<String, String[]> steps = new TreeMap<>();
+    r.botSteps()
+        .forEach(
+            (k, v) ->
+                steps
+                        .computeIfAbsent(
+                            k.replaceAll(" \\(\\d+\\)$", ""), x -> new String[] {"", ""})[0] =
+                    Row.ms(v.toNanos() / 1e6) + k.replaceAll("^.* (\\(\\d+\\))$", " $1"));
+    r.loopSteps()
+        .forEach(
+            (k, v) ->
+                steps
+                        .computeIfAbsent(
+                            k.replaceAll(" \\(\\d+\\)$", ""), x -> new String[] {"", ""})[1] =
+                    Row.ms(v.toNanos() / 1e6) + k.replaceAll("^.* (\\(\\d+\\))$", " $1"));
+    steps.forEach((k, v) -> lines.add("| " + k + " | " + v[0] + " | " + v[1] + " |"));
+    lines.add("");
+    lines.add("The bot's Slack calls in the same interval, per target:");
+    lines.add("");
+    lines.add("| Slack method | a target |");
+    lines.add("| --- | ---: |");
+    r.botSlackCalls()
+        .forEach((k, v) -> lines.add(String.format(Locale.ROOT, "| `%s` | %.2f |", k, v)));
+    return lines;
   }
 
   static List<Row> rows(Result r) {

@@ -26,6 +26,7 @@ final class SlackUsers {
   static final Duration WAIT = Duration.ofSeconds(30);
   static final Duration READING_TIME = Duration.ofMillis(100);
 
+  private static final String DEFERRED = "Checking your request";
   private static final Pattern REQUEST_ID = Pattern.compile("Request `([a-z0-9]+)`");
 
   private final String eventsUrl;
@@ -82,7 +83,19 @@ final class SlackUsers {
    * race the bot's own bookkeeping of the message, which no person can do).
    */
   Posted submit(String text) {
+    Instant sent = Instant.now();
     String ack = send(command(REQUESTER, text));
+    if (ack.contains(DEFERRED)) {
+      // Past the ack budget (a cold app checking many targets): the answer follows at the
+      // command's response_url.
+      ack =
+          slack
+              .awaitCall(
+                  "response_url",
+                  c -> !c.at().isBefore(sent) && c.rawBody().contains("Request"),
+                  WAIT)
+              .rawBody();
+    }
     Matcher id = REQUEST_ID.matcher(ack);
     if (!id.find() || !ack.contains("submitted")) {
       throw new IllegalStateException("/restart " + text + " was not submitted: " + ack);

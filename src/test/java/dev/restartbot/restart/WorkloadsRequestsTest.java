@@ -1,0 +1,133 @@
+package dev.restartbot.restart;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.restartbot.policy.Target;
+import dev.restartbot.policy.WorkloadKind;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a restart sends the API server, request by request, against the fabric8 mock in CRUD mode
+ * (which answers a strategic merge patch 415, so the same body follows as a JSON merge patch): one
+ * read, then the patch, as {@code kubectl rollout restart} sends them, and nothing in between.
+ */
+@EnableKubernetesMockClient(crud = true)
+class WorkloadsRequestsTest {
+
+  static final Workloads.Attribution WHO = new Workloads.Attribution("req1", "U0REQ", "U0LEAD");
+
+  KubernetesClient client;
+  KubernetesMockServer server;
+
+  @BeforeEach
+  void seed() {
+    client
+        .apps()
+        .deployments()
+        .inNamespace("test")
+        .resource(
+            new DeploymentBuilder()
+                .withNewMetadata()
+                .withName("web")
+                .withNamespace("test")
+                .endMetadata()
+                .withNewSpec()
+                .withReplicas(2)
+                .endSpec()
+                .build())
+        .create();
+    client
+        .apps()
+        .statefulSets()
+        .inNamespace("test")
+        .resource(
+            new StatefulSetBuilder()
+                .withNewMetadata()
+                .withName("db")
+                .withNamespace("test")
+                .endMetadata()
+                .withNewSpec()
+                .withReplicas(1)
+                .endSpec()
+                .build())
+        .create();
+    drain();
+  }
+
+  @Test
+  void aDeploymentIsReadOnceThenPatchedWithoutAnotherRead() {
+    Target target = new Target(WorkloadKind.DEPLOYMENT, "test", "web");
+    Workloads workloads = new Workloads(client, new ObjectMapper());
+
+    Outcome outcome = workloads.restart(target, "2026-12-01T10:00:00Z", WHO);
+
+    assertThat(outcome).isInstanceOf(Outcome.Restarted.class);
+    List<RecordedRequest> sent = drain();
+    assertThat(sent)
+        .extracting(WorkloadsRequestsTest::line)
+        .containsExactly(
+            "GET /apis/apps/v1/namespaces/test/deployments/web",
+            "PATCH /apis/apps/v1/namespaces/test/deployments/web?fieldManager=restart-bot"
+                + " application/strategic-merge-patch+json",
+            "PATCH /apis/apps/v1/namespaces/test/deployments/web?fieldManager=restart-bot"
+                + " application/merge-patch+json");
+    // The mock has read the bodies; what they did is in the stored Deployment.
+    assertThat(
+            client
+                .apps()
+                .deployments()
+                .inNamespace("test")
+                .withName("web")
+                .get()
+                .getSpec()
+                .getTemplate()
+                .getMetadata()
+                .getAnnotations())
+        .containsEntry(Workloads.RESTARTED_AT, "2026-12-01T10:00:00Z")
+        .containsEntry(Workloads.REQUEST, "req1");
+  }
+
+  @Test
+  void aStatefulSetIsReadOnceThenPatchedWithoutAnotherRead() {
+    Target target = new Target(WorkloadKind.STATEFULSET, "test", "db");
+    Workloads workloads = new Workloads(client, new ObjectMapper());
+
+    assertThat(workloads.restart(target, "2026-12-01T10:00:00Z", WHO))
+        .isInstanceOf(Outcome.Restarted.class);
+
+    assertThat(drain()).extracting(r -> r.getMethod()).containsExactly("GET", "PATCH", "PATCH");
+  }
+
+  private static String line(RecordedRequest r) {
+    String type = r.getHeader("Content-Type");
+    return r.getMethod()
+        + " "
+        + r.getPath()
+        + (r.getMethod().equals("PATCH") && type != null ? " " + type.replaceAll(";.*$", "") : "");
+  }
+
+  private List<RecordedRequest> drain() {
+    List<RecordedRequest> all = new ArrayList<>();
+    try {
+      for (RecordedRequest r = server.takeRequest(10, TimeUnit.MILLISECONDS);
+          r != null;
+          r = server.takeRequest(10, TimeUnit.MILLISECONDS)) {
+        all.add(r);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return all;
+  }
+}
