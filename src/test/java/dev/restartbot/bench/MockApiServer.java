@@ -34,9 +34,9 @@ import java.util.stream.IntStream;
 /**
  * The API server of the benchmark: fabric8's CRUD mock over plain HTTP, which notes when each
  * PATCH, status write and watch arrives (the moment the request has been read, before it is
- * handled), and which answers a GET of any Deployment in {@link #GENERATED} at once without storing
- * it, so that a burst of distinct {@code /restart} commands measures the bot and not the mock's
- * linear search through thousands of stored objects.
+ * handled), and which answers a GET, and the dry-run patches, of any Deployment in {@link
+ * #GENERATED} at once without storing it, so that a burst of distinct {@code /restart} commands
+ * measures the bot and not the mock's linear search through thousands of stored objects.
  */
 final class MockApiServer implements AutoCloseable {
 
@@ -308,12 +308,14 @@ final class MockApiServer implements AutoCloseable {
       }
       MockResponse response;
       if (method.equals("GET") && path.startsWith(GENERATED_PREFIX) && !path.contains("?")) {
-        String name = path.substring(GENERATED_PREFIX.length());
+        response = generated(path);
+      } else if (path.startsWith(GENERATED_PREFIX) && isDryRun(path)) {
+        // The request-time dry run of a command of the burst: answered as the mock answers the
+        // same patches of a stored Deployment (415 to a strategic merge patch, then the object).
         response =
-            new MockResponse()
-                .setResponseCode(200)
-                .setHeader("Content-Type", "application/json")
-                .setBody(Serialization.asJson(newDeployment(GENERATED, name)));
+            isStrategicMerge(request)
+                ? new MockResponse().setResponseCode(415)
+                : generated(path.substring(0, path.indexOf('?')));
       } else if (isDryRun(path) && !isStrategicMerge(request)) {
         // fabric8's mock does not know dryRun and would store the patch (raising the generation
         // that the approval holds against the request's); an API server stores nothing. A
@@ -325,6 +327,14 @@ final class MockApiServer implements AutoCloseable {
       }
       answered.add(new Answered(shape(request, response.code()), at));
       return response;
+    }
+
+    private MockResponse generated(String path) {
+      String name = path.substring(GENERATED_PREFIX.length());
+      return new MockResponse()
+          .setResponseCode(200)
+          .setHeader("Content-Type", "application/json")
+          .setBody(Serialization.asJson(newDeployment(GENERATED, name)));
     }
   }
 }

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * 6: 1,000 pending requests in the memory store. {@code /restart history 50} is timed as the ack of
@@ -40,16 +41,25 @@ final class PendingRequests {
   }
 
   Result run(AppUnderTest app) {
+    AtomicReference<String> wrong = new AtomicReference<>();
     LoadGenerator.Result created =
         new LoadGenerator(
                 n ->
                     users.command(
                         SlackUsers.REQUESTER, "p-" + n + " -n " + MockApiServer.GENERATED),
-                r -> r.statusCode() == 200 && r.body().contains("submitted"))
+                r -> {
+                  boolean right = r.statusCode() == 200 && r.body().contains("submitted");
+                  if (!right) {
+                    wrong.compareAndSet(null, r.statusCode() + " " + r.body());
+                  }
+                  return right;
+                })
             .runCount(16, PENDING);
     if (created.errors() > 0) {
       throw new IllegalStateException(
-          created.errors() + " of the 1,000 requests were not submitted");
+          created.errors()
+              + " of the 1,000 requests were not submitted; the first wrong answer: "
+              + wrong.get());
     }
 
     List<Duration> history = new ArrayList<>();
