@@ -19,6 +19,12 @@ final class RolloutDetection {
   static final int WARM_UP = 5;
   static final int RUNS = 30;
 
+  /**
+   * The app's {@code chat.update} budget here: the runs come back to back, faster than Slack's 50
+   * edits a minute allow, and the figure is the detection's, not the wait for the budget.
+   */
+  static final String UPDATES_PER_MINUTE = PendingRequests.UPDATES_PER_MINUTE;
+
   private final SlackUsers users;
   private final MockApiServer api;
 
