@@ -84,6 +84,27 @@ final class MemoryShapes {
               "-XX:ReservedCodeCacheSize=48m",
               "-XX:MaxMetaspaceSize=128m",
               "-XX:TieredStopAtLevel=1",
+              "-XX:SharedArchiveFile=" + ContainerImage.CDS_ARCHIVE),
+          shape(
+              "as above, heap 25 %",
+              Map.of("MALLOC_ARENA_MAX", "2"),
+              "-XX:MaxRAMPercentage=25",
+              "-XX:+UseSerialGC",
+              "-Xss512k",
+              "-XX:ReservedCodeCacheSize=48m",
+              "-XX:MaxMetaspaceSize=128m",
+              "-XX:TieredStopAtLevel=1",
+              "-XX:SharedArchiveFile=" + ContainerImage.CDS_ARCHIVE),
+          shape(
+              "heap 40 %, C1 only, AppCDS, one compiler thread",
+              Map.of("MALLOC_ARENA_MAX", "2"),
+              "-XX:MaxRAMPercentage=40",
+              "-XX:+UseSerialGC",
+              "-Xss512k",
+              "-XX:ReservedCodeCacheSize=48m",
+              "-XX:MaxMetaspaceSize=128m",
+              "-XX:TieredStopAtLevel=1",
+              "-XX:CICompilerCount=1",
               "-XX:SharedArchiveFile=" + ContainerImage.CDS_ARCHIVE));
 
   /** One candidate's figures. */
