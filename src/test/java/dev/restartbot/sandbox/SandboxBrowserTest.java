@@ -26,6 +26,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.Keys;
+import org.openqa.selenium.NoSuchElementException;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
@@ -380,10 +381,22 @@ class SandboxBrowserTest {
   /** Types {@code typed} into the modal's workload picker and picks the option {@code value}. */
   private void pickTarget(String typed, String value) {
     driver.findElement(By.cssSelector("#modal .external-select input")).sendKeys(typed);
+    By suggestion = By.cssSelector("#modal .suggestion[data-value='" + value + "']");
+    // The list is drawn again as each answer to the typed text arrives (and when the modal is
+    // updated): an option found before that goes stale, so find it again until a click lands.
     wait.until(
-            ExpectedConditions.elementToBeClickable(
-                By.cssSelector("#modal .suggestion[data-value='" + value + "']")))
-        .click();
+        d -> {
+          try {
+            WebElement option = d.findElement(suggestion);
+            if (!option.isDisplayed() || !option.isEnabled()) {
+              return false;
+            }
+            option.click();
+            return true;
+          } catch (StaleElementReferenceException | NoSuchElementException e) {
+            return false;
+          }
+        });
     wait.until(
         ExpectedConditions.presenceOfElementLocated(
             By.cssSelector("#modal .chip[data-value='" + value + "']")));
