@@ -24,6 +24,10 @@ final class MemoryShapes {
   /** The pod's memory, as the JVM sees a container's limit. */
   static final String POD_MEMORY = "-XX:MaxRAM=256m";
 
+  private static final Map<String, String> TWO_ARENAS = Map.of("MALLOC_ARENA_MAX", "2");
+  private static final String C1_ONLY = "-XX:TieredStopAtLevel=1";
+  private static final String APP_CDS = "-XX:SharedArchiveFile=" + ContainerImage.CDS_ARCHIVE;
+
   private static final List<String> COMMON =
       List.of(
           "-Dfile.encoding=UTF-8", "-Djava.util.logging.manager=org.jboss.logmanager.LogManager");
@@ -33,84 +37,39 @@ final class MemoryShapes {
       List.of(
           shape("heap 75 % (before)", Map.of(), "-XX:MaxRAMPercentage=75"),
           shape("heap 40 %, Serial", Map.of(), "-XX:MaxRAMPercentage=40", "-XX:+UseSerialGC"),
+          shape("heap 40 %, Serial, small stacks and code cache", Map.of(), small(40)),
+          shape("as above, 2 malloc arenas", TWO_ARENAS, small(40)),
+          shape("as above, heap 25 %", TWO_ARENAS, small(25)),
+          shape("as above, heap 40 %, C1 only", TWO_ARENAS, small(40, C1_ONLY)),
           shape(
-              "heap 40 %, Serial, small stacks and code cache",
-              Map.of(),
-              "-XX:MaxRAMPercentage=40",
-              "-XX:+UseSerialGC",
-              "-Xss512k",
-              "-XX:ReservedCodeCacheSize=48m",
-              "-XX:MaxMetaspaceSize=128m"),
-          shape(
-              "as above, 2 malloc arenas",
-              Map.of("MALLOC_ARENA_MAX", "2"),
-              "-XX:MaxRAMPercentage=40",
-              "-XX:+UseSerialGC",
-              "-Xss512k",
-              "-XX:ReservedCodeCacheSize=48m",
-              "-XX:MaxMetaspaceSize=128m"),
-          shape(
-              "as above, heap 25 %",
-              Map.of("MALLOC_ARENA_MAX", "2"),
-              "-XX:MaxRAMPercentage=25",
-              "-XX:+UseSerialGC",
-              "-Xss512k",
-              "-XX:ReservedCodeCacheSize=48m",
-              "-XX:MaxMetaspaceSize=128m"),
-          shape(
-              "as above, heap 40 %, C1 only",
-              Map.of("MALLOC_ARENA_MAX", "2"),
-              "-XX:MaxRAMPercentage=40",
-              "-XX:+UseSerialGC",
-              "-Xss512k",
-              "-XX:ReservedCodeCacheSize=48m",
-              "-XX:MaxMetaspaceSize=128m",
-              "-XX:TieredStopAtLevel=1"),
-          shape(
-              "heap 40 %, Serial, small stacks, 2 arenas, AppCDS",
-              Map.of("MALLOC_ARENA_MAX", "2"),
-              "-XX:MaxRAMPercentage=40",
-              "-XX:+UseSerialGC",
-              "-Xss512k",
-              "-XX:ReservedCodeCacheSize=48m",
-              "-XX:MaxMetaspaceSize=128m",
-              "-XX:SharedArchiveFile=" + ContainerImage.CDS_ARCHIVE),
-          shape(
-              "as above, C1 only",
-              Map.of("MALLOC_ARENA_MAX", "2"),
-              "-XX:MaxRAMPercentage=40",
-              "-XX:+UseSerialGC",
-              "-Xss512k",
-              "-XX:ReservedCodeCacheSize=48m",
-              "-XX:MaxMetaspaceSize=128m",
-              "-XX:TieredStopAtLevel=1",
-              "-XX:SharedArchiveFile=" + ContainerImage.CDS_ARCHIVE),
-          shape(
-              "as above, heap 25 %",
-              Map.of("MALLOC_ARENA_MAX", "2"),
-              "-XX:MaxRAMPercentage=25",
-              "-XX:+UseSerialGC",
-              "-Xss512k",
-              "-XX:ReservedCodeCacheSize=48m",
-              "-XX:MaxMetaspaceSize=128m",
-              "-XX:TieredStopAtLevel=1",
-              "-XX:SharedArchiveFile=" + ContainerImage.CDS_ARCHIVE),
+              "heap 40 %, Serial, small stacks, 2 arenas, AppCDS", TWO_ARENAS, small(40, APP_CDS)),
+          shape("as above, C1 only", TWO_ARENAS, small(40, C1_ONLY, APP_CDS)),
+          shape("as above, heap 25 %", TWO_ARENAS, small(25, C1_ONLY, APP_CDS)),
           shape(
               "heap 40 %, C1 only, AppCDS, one compiler thread",
-              Map.of("MALLOC_ARENA_MAX", "2"),
-              "-XX:MaxRAMPercentage=40",
-              "-XX:+UseSerialGC",
-              "-Xss512k",
-              "-XX:ReservedCodeCacheSize=48m",
-              "-XX:MaxMetaspaceSize=128m",
-              "-XX:TieredStopAtLevel=1",
-              "-XX:CICompilerCount=1",
-              "-XX:SharedArchiveFile=" + ContainerImage.CDS_ARCHIVE));
+              TWO_ARENAS, small(40, C1_ONLY, "-XX:CICompilerCount=1", APP_CDS)));
 
   /** One candidate's figures. */
   record Trial(AppUnderTest.Shape shape, AppUnderTest.Start start, AckLatency.Result ack) {}
 
   private MemoryShapes() {}
+
+  /**
+   * A heap of {@code heapPercent} % with the serial collector, small thread stacks, code cache and
+   * metaspace, then {@code more}.
+   */
+  private static String[] small(int heapPercent, String... more) {
+    List<String> flags =
+        new ArrayList<>(
+            List.of(
+                "-XX:MaxRAMPercentage=" + heapPercent,
+                "-XX:+UseSerialGC",
+                "-Xss512k",
+                "-XX:ReservedCodeCacheSize=48m",
+                "-XX:MaxMetaspaceSize=128m"));
+    flags.addAll(List.of(more));
+    return flags.toArray(String[]::new);
+  }
 
   private static AppUnderTest.Shape shape(
       String name, Map<String, String> environment, String... flags) {

@@ -229,27 +229,25 @@ class SandboxViewsApiTest {
   }
 
   private static String answer(String user, String id, Map<String, Object> answer) {
-    return given()
-        .contentType("application/json")
-        .body(Map.of("user", user, "answer", answer))
-        .post("/sandbox/api/views/" + id + "/answer")
-        .then()
-        .statusCode(200)
-        .extract()
-        .jsonPath()
-        .getString("applied");
+    return post(
+        "/sandbox/api/views/" + id + "/answer", Map.of("user", user, "answer", answer), "applied");
   }
 
   private static String trigger(String user) {
+    return post("/sandbox/api/triggers", Map.of("user", user), "triggerId");
+  }
+
+  /** Posts {@code body} as JSON to {@code path}, expects a 200, and reads {@code field}. */
+  private static String post(String path, Map<String, Object> body, String field) {
     return given()
         .contentType("application/json")
-        .body(Map.of("user", user))
-        .post("/sandbox/api/triggers")
+        .body(body)
+        .post(path)
         .then()
         .statusCode(200)
         .extract()
         .jsonPath()
-        .getString("triggerId");
+        .getString(field);
   }
 
   private static JsonPath views(String user) {
