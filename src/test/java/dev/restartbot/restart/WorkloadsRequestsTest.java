@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.restartbot.policy.Target;
 import dev.restartbot.policy.WorkloadKind;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -13,6 +17,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -107,6 +112,38 @@ class WorkloadsRequestsTest {
         .isInstanceOf(Outcome.Restarted.class);
 
     assertThat(drain()).extracting(r -> r.getMethod()).containsExactly("GET", "PATCH", "PATCH");
+  }
+
+  @Test
+  void thePatchIsMadeOnAStandInThatNamesTheWorkloadAlone() {
+    // fabric8 copies the object a patch is made on, all of it, and takes only its name and
+    // namespace; the object read is not what it is given.
+    Deployment read = client.apps().deployments().inNamespace("test").withName("web").get();
+    Target target = new Target(WorkloadKind.DEPLOYMENT, "test", "web");
+
+    HasMetadata standIn = Workloads.resource(client, target, read).item();
+
+    assertThat(standIn).isInstanceOf(Deployment.class).isNotSameAs(read);
+    assertThat(((Deployment) standIn).getSpec()).isNull();
+    assertThat(standIn.getMetadata().getName()).isEqualTo("web");
+    assertThat(standIn.getMetadata().getNamespace()).isEqualTo("test");
+  }
+
+  @Test
+  void aRolloutsStandInKeepsItsKind() {
+    GenericKubernetesResource read = new GenericKubernetesResource();
+    read.setApiVersion("argoproj.io/v1alpha1");
+    read.setKind("Rollout");
+    read.setMetadata(new ObjectMetaBuilder().withName("canary").withNamespace("test").build());
+    read.setAdditionalProperty("spec", Map.of("replicas", 3));
+    Target target = new Target(WorkloadKind.ROLLOUT, "test", "canary");
+
+    HasMetadata standIn = Workloads.resource(client, target, read).item();
+
+    assertThat(standIn.getApiVersion()).isEqualTo("argoproj.io/v1alpha1");
+    assertThat(standIn.getKind()).isEqualTo("Rollout");
+    assertThat(standIn.getMetadata().getName()).isEqualTo("canary");
+    assertThat(((GenericKubernetesResource) standIn).getAdditionalProperties()).isEmpty();
   }
 
   private static String line(RecordedRequest r) {

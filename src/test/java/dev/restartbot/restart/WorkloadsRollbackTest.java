@@ -10,7 +10,12 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,6 +28,7 @@ class WorkloadsRollbackTest {
   static final Workloads.Attribution WHO = new Workloads.Attribution("r0llb4ck", "U0REQ", "U0LEAD");
 
   KubernetesClient client;
+  KubernetesMockServer server;
 
   @Test
   void thePreviousRevisionIsTheHighestBelowTheNewestAndItsTemplateComesBackWithoutItsHash() {
@@ -80,6 +86,34 @@ class WorkloadsRollbackTest {
                 .getMetadata()
                 .getAnnotations())
         .isNullOrEmpty();
+  }
+
+  @Test
+  void aRollBackReadsTheDeploymentOnceAndItsReplicaSetsOnceThenPatches() throws Exception {
+    Deployment d = deployment("api", "api:2", Map.of());
+    replicaSet(d, "api-1", 1, "api:1", Map.of());
+    replicaSet(d, "api-2", 2, "api:2", Map.of());
+    Target target = new Target(WorkloadKind.DEPLOYMENT, "test", "api");
+    Workloads workloads = new Workloads(client, new ObjectMapper());
+    for (RecordedRequest r = server.takeRequest(10, TimeUnit.MILLISECONDS);
+        r != null;
+        r = server.takeRequest(10, TimeUnit.MILLISECONDS)) {
+      // the set-up's requests
+    }
+
+    assertThat(workloads.rollback(target, WHO)).isInstanceOf(Outcome.Restarted.class);
+
+    List<String> sent = new ArrayList<>();
+    for (RecordedRequest r = server.takeRequest(10, TimeUnit.MILLISECONDS);
+        r != null;
+        r = server.takeRequest(10, TimeUnit.MILLISECONDS)) {
+      sent.add(r.getMethod() + " " + r.getPath().replaceAll("\\?.*$", ""));
+    }
+    assertThat(sent)
+        .containsExactly(
+            "GET /apis/apps/v1/namespaces/test/deployments/api",
+            "GET /apis/apps/v1/namespaces/test/replicasets",
+            "PATCH /apis/apps/v1/namespaces/test/deployments/api");
   }
 
   private Deployment deployment(String name, String image, Map<String, String> annotations) {
