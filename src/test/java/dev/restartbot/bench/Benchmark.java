@@ -78,7 +78,7 @@ public final class Benchmark {
         approval = new ApprovalToPatch(users, api).run();
         forget(slack, api);
         step("Fan-out of 100 targets against a plain loop");
-        fanOut = new FanOut(users, api, slack).run();
+        fanOut = new FanOut(users, api, slack, app.start().pid()).run();
       }
       forget(slack, api);
       Latencies rollout;
@@ -276,7 +276,9 @@ public final class Benchmark {
         AppUnderTest app = start(jar, api, slack, Map.of(), new ArrayList<>())) {
       step("app options: " + String.join(" ", AppUnderTest.extraOptions()));
       step("Fan-out of " + FanOut.TARGETS + " targets against a plain loop, " + rounds + " rounds");
-      result = new FanOut(new SlackUsers(app.baseUrl(), slack), api, slack).run(rounds);
+      result =
+          new FanOut(new SlackUsers(app.baseUrl(), slack), api, slack, app.start().pid())
+              .run(rounds);
     }
     Report report = new Report();
     report.add(FanOut.rows(result));
@@ -454,15 +456,17 @@ public final class Benchmark {
         "  first PATCH to the last target's first PATCH (99 intervals; the dry runs at request time are not",
         "  counted, and the mock answers them without storing them, as it answers the creation of",
         "  an Event: an API server creates one in constant time, fabric8's mock checks every object",
-        "  it holds); median of " + FanOut.REPEATS + " rounds after",
-        "  a warm-up round of each. The loop starts once the bot's summary is in the thread and its",
-        "  Kubernetes Events have reached the mock, so that it does not share the cores with the",
+        "  it holds); median of " + FanOut.REPEATS + " rounds after at least " + FanOut.MIN_WARMUP,
+        "  warm-up rounds, and more until the JIT compilers of both processes are quiet through a",
+        "  round: with one warm-up round the driver's C2 compiler took 0.25 to 0.6 s of CPU during",
+        "  each side of each counted round. The loop starts once the bot's summary is in the thread",
+        "  and its Kubernetes Events have reached the mock, so that it does not share the cores with the",
         "  bot's tail (the bot writes Slack messages and Events beside its sequence).",
         "  `-Dbenchmark.only="
             + FanOut.NAME
             + "` runs it alone over `-Dbenchmark.fanout-rounds` rounds (5 by",
-        "  default) and shows each round, the requests each side sent per target and the time between",
-        "  them.",
+        "  default) and shows each round, the requests each side sent per target, the time between",
+        "  them, and the CPU each process and thread used per target.",
         "- **Rollout detection**: the driver writes the final status after the bot showed progress;",
         "  measured from the status write's arrival at the mock to the \"rolled out\" `chat.update`'s",
         "  arrival at the fake Slack. "

@@ -39,6 +39,18 @@ final class FanOut {
   static final int TARGETS = 100;
   static final int REPEATS = 3;
 
+  /**
+   * Warm-up rounds, at least and at most. One round was not enough: the driver's C2 compiler then
+   * still took 0.25 to 0.6 s of CPU during each side of each counted round, on the same two cores,
+   * and the loop kept getting faster for 20 rounds more.
+   */
+  static final int MIN_WARMUP = 10;
+
+  static final int MAX_WARMUP = 40;
+
+  /** At most this much JIT compiling in a round (both processes, both sides) counts as warm. */
+  static final long QUIET_COMPILER_TICKS = 3;
+
   /** One counted round: each side's time from the first target's first PATCH to the last's. */
   record Round(Duration bot, Duration loop) {
     double ratio() {
@@ -56,11 +68,14 @@ final class FanOut {
       Duration loop,
       Duration botClickToSummary,
       List<Round> rounds,
+      int warmupRounds,
       Map<String, Double> botRequests,
       Map<String, Double> loopRequests,
       Map<String, Double> botSlackCalls,
       Map<String, Duration> botSteps,
-      Map<String, Duration> loopSteps) {
+      Map<String, Duration> loopSteps,
+      Map<String, Double> botCpu,
+      Map<String, Double> loopCpu) {
     double ratio() {
       return bot.toNanos() / (double) loop.toNanos();
     }
@@ -69,21 +84,28 @@ final class FanOut {
   private final SlackUsers users;
   private final MockApiServer api;
   private final FakeSlackApi slack;
+  private final long appPid;
 
-  FanOut(SlackUsers users, MockApiServer api, FakeSlackApi slack) {
+  FanOut(SlackUsers users, MockApiServer api, FakeSlackApi slack, long appPid) {
     this.users = users;
     this.api = api;
     this.slack = slack;
+    this.appPid = appPid;
   }
 
   Result run() {
     return run(REPEATS);
   }
 
-  /** {@code rounds} counted rounds of each side, after a warm-up round of each. */
+  /**
+   * {@code rounds} counted rounds of each side, after warm-up rounds: at least {@value
+   * #MIN_WARMUP}, then until the JIT compilers of both processes were quiet through a whole round
+   * (both sides), or {@value #MAX_WARMUP} in all.
+   */
   Result run(int rounds) {
     List<String> names = api.seed("fan", TARGETS);
     String command = String.join(" ", names) + " -n " + MockApiServer.NAMESPACE;
+    long driver = ProcessHandle.current().pid();
     List<Round> counted = new ArrayList<>();
     List<Duration> clickToSummary = new ArrayList<>();
     Map<String, Integer> botRequests = new TreeMap<>();
@@ -91,30 +113,36 @@ final class FanOut {
     Map<String, Integer> botSlackCalls = new TreeMap<>();
     Map<String, List<Duration>> botSteps = new TreeMap<>();
     Map<String, List<Duration>> loopSteps = new TreeMap<>();
+    Map<String, Long> botCpu = new TreeMap<>();
+    Map<String, Long> loopCpu = new TreeMap<>();
+    int warmup = 0;
+    boolean counting = false;
     try (KubernetesClient client = api.newClient()) {
       Workloads workloads = new Workloads(client, new ObjectMapper());
-      // The first round of each side warms both up and is not counted.
-      for (int round = 0; round <= rounds; round++) {
+      while (counted.size() < rounds) {
         SlackUsers.Posted posted = users.submit(command);
         var click = users.approve(posted.requestId(), posted.messageTs());
         api.forget();
+        int mark = slack.recorded();
+        Map<String, Long> appBefore = ThreadCpu.ticks(appPid);
+        Map<String, Long> driverBefore = ThreadCpu.ticks(driver);
         Instant clicked = Instant.now();
         users.send(click);
-        Instant summary = users.awaitReply(posted.messageTs(), "Done").at();
+        Instant summary = users.awaitReply(posted.messageTs(), "Done", mark).at();
         Window botRun = firstToLastPatch(names);
         // The bot writes its Kubernetes Events and Slack messages beside the sequence; let the
         // last of them land before the loop runs, so that the loop does not share the cores with
         // the bot's tail.
         awaitEvents(TARGETS);
-        if (round > 0) {
-          count(api.answered(), botRun, MockApiServer.Answered::at, MockApiServer.Answered::shape)
-              .forEach((k, v) -> botRequests.merge(k, v, Integer::sum));
-          count(slack.calls(), botRun, FakeSlackApi.Call::at, FanOut::slackShape)
-              .forEach((k, v) -> botSlackCalls.merge(k, v, Integer::sum));
-          steps(api.answered(), botRun, botSteps);
-        }
+        Map<String, Long> botUsed =
+            ThreadCpu.both(
+                ThreadCpu.since(appBefore, ThreadCpu.ticks(appPid)),
+                ThreadCpu.since(driverBefore, ThreadCpu.ticks(driver)));
+        List<MockApiServer.Answered> botAnswered = api.answered();
+        List<FakeSlackApi.Call> botCalls = slack.calls();
 
         api.forget();
+        Map<String, Long> loopBefore = ThreadCpu.ticks(driver);
         for (String name : names) {
           Target target = new Target(WorkloadKind.DEPLOYMENT, MockApiServer.NAMESPACE, name);
           String restartedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
@@ -126,35 +154,64 @@ final class FanOut {
           }
         }
         Window loopRun = firstToLastPatch(names);
-        if (round > 0) {
-          count(api.answered(), loopRun, MockApiServer.Answered::at, MockApiServer.Answered::shape)
-              .forEach((k, v) -> loopRequests.merge(k, v, Integer::sum));
-          steps(api.answered(), loopRun, loopSteps);
-          counted.add(new Round(botRun.duration(), loopRun.duration()));
-          clickToSummary.add(Duration.between(clicked, summary));
+        Map<String, Long> loopUsed =
+            ThreadCpu.both(Map.of(), ThreadCpu.since(loopBefore, ThreadCpu.ticks(driver)));
+        Round round = new Round(botRun.duration(), loopRun.duration());
+        long compiling = ThreadCpu.compilers(botUsed) + ThreadCpu.compilers(loopUsed);
+        counting |=
+            warmup >= MAX_WARMUP || warmup >= MIN_WARMUP && compiling <= QUIET_COMPILER_TICKS;
+        if (!counting) {
+          warmup++;
           System.out.printf(
               Locale.ROOT,
-              "[benchmark] fan-out round %d: bot %.2f ms a target, loop %.2f ms a target, %.2f×,"
-                  + " load average %s%n",
-              round,
-              perTarget(botRun.duration()),
-              perTarget(loopRun.duration()),
-              counted.get(counted.size() - 1).ratio(),
-              loadAverage());
+              "[benchmark] fan-out warm-up round %d: bot %.2f ms a target, loop %.2f ms a target,"
+                  + " %.2f×, JIT compilers %d ms%n",
+              warmup,
+              perTarget(round.bot()),
+              perTarget(round.loop()),
+              round.ratio(),
+              compiling * ThreadCpu.TICK_MILLIS);
+          continue;
         }
+        count(botAnswered, botRun, MockApiServer.Answered::at, MockApiServer.Answered::shape)
+            .forEach((k, v) -> botRequests.merge(k, v, Integer::sum));
+        count(botCalls, botRun, FakeSlackApi.Call::at, FanOut::slackShape)
+            .forEach((k, v) -> botSlackCalls.merge(k, v, Integer::sum));
+        steps(botAnswered, botRun, botSteps);
+        count(api.answered(), loopRun, MockApiServer.Answered::at, MockApiServer.Answered::shape)
+            .forEach((k, v) -> loopRequests.merge(k, v, Integer::sum));
+        steps(api.answered(), loopRun, loopSteps);
+        botUsed.forEach((k, v) -> botCpu.merge(k, v, Long::sum));
+        loopUsed.forEach((k, v) -> loopCpu.merge(k, v, Long::sum));
+        counted.add(round);
+        clickToSummary.add(Duration.between(clicked, summary));
+        System.out.printf(
+            Locale.ROOT,
+            "[benchmark] fan-out round %d: bot %.2f ms a target, loop %.2f ms a target, %.2f×,"
+                + " JIT compilers %d ms, load average %s%n",
+            counted.size(),
+            perTarget(round.bot()),
+            perTarget(round.loop()),
+            round.ratio(),
+            compiling * ThreadCpu.TICK_MILLIS,
+            loadAverage());
       }
     }
     int intervals = counted.size() * (TARGETS - 1);
+    int restarts = counted.size() * TARGETS;
     return new Result(
         median(counted.stream().map(Round::bot).toList()),
         median(counted.stream().map(Round::loop).toList()),
         median(clickToSummary),
         counted,
+        warmup,
         perInterval(botRequests, intervals),
         perInterval(loopRequests, intervals),
         perInterval(botSlackCalls, intervals),
         medians(botSteps),
-        medians(loopSteps));
+        medians(loopSteps),
+        ThreadCpu.millisEach(botCpu, restarts),
+        ThreadCpu.millisEach(loopCpu, restarts));
   }
 
   /**
@@ -264,7 +321,13 @@ final class FanOut {
     List<String> lines = new ArrayList<>();
     lines.add(
         r.rounds().size()
-            + " rounds after a warm-up round of each side; each round the bot's request of "
+            + " rounds after "
+            + r.warmupRounds()
+            + " warm-up rounds (at least "
+            + MIN_WARMUP
+            + ", then until the JIT compilers of both processes took at most "
+            + QUIET_COMPILER_TICKS * ThreadCpu.TICK_MILLIS
+            + " ms in a round); each round the bot's request of "
             + TARGETS
             + " targets, then the plain loop over the same Deployments. Load average (1, 5, 15"
             + " min) at the end: "
@@ -298,17 +361,7 @@ final class FanOut {
     lines.add("");
     lines.add("| request | bot | plain loop |");
     lines.add("| --- | ---: | ---: |");
-    Map<String, double[]> both = new TreeMap<>();
-    r.botRequests().forEach((k, v) -> both.computeIfAbsent(k, x -> new double[2])[0] = v);
-    r.loopRequests().forEach((k, v) -> both.computeIfAbsent(k, x -> new double[2])[1] = v);
-    both.forEach(
-        (k, v) -> lines.add(String.format(Locale.ROOT, "| `%s` | %.2f | %.2f |", k, v[0], v[1])));
-    lines.add(
-        String.format(
-            Locale.ROOT,
-            "| all | %.2f | %.2f |",
-            r.botRequests().values().stream().mapToDouble(Double::doubleValue).sum(),
-            r.loopRequests().values().stream().mapToDouble(Double::doubleValue).sum()));
+    sideBySide(lines, r.botRequests(), r.loopRequests(), "%.2f");
     lines.add("");
     lines.add(
         "From one request of the sequence to the next (Deployments only), median, as the API"
@@ -339,7 +392,35 @@ final class FanOut {
     lines.add("| --- | ---: |");
     r.botSlackCalls()
         .forEach((k, v) -> lines.add(String.format(Locale.ROOT, "| `%s` | %.2f |", k, v)));
+    lines.add("");
+    lines.add(
+        "CPU each side used per target, by process and thread (Linux's names, cut at 15"
+            + " characters; `java` is a JVM's main thread), all counted rounds: the bot's from the"
+            + " click to its last Event, the loop's over its run. The driver hosts the mock API"
+            + " server (its `vert.x-eventloo`), the fake Slack (`fake-slack`, `HTTP-Dispatcher`)"
+            + " and the loop itself (its main thread, and its client's `vert.x-eventloo`).");
+    lines.add("");
+    lines.add("| process: threads | bot | plain loop |");
+    lines.add("| --- | ---: | ---: |");
+    sideBySide(lines, r.botCpu(), r.loopCpu(), "%.2f ms");
     return lines;
+  }
+
+  /** One row a key, the bot's figure beside the loop's (0 where a side has none), then the sums. */
+  private static void sideBySide(
+      List<String> lines, Map<String, Double> bot, Map<String, Double> loop, String format) {
+    Map<String, double[]> both = new TreeMap<>();
+    bot.forEach((k, v) -> both.computeIfAbsent(k, x -> new double[2])[0] = v);
+    loop.forEach((k, v) -> both.computeIfAbsent(k, x -> new double[2])[1] = v);
+    String row = "| %s | " + format + " | " + format + " |";
+    both.forEach((k, v) -> lines.add(String.format(Locale.ROOT, row, "`" + k + "`", v[0], v[1])));
+    lines.add(
+        String.format(
+            Locale.ROOT,
+            row,
+            "all",
+            bot.values().stream().mapToDouble(Double::doubleValue).sum(),
+            loop.values().stream().mapToDouble(Double::doubleValue).sum()));
   }
 
   static List<Row> rows(Result r) {

@@ -123,10 +123,18 @@ final class SlackUsers {
 
   /** The first reply in the thread of {@code threadTs} whose text contains {@code words}. */
   FakeSlackApi.Call awaitReply(String threadTs, String words) {
+    return awaitReply(threadTs, words, 0);
+  }
+
+  /**
+   * The same, among the calls recorded from the {@link FakeSlackApi#recorded() mark} {@code from}.
+   */
+  FakeSlackApi.Call awaitReply(String threadTs, String words, int from) {
     return slack.awaitCall(
         "chat.postMessage",
         c -> threadTs.equals(c.params().get("thread_ts")) && text(c).contains(words),
-        WAIT);
+        WAIT,
+        from);
   }
 
   /** The first {@code chat.update} of message {@code ts} whose text contains {@code words}. */

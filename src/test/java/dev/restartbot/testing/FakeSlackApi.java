@@ -273,11 +273,28 @@ public final class FakeSlackApi {
 
   /** The first recorded call of {@code method} matching {@code match}, waiting up to timeout. */
   public Call awaitCall(String method, Predicate<Call> match, Duration timeout) {
+    return awaitCall(method, match, timeout, 0);
+  }
+
+  /**
+   * How many calls are recorded: a mark for {@link #awaitCall(String, Predicate, Duration, int)}.
+   */
+  public int recorded() {
+    return calls.size();
+  }
+
+  /**
+   * The first call of {@code method} matching {@code match} recorded at or after index {@code
+   * from}, waiting up to timeout: a waiter that knows where to start does not look through every
+   * earlier call on each new one.
+   */
+  public Call awaitCall(String method, Predicate<Call> match, Duration timeout, int from) {
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (arrivals) {
       while (true) {
+        int index = 0;
         for (Call c : calls) {
-          if (c.method().equals(method) && match.test(c)) {
+          if (index++ >= from && c.method().equals(method) && match.test(c)) {
             return c;
           }
         }
