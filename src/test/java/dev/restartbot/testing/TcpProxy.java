@@ -80,9 +80,14 @@ public final class TcpProxy implements AutoCloseable {
           while (!socket.isClosed()) {
             try {
               Socket client = socket.accept();
+              if (!register(socket, client)) {
+                continue;
+              }
               Socket server = new Socket(InetAddress.getLoopbackAddress(), upstreamPort);
-              open.add(client);
-              open.add(server);
+              if (!register(socket, server)) {
+                closeQuietly(client);
+                continue;
+              }
               daemon(() -> pump(client, server));
               daemon(() -> pump(server, client));
             } catch (IOException e) {
@@ -90,6 +95,20 @@ public final class TcpProxy implements AutoCloseable {
             }
           }
         });
+  }
+
+  /**
+   * Adds {@code connection} to those {@link #refuse()} closes, unless {@code listener} was closed
+   * since it accepted: a connection accepted just before a cut would otherwise be added after the
+   * cut had closed the others, and carry on through it. Answers whether it was added.
+   */
+  private synchronized boolean register(ServerSocket listener, Socket connection) {
+    if (listener.isClosed()) {
+      closeQuietly(connection);
+      return false;
+    }
+    open.add(connection);
+    return true;
   }
 
   private void pump(Socket from, Socket to) {
