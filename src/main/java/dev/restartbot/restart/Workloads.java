@@ -282,7 +282,8 @@ public class Workloads {
       KubernetesClient client = clusters.client(target.cluster());
       HasMetadata patched;
       try {
-        // On the object just read: the client would otherwise read it again before each patch.
+        // On a stand-in for the object just read: fabric8 would otherwise read it again before
+        // each patch.
         patched = patch(target, resource(client, target, workload), body);
       } catch (KubernetesClientException e) {
         if (answered(e)) {

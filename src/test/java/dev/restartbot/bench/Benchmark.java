@@ -160,26 +160,14 @@ public final class Benchmark {
       try (MockApiServer api = new MockApiServer()) {
         detail = MemoryShapes.detail(MemoryShapes.run(jar, api, FakeSlackApi.get(), each), each);
       }
-      System.out.println();
-      detail.forEach(System.out::println);
-      Report.replaceDetail(output, MemoryShapes.HEADING, detail);
-      System.out.println();
-      System.out.println("Section replaced in " + output.toAbsolutePath());
+      replaceSection(output, MemoryShapes.HEADING, List.of(), detail);
       return;
     }
     if (only.equals(ClusterScale.NAME)) {
       quiet("io.fabric8.mockwebserver", "okhttp3", "io.fabric8.kubernetes.client");
       List<ClusterScale.Trial> trials = ClusterScale.run(jar, FakeSlackApi.get());
-      Report report = new Report();
-      report.add(ClusterScale.rows(trials));
-      List<String> detail = ClusterScale.detail(trials);
-      System.out.println();
-      report.table().forEach(System.out::println);
-      System.out.println();
-      detail.forEach(System.out::println);
-      Report.replaceDetail(output, ClusterScale.HEADING, detail);
-      System.out.println();
-      System.out.println("Section replaced in " + output.toAbsolutePath());
+      replaceSection(
+          output, ClusterScale.HEADING, ClusterScale.rows(trials), ClusterScale.detail(trials));
       return;
     }
     if (only.equals(FanOut.NAME)) {
@@ -199,11 +187,7 @@ public final class Benchmark {
                 StartShapes.run(
                     jar, api, FakeSlackApi.get(), Integer.getInteger("benchmark.starts", 8)));
       }
-      System.out.println();
-      detail.forEach(System.out::println);
-      Report.replaceDetail(output, StartShapes.HEADING, detail);
-      System.out.println();
-      System.out.println("Section replaced in " + output.toAbsolutePath());
+      replaceSection(output, StartShapes.HEADING, List.of(), detail);
       return;
     }
     if (!only.equals(ExpirySweepSection.NAME)) {
@@ -224,16 +208,11 @@ public final class Benchmark {
     quiet("okhttp3");
     step(ExpirySweepSection.HEADING + ", on a manual clock in this JVM");
     ExpirySweep.Result sweep = ExpirySweepSection.run();
-    Report report = new Report();
-    report.add(ExpirySweepSection.rows(sweep));
-    List<String> detail = ExpirySweepSection.detail(sweep);
-    System.out.println();
-    report.table().forEach(System.out::println);
-    System.out.println();
-    detail.forEach(System.out::println);
-    Report.replaceDetail(output, ExpirySweepSection.HEADING, detail);
-    System.out.println();
-    System.out.println("Section replaced in " + output.toAbsolutePath());
+    replaceSection(
+        output,
+        ExpirySweepSection.HEADING,
+        ExpirySweepSection.rows(sweep),
+        ExpirySweepSection.detail(sweep));
   }
 
   /**
@@ -264,8 +243,8 @@ public final class Benchmark {
 
   /**
    * The fan-out alone, over {@code -Dbenchmark.fanout-rounds} counted rounds (5 by default), each
-   * round's figures and the requests each side sent per target: printed, and its detail section
-   * replaced in the report (the results table keeps the full run's figures).
+   * round's figures, the requests each side sent and the CPU each thread used per target: printed,
+   * and its detail section replaced in the report (the results table keeps the full run's figures).
    */
   private static void fanOutOnly(Path jar, Path output) {
     quiet("io.fabric8.mockwebserver", "okhttp3", "io.fabric8.kubernetes.client");
@@ -280,16 +259,7 @@ public final class Benchmark {
           new FanOut(new SlackUsers(app.baseUrl(), slack), api, slack, app.start().pid())
               .run(rounds);
     }
-    Report report = new Report();
-    report.add(FanOut.rows(result));
-    List<String> detail = FanOut.detail(result);
-    System.out.println();
-    report.table().forEach(System.out::println);
-    System.out.println();
-    detail.forEach(System.out::println);
-    Report.replaceDetail(output, FanOut.HEADING, detail);
-    System.out.println();
-    System.out.println("Section replaced in " + output.toAbsolutePath());
+    replaceSection(output, FanOut.HEADING, FanOut.rows(result), FanOut.detail(result));
   }
 
   static final String PINNED_HEADING = "Slack ack latency, the load generator on a core of its own";
@@ -348,9 +318,24 @@ public final class Benchmark {
       }
       slack.reset();
     }
+    replaceSection(output, PINNED_HEADING, List.of(), lines);
+  }
+
+  /**
+   * Prints the table of {@code rows} (when there are any) and {@code detail}, and writes {@code
+   * detail} as the section {@code heading} of {@code output}, leaving the rest of it as it is.
+   */
+  private static void replaceSection(
+      Path output, String heading, List<Row> rows, List<String> detail) {
     System.out.println();
-    lines.forEach(System.out::println);
-    Report.replaceDetail(output, PINNED_HEADING, lines);
+    if (!rows.isEmpty()) {
+      Report report = new Report();
+      report.add(rows);
+      report.table().forEach(System.out::println);
+      System.out.println();
+    }
+    detail.forEach(System.out::println);
+    Report.replaceDetail(output, heading, detail);
     System.out.println();
     System.out.println("Section replaced in " + output.toAbsolutePath());
   }

@@ -370,20 +370,8 @@ final class FanOut {
     lines.add("| step | bot | plain loop |");
     lines.add("| --- | ---: | ---: |");
     Map<String, String[]> steps = new TreeMap<>();
-    r.botSteps()
-        .forEach(
-            (k, v) ->
-                steps
-                        .computeIfAbsent(
-                            k.replaceAll(" \\(\\d+\\)$", ""), x -> new String[] {"", ""})[0] =
-                    Row.ms(v.toNanos() / 1e6) + k.replaceAll("^.* (\\(\\d+\\))$", " $1"));
-    r.loopSteps()
-        .forEach(
-            (k, v) ->
-                steps
-                        .computeIfAbsent(
-                            k.replaceAll(" \\(\\d+\\)$", ""), x -> new String[] {"", ""})[1] =
-                    Row.ms(v.toNanos() / 1e6) + k.replaceAll("^.* (\\(\\d+\\))$", " $1"));
+    stepColumn(steps, r.botSteps(), 0);
+    stepColumn(steps, r.loopSteps(), 1);
     steps.forEach((k, v) -> lines.add("| " + k + " | " + v[0] + " | " + v[1] + " |"));
     lines.add("");
     lines.add("The bot's Slack calls in the same interval, per target:");
@@ -404,6 +392,21 @@ final class FanOut {
     lines.add("| --- | ---: | ---: |");
     sideBySide(lines, r.botCpu(), r.loopCpu(), "%.2f ms");
     return lines;
+  }
+
+  /**
+   * Puts each step's median into {@code column} of its row, the row keyed by the step without its
+   * count, the count in brackets after the median.
+   */
+  private static void stepColumn(
+      Map<String, String[]> steps, Map<String, Duration> medians, int column) {
+    medians.forEach(
+        (step, median) -> {
+          String row = step.replaceAll(" \\(\\d+\\)$", "");
+          String count = step.replaceAll("^.* (\\(\\d+\\))$", " $1");
+          steps.computeIfAbsent(row, x -> new String[] {"", ""})[column] =
+              Row.ms(median.toNanos() / 1e6) + count;
+        });
   }
 
   /** One row a key, the bot's figure beside the loop's (0 where a side has none), then the sums. */

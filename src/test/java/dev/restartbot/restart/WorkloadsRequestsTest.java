@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.restartbot.policy.Target;
 import dev.restartbot.policy.WorkloadKind;
+import dev.restartbot.testing.MockServerRequests;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -15,10 +16,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -155,16 +154,6 @@ class WorkloadsRequestsTest {
   }
 
   private List<RecordedRequest> drain() {
-    List<RecordedRequest> all = new ArrayList<>();
-    try {
-      for (RecordedRequest r = server.takeRequest(10, TimeUnit.MILLISECONDS);
-          r != null;
-          r = server.takeRequest(10, TimeUnit.MILLISECONDS)) {
-        all.add(r);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    return all;
+    return MockServerRequests.drain(server);
   }
 }

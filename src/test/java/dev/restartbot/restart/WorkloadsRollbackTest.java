@@ -5,17 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.restartbot.policy.Target;
 import dev.restartbot.policy.WorkloadKind;
+import dev.restartbot.testing.MockServerRequests;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.http.RecordedRequest;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -89,27 +86,18 @@ class WorkloadsRollbackTest {
   }
 
   @Test
-  void aRollBackReadsTheDeploymentOnceAndItsReplicaSetsOnceThenPatches() throws Exception {
+  void aRollBackReadsTheDeploymentOnceAndItsReplicaSetsOnceThenPatches() {
     Deployment d = deployment("api", "api:2", Map.of());
     replicaSet(d, "api-1", 1, "api:1", Map.of());
     replicaSet(d, "api-2", 2, "api:2", Map.of());
     Target target = new Target(WorkloadKind.DEPLOYMENT, "test", "api");
     Workloads workloads = new Workloads(client, new ObjectMapper());
-    for (RecordedRequest r = server.takeRequest(10, TimeUnit.MILLISECONDS);
-        r != null;
-        r = server.takeRequest(10, TimeUnit.MILLISECONDS)) {
-      // the set-up's requests
-    }
+    MockServerRequests.drain(server); // the set-up's requests
 
     assertThat(workloads.rollback(target, WHO)).isInstanceOf(Outcome.Restarted.class);
 
-    List<String> sent = new ArrayList<>();
-    for (RecordedRequest r = server.takeRequest(10, TimeUnit.MILLISECONDS);
-        r != null;
-        r = server.takeRequest(10, TimeUnit.MILLISECONDS)) {
-      sent.add(r.getMethod() + " " + r.getPath().replaceAll("\\?.*$", ""));
-    }
-    assertThat(sent)
+    assertThat(MockServerRequests.drain(server))
+        .extracting(r -> r.getMethod() + " " + r.getPath().replaceAll("\\?.*$", ""))
         .containsExactly(
             "GET /apis/apps/v1/namespaces/test/deployments/api",
             "GET /apis/apps/v1/namespaces/test/replicasets",
