@@ -253,7 +253,8 @@ public class Workloads {
   public DryRun dryRun(Target target, String restartedAt, Attribution attribution) {
     String body = patchBody(target, restartedAt, attribution);
     try {
-      patch(target, resource(client(target), target).dryRun(), body);
+      // On a stand-in: fabric8 would otherwise read the workload before each patch.
+      patch(target, standIn(client(target), target).dryRun(), body);
       return new DryRun.Accepted();
     } catch (KubernetesClientException e) {
       return new DryRun.Refused(e.getCode(), apiMessage(e));
@@ -282,9 +283,8 @@ public class Workloads {
       KubernetesClient client = clusters.client(target.cluster());
       HasMetadata patched;
       try {
-        // On a stand-in for the object just read: fabric8 would otherwise read it again before
-        // each patch.
-        patched = patch(target, resource(client, target, workload), body);
+        // On a stand-in: fabric8 would otherwise read the object again before each patch.
+        patched = patch(target, standIn(client, target), body);
       } catch (KubernetesClientException e) {
         if (answered(e)) {
           throw e;
@@ -302,7 +302,7 @@ public class Workloads {
           patched =
               restartedAt.equals(restartedAtOf(now))
                   ? now
-                  : patch(target, resource(client, target, now), body);
+                  : patch(target, standIn(client, target), body);
         } catch (KubernetesClientException again) {
           if (answered(again)) {
             throw again;
@@ -409,10 +409,10 @@ public class Workloads {
         return new Outcome.Error(
             "no rollout history found for deployment \"%s\"".formatted(target.name()));
       }
-      // On a stand-in for the Deployment just read: fabric8 would otherwise read it again.
+      // On a stand-in: fabric8 would otherwise read the Deployment again.
       Deployment patched =
           (Deployment)
-              resource(client(target), target, deployment)
+              standIn(client(target), target)
                   .patch(patchContext(PatchType.JSON), undo.get().patch());
       Deployment after = patched == null ? deployment : patched;
       Long generation = after.getMetadata().getGeneration();
@@ -637,20 +637,16 @@ public class Workloads {
   }
 
   /**
-   * The object of the next request on {@code workload}, read from {@code target}: its kind, name
-   * and namespace alone. fabric8 reads an object before it patches it unless it is given one; it
-   * copies the one it is given (a serialisation round trip of the whole object: half the samples of
-   * the sequence's thread in a profile of the benchmark's fan-out) and then takes only its name and
-   * namespace. So the request is the same either way, the patch body alone, and a stand-in spares
-   * the copy.
+   * {@code target} as the object of a patch: a stand-in of its kind with its name and namespace
+   * alone. fabric8 reads an object before it patches it unless it is given one; it copies the one
+   * it is given (a serialisation round trip of the whole object: half the samples of the sequence's
+   * thread in a profile of the benchmark's fan-out) and then takes only its name and namespace. So
+   * the request is the patch body alone either way, and a stand-in spares both the read and the
+   * copy.
    */
-  static Resource<? extends HasMetadata> resource(
-      KubernetesClient client, Target target, HasMetadata workload) {
+  static Resource<? extends HasMetadata> standIn(KubernetesClient client, Target target) {
     ObjectMeta named =
-        new ObjectMetaBuilder()
-            .withName(workload.getMetadata().getName())
-            .withNamespace(target.namespace())
-            .build();
+        new ObjectMetaBuilder().withName(target.name()).withNamespace(target.namespace()).build();
     return switch (target.kind()) {
       case DEPLOYMENT ->
           client
@@ -672,8 +668,8 @@ public class Workloads {
               .resource(new DaemonSetBuilder().withMetadata(named).build());
       case ROLLOUT -> {
         GenericKubernetesResource rollout = new GenericKubernetesResource();
-        rollout.setApiVersion(workload.getApiVersion());
-        rollout.setKind(workload.getKind());
+        rollout.setApiVersion(ArgoRollouts.API_VERSION);
+        rollout.setKind(ArgoRollouts.KIND);
         rollout.setMetadata(named);
         yield client
             .genericKubernetesResources(ArgoRollouts.CONTEXT)

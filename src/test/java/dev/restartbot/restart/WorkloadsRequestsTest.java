@@ -8,7 +8,6 @@ import dev.restartbot.policy.WorkloadKind;
 import dev.restartbot.testing.MockServerRequests;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
@@ -17,7 +16,6 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -120,7 +118,7 @@ class WorkloadsRequestsTest {
     Deployment read = client.apps().deployments().inNamespace("test").withName("web").get();
     Target target = new Target(WorkloadKind.DEPLOYMENT, "test", "web");
 
-    HasMetadata standIn = Workloads.resource(client, target, read).item();
+    HasMetadata standIn = Workloads.standIn(client, target).item();
 
     assertThat(standIn).isInstanceOf(Deployment.class).isNotSameAs(read);
     assertThat(((Deployment) standIn).getSpec()).isNull();
@@ -130,19 +128,30 @@ class WorkloadsRequestsTest {
 
   @Test
   void aRolloutsStandInKeepsItsKind() {
-    GenericKubernetesResource read = new GenericKubernetesResource();
-    read.setApiVersion("argoproj.io/v1alpha1");
-    read.setKind("Rollout");
-    read.setMetadata(new ObjectMetaBuilder().withName("canary").withNamespace("test").build());
-    read.setAdditionalProperty("spec", Map.of("replicas", 3));
     Target target = new Target(WorkloadKind.ROLLOUT, "test", "canary");
 
-    HasMetadata standIn = Workloads.resource(client, target, read).item();
+    HasMetadata standIn = Workloads.standIn(client, target).item();
 
     assertThat(standIn.getApiVersion()).isEqualTo("argoproj.io/v1alpha1");
     assertThat(standIn.getKind()).isEqualTo("Rollout");
     assertThat(standIn.getMetadata().getName()).isEqualTo("canary");
     assertThat(((GenericKubernetesResource) standIn).getAdditionalProperties()).isEmpty();
+  }
+
+  @Test
+  void aDryRunSendsItsPatchesAndReadsNothing() {
+    // The command has just read the workload; the dry run is the patch alone, as kubectl's.
+    Target target = new Target(WorkloadKind.DEPLOYMENT, "test", "web");
+    Workloads workloads = new Workloads(client, new ObjectMapper());
+
+    assertThat(workloads.dryRun(target, "2026-12-01T10:00:00Z", WHO))
+        .isEqualTo(new Workloads.DryRun.Accepted());
+
+    assertThat(drain())
+        .extracting(r -> r.getMethod() + " " + r.getPath().replaceAll("\\?.*$", ""))
+        .containsExactly(
+            "PATCH /apis/apps/v1/namespaces/test/deployments/web",
+            "PATCH /apis/apps/v1/namespaces/test/deployments/web");
   }
 
   private static String line(RecordedRequest r) {
